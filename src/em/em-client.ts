@@ -112,12 +112,17 @@ async function readCapped(res: Response): Promise<string> {
   const decoder = new TextDecoder('utf-8');
   let size = 0;
   let text = '';
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    text += decoder.decode(chunk, { stream: true });
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
   }
-  return text + decoder.decode();
 }
 
 function describeFetchError(err: unknown): string {

@@ -278,6 +278,17 @@ describe('transport failures', () => {
     });
   });
 
+  it('refuses an oversized reply without reading it all', async () => {
+    const { fetch } = scriptedFetch(() =>
+      xmlReply(`<response>${' '.repeat(2 * 1024 * 1024)}<success/></response>`),
+    );
+    expect(await client(fetch).c.logout('SEP1')).toEqual({
+      ok: false,
+      kind: 'transport',
+      reason: 'reply larger than 1048576 bytes',
+    });
+  });
+
   it('reports garbage as transport and logs it redacted and truncated', async () => {
     const log = recordingLogger();
     const echo = `<html>${'x'.repeat(1000)}</html>`;
