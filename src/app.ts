@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
+import { createSignInThrottle } from './auth/sign-in-throttle.js';
+import type { Config } from './config.js';
+import { secretConfigPaths } from './config.js';
+import type { Database } from './db/database.js';
+import type { Clock } from './time/clock.js';
+import { accessPlugin } from './web/access.js';
+import { authRoutes } from './web/auth-routes.js';
+import { registerErrorHandling } from './web/errors.js';
+import { healthRoutes } from './web/health-routes.js';
+import { homeRoutes } from './web/home-routes.js';
+import { renderPlugin } from './web/render.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Database;
+  clock: Clock;
+  /** A pino logger to use (server.ts), or Fastify logger options; false keeps tests quiet. */
+  logger?: FastifyBaseLogger | FastifyServerOptions['logger'];
+}
+
+/** Log redaction: credentials, cookies, CSRF tokens and secret config never reach a log line. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.appPassword',
+  '*.appCertificate',
+  '*.passwordHash',
+  '*.token',
+  '*._csrf',
+  ...secretConfigPaths.map((p) => `config.${p}`),
+];
+
+function isLoggerInstance(logger: AppDeps['logger']): logger is FastifyBaseLogger {
+  return (
+    typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).child === 'function'
+  );
+}
+
+/** Builds the Roost web app; never listens (server.ts does). Plugins register in a visible order. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, clock } = deps;
+  if (!config.sessionSecret)
+    throw new Error('buildApp needs config.sessionSecret (see resolveSessionSecret)');
+  const app = Fastify({
+    ...(isLoggerInstance(deps.logger)
+      ? { loggerInstance: deps.logger }
+      : { logger: deps.logger ?? { level: config.logLevel, redact: redactPaths } }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 512 * 1024,
+    // Unknown fields are refused, not silently dropped; query strings are coerced.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // 1. Cross-cutting plugins.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'"], 'script-src': ["'self'"] },
+    },
+  });
+  await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
+  });
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
+    root: path.join(root, 'views'),
+  });
+  await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', maxAge: '1h' });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Roost API',
+        version: '1',
+        description:
+          'Desk booking with Cisco phone login. Authenticate with POST /api/v1/tokens, then send Authorization: Bearer <token>.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    hideUntagged: true,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
+
+  // 2. Roost's own cross-cutting pieces.
+  const sessions = createSessionStore(db.prisma, clock);
+  const tokens = createApiTokenStore(db.prisma, clock);
+  await app.register(accessPlugin, { sessions, tokens });
+  await app.register(renderPlugin, { secureCookies: config.secureCookies });
+  registerErrorHandling(app);
+
+  // 3. Routes.
+  await app.register(healthRoutes, { db });
+  await app.register(authRoutes, {
+    prisma: db.prisma,
+    sessions,
+    tokens,
+    throttle: createSignInThrottle(clock),
+    secureCookies: config.secureCookies,
+  });
+  await app.register(homeRoutes, { prisma: db.prisma, clock });
+  app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
+
+  return app;
+}

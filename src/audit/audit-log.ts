@@ -1,0 +1,36 @@
+import type { Db } from '../db/database.js';
+
+type Tx = Pick<Db.PrismaClient, 'auditEvent'>;
+
+export interface Actor {
+  id: number | null;
+  /** "user:5 (ada@roost.example)", "scheduler", "system". */
+  label: string;
+}
+
+export const systemActor: Actor = { id: null, label: 'system' };
+export const schedulerActor: Actor = { id: null, label: 'scheduler' };
+export const userActor = (user: { id: number; email: string }): Actor => ({ id: user.id, label: user.email });
+
+export interface AuditEntry {
+  action: string;
+  subjectType: string;
+  subjectId: string | number;
+  /** Facts of the change; for edits, { before, after }. Never secrets or hashes. */
+  details?: Record<string, unknown>;
+}
+
+/** Appends to the audit trail, inside the caller's transaction when it has one. */
+export async function recordAudit(tx: Tx, actor: Actor, entry: AuditEntry, at: Date): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      at,
+      actorId: actor.id,
+      actorLabel: actor.label,
+      action: entry.action,
+      subjectType: entry.subjectType,
+      subjectId: String(entry.subjectId),
+      details: JSON.parse(JSON.stringify(entry.details ?? {})),
+    },
+  });
+}

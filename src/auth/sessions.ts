@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../db/database.js';
+import type { Clock } from '../time/clock.js';
+import { HOUR_MS } from '../time/clock.js';
+
+export const SESSION_COOKIE = 'roost_session';
+export const SESSION_TTL_MS = 12 * HOUR_MS;
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  displayName: string;
+  role: 'EMPLOYEE' | 'FACILITIES' | 'ADMIN';
+  homeSiteId: number | null;
+}
+
+const userSelect = {
+  id: true,
+  email: true,
+  displayName: true,
+  role: true,
+  homeSiteId: true,
+  disabled: true,
+} as const;
+
+// Only a hash of the session token is stored: a copy of the database does not let
+// anyone sign in as the users in it.
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function createSessionStore(prisma: PrismaClient, clock: Clock) {
+  return {
+    /** A brand-new session (a new id at every sign-in prevents session fixation). */
+    async create(userId: number): Promise<{ token: string; expiresAt: Date }> {
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(clock.now().getTime() + SESSION_TTL_MS);
+      await prisma.session.create({ data: { id: digest(token), userId, expiresAt } });
+      // Housekeeping on sign-in keeps the table small without a separate job.
+      await prisma.session.deleteMany({ where: { expiresAt: { lt: clock.now() } } });
+      return { token, expiresAt };
+    },
+    async lookup(token: string): Promise<SessionUser | null> {
+      if (!token || token.length > 100) return null;
+      const row = await prisma.session.findUnique({
+        where: { id: digest(token) },
+        include: { user: { select: userSelect } },
+      });
+      if (!row || row.expiresAt <= clock.now() || row.user.disabled) return null;
+      const { disabled: _disabled, ...user } = row.user;
+      return user;
+    },
+    async destroy(token: string): Promise<void> {
+      await prisma.session.deleteMany({ where: { id: digest(token) } });
+    },
+    async destroyAllFor(userId: number): Promise<void> {
+      await prisma.session.deleteMany({ where: { userId } });
+    },
+  };
+}
+export type SessionStore = ReturnType<typeof createSessionStore>;
+
+export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
+  return {
+    async issue(userId: number): Promise<string> {
+      const token = `roost_${randomBytes(32).toString('base64url')}`;
+      await prisma.apiToken.create({ data: { userId, tokenHash: digest(token) } });
+      return token;
+    },
+    async lookup(token: string): Promise<SessionUser | null> {
+      if (!token.startsWith('roost_') || token.length > 100) return null;
+      const row = await prisma.apiToken.findUnique({
+        where: { tokenHash: digest(token) },
+        include: { user: { select: userSelect } },
+      });
+      if (!row || row.revokedAt || row.user.disabled) return null;
+      await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: clock.now() } });
+      const { disabled: _disabled, ...user } = row.user;
+      return user;
+    },
+    async revoke(token: string): Promise<void> {
+      await prisma.apiToken.updateMany({
+        where: { tokenHash: digest(token) },
+        data: { revokedAt: clock.now() },
+      });
+    },
+  };
+}
+export type ApiTokenStore = ReturnType<typeof createApiTokenStore>;

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The only reader of process.env. loadConfig validates every variable, reports all
+ * problems at once (each naming the variable and what to fix), and returns a frozen
+ * object that is passed to everything else.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** A PostgreSQL URL; undefined means the embedded PGlite in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  em: {
+    /** Base URL of a real EM service; undefined means Roost starts its emulator. */
+    url: string | undefined;
+    appUser: string;
+    appPassword: string;
+    simPort: number;
+    apiProfile: '4.1' | 'modern';
+    maxConcurrentRequests: number;
+  };
+  /** Undefined until resolved by resolveSessionSecret for the embedded demo. */
+  sessionSecret: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seed demo users (with the public demo password) into a served PostgreSQL. */
+  seedDemo: boolean;
+  schedulerEnabled: boolean;
+  schedulerTickSeconds: number;
+  /** Serve Secure cookies (set when Roost sits behind TLS). */
+  secureCookies: boolean;
+}
+
+/** Field paths whose values must never be logged; fed to pino's redaction. */
+export const secretConfigPaths = ['em.appPassword', 'sessionSecret', 'databaseUrl'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Roost cannot start: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const DEMO_EM_APP_USER = 'roost-em';
+export const DEMO_EM_APP_PASSWORD = 'roost-em-demo';
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const str = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || +raw < min || +raw > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string, fallback: boolean) => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const url = (name: string, protocols: string[]) => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      // Never echo a URL that may carry a password.
+      problems.push(`${name} must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+      return undefined;
+    }
+  };
+
+  const logLevel = (str('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const apiProfile = str('ROOST_EM_PROFILE') ?? '4.1';
+  if (apiProfile !== '4.1' && apiProfile !== 'modern') {
+    problems.push(`ROOST_EM_PROFILE must be 4.1 or modern (got "${apiProfile}")`);
+  }
+  const emUrl = url('ROOST_EM_URL', ['http:', 'https:']);
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const sessionSecret = str('SESSION_SECRET');
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    problems.push('SESSION_SECRET must be at least 32 characters (try: openssl rand -hex 32)');
+  }
+  if (sessionSecret === undefined && databaseUrl !== undefined) {
+    problems.push('SESSION_SECRET is required when DATABASE_URL is set (try: openssl rand -hex 32)');
+  }
+  if (
+    emUrl !== undefined &&
+    (str('ROOST_EM_APP_USER') === undefined || str('ROOST_EM_APP_PASSWORD') === undefined)
+  ) {
+    problems.push('ROOST_EM_APP_USER and ROOST_EM_APP_PASSWORD are required when ROOST_EM_URL is set');
+  }
+
+  const config: Config = {
+    port: int('PORT', 3000, 0, 65535),
+    host: str('HOST') ?? '127.0.0.1',
+    databaseUrl,
+    dataDir: path.resolve(str('ROOST_DATA_DIR') ?? './data'),
+    em: {
+      url: emUrl,
+      appUser: str('ROOST_EM_APP_USER') ?? DEMO_EM_APP_USER,
+      appPassword: str('ROOST_EM_APP_PASSWORD') ?? DEMO_EM_APP_PASSWORD,
+      simPort: int('ROOST_EM_SIM_PORT', 8090, 0, 65535),
+      apiProfile: apiProfile === 'modern' ? 'modern' : '4.1',
+      maxConcurrentRequests: int('ROOST_EM_MAX_CONCURRENT', 5, 1, 100),
+    },
+    sessionSecret,
+    logLevel: logLevel as Config['logLevel'],
+    seedDemo: bool('ROOST_SEED_DEMO', databaseUrl === undefined),
+    schedulerEnabled: bool('ROOST_SCHEDULER', true),
+    schedulerTickSeconds: int('ROOST_SCHEDULER_TICK_SECONDS', 2, 1, 60),
+    secureCookies: bool('ROOST_SECURE_COOKIES', false),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/**
+ * The embedded demo keeps a generated session secret in its data folder so sessions
+ * survive a restart; a served deployment must set SESSION_SECRET (loadConfig insists).
+ */
+export function resolveSessionSecret(config: Readonly<Config>): Readonly<Config> {
+  if (config.sessionSecret) return config;
+  const file = path.join(config.dataDir, 'session-secret');
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(config.dataDir, { recursive: true });
+    secret = randomBytes(32).toString('hex');
+    writeFileSync(file, secret, { mode: 0o600 });
+  }
+  return Object.freeze({ ...config, sessionSecret: secret });
+}

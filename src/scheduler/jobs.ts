@@ -1,0 +1,106 @@
+import type { Db } from '../db/database.js';
+
+/**
+ * Durable phone work, written in the same transaction as the booking change that
+ * causes it (nothing about phones lives only in memory). One action per booking and
+ * purpose, keyed `r<id>:login` / `r<id>:logout`, so writing twice is harmless.
+ */
+type Tx = Pick<Db.PrismaClient, 'phoneAction' | 'phone'>;
+
+interface BookingTimes {
+  id: number;
+  deskId: number;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export const loginKey = (reservationId: number) => `r${reservationId}:login`;
+export const logoutKey = (reservationId: number) => `r${reservationId}:logout`;
+
+/** A new booking: log its owner in at the start and out at the end (if the desk has a phone). */
+export async function schedulePhoneActions(tx: Tx, booking: BookingTimes): Promise<void> {
+  const phone = await tx.phone.findUnique({ where: { deskId: booking.deskId }, select: { id: true } });
+  if (!phone) return;
+  await tx.phoneAction.createMany({
+    data: [
+      {
+        idempotencyKey: loginKey(booking.id),
+        kind: 'LOGIN',
+        phoneId: phone.id,
+        reservationId: booking.id,
+        dueAt: booking.startsAt,
+      },
+      {
+        idempotencyKey: logoutKey(booking.id),
+        kind: 'LOGOUT',
+        phoneId: phone.id,
+        reservationId: booking.id,
+        dueAt: booking.endsAt,
+      },
+    ],
+    skipDuplicates: true,
+  });
+}
+
+/** Bulk variant for the seed and imports: one round trip for many bookings. */
+export async function schedulePhoneActionsMany(
+  tx: Tx,
+  bookings: (BookingTimes & { phoneId: number })[],
+): Promise<void> {
+  if (bookings.length === 0) return;
+  await tx.phoneAction.createMany({
+    data: bookings.flatMap((b) => [
+      {
+        idempotencyKey: loginKey(b.id),
+        kind: 'LOGIN' as const,
+        phoneId: b.phoneId,
+        reservationId: b.id,
+        dueAt: b.startsAt,
+      },
+      {
+        idempotencyKey: logoutKey(b.id),
+        kind: 'LOGOUT' as const,
+        phoneId: b.phoneId,
+        reservationId: b.id,
+        dueAt: b.endsAt,
+      },
+    ]),
+    skipDuplicates: true,
+  });
+}
+
+/**
+ * The booking ends earlier or later than planned (release, extend, no-show): move
+ * the pending logout. A login that has not run yet and would now start at or after
+ * the new end is cancelled: there is nothing left to log in for.
+ */
+export async function moveLogout(tx: Tx, reservationId: number, endsAt: Date): Promise<void> {
+  await tx.phoneAction.updateMany({
+    where: { idempotencyKey: logoutKey(reservationId), state: { in: ['PENDING', 'FAILED', 'CONFLICT'] } },
+    data: { dueAt: endsAt, state: 'PENDING', attempts: 0, leaseOwner: null, leaseExpiresAt: null },
+  });
+  await tx.phoneAction.updateMany({
+    where: { idempotencyKey: loginKey(reservationId), state: 'PENDING', dueAt: { gte: endsAt } },
+    data: { state: 'CANCELLED', lastOutcome: 'booking ended before its login was due' },
+  });
+}
+
+/**
+ * A booking cancelled before it started: no EM call at all if the login never ran.
+ * If the login already ran (or is running), the logout is brought forward to `now`.
+ */
+export async function cancelPhoneActions(tx: Tx, reservationId: number, now: Date): Promise<void> {
+  const login = await tx.phoneAction.findUnique({ where: { idempotencyKey: loginKey(reservationId) } });
+  if (!login) return;
+  if (login.state === 'PENDING') {
+    await tx.phoneAction.updateMany({
+      where: {
+        idempotencyKey: { in: [loginKey(reservationId), logoutKey(reservationId)] },
+        state: 'PENDING',
+      },
+      data: { state: 'CANCELLED', lastOutcome: 'booking cancelled before start' },
+    });
+    return;
+  }
+  await moveLogout(tx, reservationId, now);
+}

@@ -1,0 +1,146 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * Wall time of a site <-> UTC instants, in one place.
+ *
+ * Rules (also in the README):
+ * - A wall time that does not exist in the zone (the hour skipped when clocks go
+ *   forward, e.g. 02:30 on the last Sunday of March in Europe/Berlin) is refused with
+ *   a WallTimeError naming the gap; we never silently shift it.
+ * - A wall time that happens twice (the hour repeated when clocks go back) means its
+ *   first occurrence, the earlier instant (the offset in force before the change).
+ * - Durations are real elapsed time: a booking 00:00-06:00 across a change lasts 5 or
+ *   7 hours, and is shown so.
+ */
+export class WallTimeError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'invalid-zone' | 'invalid-wall-time' | 'nonexistent',
+  ) {
+    super(message);
+    this.name = 'WallTimeError';
+  }
+}
+
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+}
+
+function assertZone(zone: string): void {
+  if (!isValidTimeZone(zone)) throw new WallTimeError(`"${zone}" is not an IANA time zone`, 'invalid-zone');
+}
+
+/** Parses "YYYY-MM-DD" and "HH:MM" as typed in a form. */
+export function parseWallTime(date: string, time: string): WallTime {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
+  const t = /^(\d{1,2}):(\d{2})$/.exec(time.trim());
+  if (!d || !t)
+    throw new WallTimeError(
+      `"${date} ${time}" is not a date (YYYY-MM-DD) and time (HH:MM)`,
+      'invalid-wall-time',
+    );
+  return { year: +d[1]!, month: +d[2]!, day: +d[3]!, hour: +t[1]!, minute: +t[2]! };
+}
+
+/** The UTC instant of a wall time in `zone`, by the rules above. */
+export function wallTimeToInstant(zone: string, wall: WallTime): Date {
+  assertZone(zone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
+  const probe = DateTime.fromMillis(asUtc, { zone });
+  const check = new Date(asUtc);
+  if (
+    !probe.isValid ||
+    check.getUTCDate() !== wall.day ||
+    check.getUTCMonth() + 1 !== wall.month ||
+    wall.hour > 23 ||
+    wall.minute > 59
+  ) {
+    throw new WallTimeError(`${formatWall(wall)} is not a valid date and time`, 'invalid-wall-time');
+  }
+  // The offsets in force a day either side cover any single transition. A candidate
+  // counts only if it round-trips to the same wall time: none means a DST gap, two
+  // mean a repeated hour, where the earlier instant wins.
+  const offsets = new Set([probe.minus({ days: 1 }).offset, probe.offset, probe.plus({ days: 1 }).offset]);
+  const instants = [...offsets]
+    .map((offset) => asUtc - offset * 60_000)
+    .filter((ms) => {
+      const back = DateTime.fromMillis(ms, { zone });
+      return back.hour === wall.hour && back.minute === wall.minute && back.day === wall.day;
+    });
+  if (instants.length === 0) {
+    throw new WallTimeError(
+      `${formatWall(wall)} does not exist in ${zone}: the clocks skip that time for daylight saving. Choose a time after the change.`,
+      'nonexistent',
+    );
+  }
+  return new Date(Math.min(...instants));
+}
+
+function formatWall(w: WallTime): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}`;
+}
+
+/** The wall time of an instant in `zone`. */
+export function instantToWallTime(zone: string, at: Date): WallTime {
+  assertZone(zone);
+  const dt = DateTime.fromJSDate(at, { zone });
+  return { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute };
+}
+
+/** "YYYY-MM-DD" of the instant in the zone. */
+export function localDate(zone: string, at: Date): string {
+  assertZone(zone);
+  return DateTime.fromJSDate(at, { zone }).toISODate()!;
+}
+
+/** ISO weekday (1 = Monday) of a local date. */
+export function isoWeekday(date: string): number {
+  return DateTime.fromISO(date, { zone: 'UTC' }).weekday;
+}
+
+/** Adds whole days to a local date "YYYY-MM-DD". */
+export function addDays(date: string, days: number): string {
+  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+}
+
+/** Midnight at the start of a local date, as an instant (midnight always exists in IANA zones we serve, but a gap at 00:00 is handled by taking the first instant of the day). */
+export function startOfLocalDay(zone: string, date: string): Date {
+  assertZone(zone);
+  return DateTime.fromISO(date, { zone }).startOf('day').toJSDate();
+}
+
+/** Minutes after local midnight of an instant, in the zone's wall time. */
+export function minuteOfLocalDay(zone: string, at: Date): number {
+  const w = instantToWallTime(zone, at);
+  return w.hour * 60 + w.minute;
+}
+
+/** Human label like "Mon 30 Nov 2026, 09:00" plus the zone's abbreviation. */
+export function formatLocal(zone: string, at: Date, format = 'ccc d LLL yyyy, HH:mm'): string {
+  return DateTime.fromJSDate(at, { zone }).toFormat(format);
+}
+
+export function formatLocalTime(zone: string, at: Date): string {
+  return DateTime.fromJSDate(at, { zone }).toFormat('HH:mm');
+}
+
+/**
+ * Zone abbreviation at that instant (CET, CEST, EST, EDT ...). Abbreviations depend on
+ * the locale's data, so try US then British English and fall back to the IANA name.
+ */
+export function zoneLabel(zone: string, at: Date): string {
+  for (const locale of ['en-US', 'en-GB']) {
+    const name = DateTime.fromJSDate(at, { zone }).setLocale(locale).offsetNameShort;
+    if (name && !/^(GMT|UTC)[+-]/.test(name)) return name;
+  }
+  return zone;
+}

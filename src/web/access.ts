@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ApiTokenStore, SessionStore, SessionUser } from '../auth/sessions.js';
+import { SESSION_COOKIE } from '../auth/sessions.js';
+import { RoostError } from '../errors.js';
+import { isApiRequest } from './errors.js';
+
+/**
+ * Who may call a route, declared on every route as `config: { access }`. A route that
+ * declares nothing does not start (one place for every role check).
+ * - public: anyone; user: signed in; staff: facilities or admin; admin: admin only.
+ * Pages authenticate with the session cookie, /api/v1 only with a Bearer token, so
+ * the API needs no CSRF token and pages always check one.
+ */
+export type Access = 'public' | 'user' | 'staff' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    user: SessionUser | null;
+  }
+}
+
+// Routes added by plugins we do not configure route by route (static files, API docs).
+const PLUGIN_PUBLIC_PREFIXES = ['/public/', '/api/v1/docs'];
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const isStaff = (user: SessionUser | null) => user?.role === 'FACILITIES' || user?.role === 'ADMIN';
+
+function allowed(access: Access, user: SessionUser | null): boolean {
+  switch (access) {
+    case 'public':
+      return true;
+    case 'user':
+      return user !== null;
+    case 'staff':
+      return isStaff(user);
+    case 'admin':
+      return user?.role === 'ADMIN';
+  }
+}
+
+export const accessPlugin = fp(
+  async (app: FastifyInstance, opts: { sessions: SessionStore; tokens: ApiTokenStore }) => {
+    app.decorateRequest('user', null);
+
+    app.addHook('onRoute', (route) => {
+      if (route.config?.access) return;
+      if (PLUGIN_PUBLIC_PREFIXES.some((p) => route.url.startsWith(p))) {
+        route.config = { ...route.config, access: 'public' };
+        return;
+      }
+      throw new Error(`Route ${String(route.method)} ${route.url} must declare config.access`);
+    });
+
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      if (isApiRequest(request)) {
+        const header = request.headers.authorization;
+        const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+        if (match) request.user = await opts.tokens.lookup(match[1]!);
+        return;
+      }
+      const raw = request.cookies[SESSION_COOKIE];
+      if (raw) {
+        const unsigned = request.unsignCookie(raw);
+        if (unsigned.valid && unsigned.value) request.user = await opts.sessions.lookup(unsigned.value);
+      }
+    });
+
+    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      const access = request.routeOptions.config?.access ?? 'user';
+      if (!allowed(access, request.user)) {
+        if (request.user === null) {
+          if (!isApiRequest(request) && request.method === 'GET') {
+            return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`);
+          }
+          throw new RoostError(
+            'UNAUTHENTICATED',
+            isApiRequest(request)
+              ? 'Sign in first: send Authorization: Bearer <token> (POST /api/v1/tokens gives one).'
+              : 'Your session has ended. Sign in again.',
+          );
+        }
+        throw new RoostError(
+          'FORBIDDEN',
+          access === 'admin' ? 'Only administrators can do this.' : 'Only facilities staff can do this.',
+        );
+      }
+    });
+
+    // CSRF on every unsafe page request (forms), after the access check.
+    app.addHook('preHandler', (request, reply, done) => {
+      if (isApiRequest(request) || SAFE_METHODS.has(request.method)) return done();
+      app.csrfProtection(request, reply, done);
+    });
+  },
+  { name: 'roost-access', dependencies: ['@fastify/cookie', '@fastify/csrf-protection'] },
+);

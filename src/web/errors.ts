@@ -1,0 +1,95 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RoostError, type RoostErrorCode } from '../errors.js';
+
+/** The one place where domain error codes become HTTP statuses. */
+export const statusFor: Record<RoostErrorCode, number> = {
+  INVALID_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BOOKING_CONFLICT: 409,
+  RULE_VIOLATION: 422,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+};
+
+export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
+
+/** True when the error means the database cannot be reached right now. */
+function isDatabaseDown(error: unknown): boolean {
+  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${(error as { code?: string })?.code}`;
+  return /DatabaseNotReachable|ECONNREFUSED|Connection terminated|P1001|P1017|57P01|ETIMEDOUT|DatabaseUnavailable/.test(
+    text,
+  );
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(
+    async (error: FastifyError | RoostError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      let status: number;
+      let code: string;
+      let message: string;
+      let details: Record<string, unknown> = {};
+      if (error instanceof RoostError) {
+        status = statusFor[error.code];
+        code = error.code;
+        message = error.message;
+        details = error.details;
+      } else if ((error as FastifyError).validation) {
+        status = 400;
+        code = 'INVALID_INPUT';
+        message = `Invalid request: ${error.message}`;
+      } else if (
+        typeof (error as FastifyError).statusCode === 'number' &&
+        (error as FastifyError).statusCode! < 500
+      ) {
+        status = (error as FastifyError).statusCode!;
+        code = (error as FastifyError).code ?? 'BAD_REQUEST';
+        message = friendly4xx(status, error.message);
+      } else if (isDatabaseDown(error)) {
+        status = 503;
+        code = 'UNAVAILABLE';
+        message = 'The database is not reachable right now. Please try again in a moment.';
+        reply.header('retry-after', '10');
+        request.log.error({ err: error }, 'database unavailable');
+      } else {
+        status = 500;
+        code = 'INTERNAL';
+        message = `Something went wrong on our side. If it keeps happening, tell support the request id ${request.id}.`;
+        request.log.error({ err: error }, 'request failed');
+      }
+      if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+      reply.status(status);
+      if (isApiRequest(request) || !request.headers.accept?.includes('text/html')) {
+        return { error: code, message, ...details, requestId: request.id };
+      }
+      return reply.viewAsync('errors/error.eta', {
+        status,
+        message,
+        requestId: request.id,
+        user: request.user ?? null,
+      });
+    },
+  );
+
+  app.setNotFoundHandler(async (request, reply) => {
+    reply.status(404);
+    if (isApiRequest(request) || !request.headers.accept?.includes('text/html')) {
+      return { error: 'NOT_FOUND', message: `No such page: ${request.method} ${request.url.split('?')[0]}` };
+    }
+    return reply.viewAsync('errors/error.eta', {
+      status: 404,
+      message: 'This page does not exist.',
+      requestId: request.id,
+      user: request.user ?? null,
+    });
+  });
+}
+
+function friendly4xx(status: number, message: string): string {
+  if (status === 413) return 'The request is too large.';
+  if (status === 415) return 'Unsupported content type; send JSON or a form.';
+  if (status === 403 && /csrf/i.test(message))
+    return 'This form has expired or did not come from Roost. Reload the page and try again.';
+  return message;
+}
