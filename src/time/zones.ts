@@ -138,7 +138,7 @@ export function formatLocalTime(zone: string, at: Date): string {
  * the locale's data, so try US then British English and fall back to the IANA name.
  */
 export function zoneLabel(zone: string, at: Date): string {
-  for (const locale of ['en-US', 'en-GB']) {
+  for (const locale of ['en-US', 'en-GB', 'en-AU', 'en-IN']) {
     const name = DateTime.fromJSDate(at, { zone }).setLocale(locale).offsetNameShort;
     if (name && !/^(GMT|UTC)[+-]/.test(name)) return name;
   }
