@@ -247,6 +247,8 @@ export function createEmClient(opts: EmClientOptions): EmClient {
       } finally {
         actionLimiter.release();
       }
+      // A timed-out call frees its slot although the node may still be working on it; a resulting
+      // 26 is absorbed by the adaptive limit below.
       if (!result.ok) return transportFailure(op, result.reason, fields);
       const reply = interpretActionReply(result.body);
       if (reply.kind === 'em' && reply.code === EM_CODE_BUSY) {
@@ -358,6 +360,8 @@ export function createEmClient(opts: EmClientOptions): EmClient {
       if (apiProfile !== 'modern') return Promise.resolve(unsupported('logoutAll'));
       const built = buildOrFail(() => buildLogoutAllXml(creds));
       if (!('xml' in built)) return Promise.resolve(built);
+      // Not ordered against per-device work: the node accepts it as a job and logs devices out
+      // progressively afterwards (SPEC 5.3), so no client-side ordering could make it atomic.
       return action('logoutAll', built.xml, {});
     },
 
