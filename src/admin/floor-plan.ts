@@ -1,0 +1,195 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { invalidInput } from '../errors.js';
+
+/**
+ * Floor plan uploads. A plan is checked and then stored exactly as uploaded, or refused
+ * with the reason; we never "clean" markup, because a cleaner that misses a trick stores
+ * it. Refused: more than 1 MiB, DOCTYPE/ENTITY (entity expansion), processing
+ * instructions other than the XML declaration (xml-stylesheet fetches), script,
+ * foreignObject and other active elements, on* event-handler attributes, any href that
+ * is not a fragment (#id) or an inline raster image, javascript: anywhere, and CSS that
+ * imports or references anything but a fragment.
+ *
+ * Defence in depth: pages show the plan only as `<image href="data:image/svg+xml;base64,...">`,
+ * and browsers run no script and fetch nothing in an SVG used as an image.
+ */
+export const MAX_PLAN_BYTES = 1024 * 1024;
+
+export interface FloorPlan {
+  svg: string;
+  /** The plan's coordinate space (viewBox, else width/height); desk positions use it. */
+  width: number;
+  height: number;
+}
+
+const FORBIDDEN_ELEMENTS = new Set([
+  'script',
+  'foreignobject',
+  'iframe',
+  'embed',
+  'object',
+  'handler',
+  'listener',
+  'set',
+  'animate',
+  'animatemotion',
+  'animatetransform',
+  'animatecolor',
+  'discard',
+]);
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  allowBooleanAttributes: true,
+  processEntities: false,
+  htmlEntities: false,
+  commentPropName: '#comment',
+  cdataPropName: '#cdata',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  trimValues: false,
+  ignoreDeclaration: false,
+  ignorePiTags: false,
+});
+
+type Node = Record<string, unknown>;
+
+const refuse = (reason: string) =>
+  invalidInput(`The floor plan was refused: ${reason} Export a plain SVG drawing and upload it again.`, {
+    fields: { plan: `The floor plan was refused: ${reason}` },
+  });
+
+const localName = (name: string) => name.slice(name.indexOf(':') + 1).toLowerCase();
+
+/** Numeric character references decoded, so "&#106;avascript:" cannot hide. */
+function decodeReferences(value: string): string {
+  return value
+    .replace(/&#x([0-9a-f]+);?/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16) % 0x110000))
+    .replace(/&#(\d+);?/g, (_, dec: string) => String.fromCodePoint(Number(dec) % 0x110000));
+}
+
+function checkCss(css: string, where: string): void {
+  const text = decodeReferences(css).replace(/\\/g, '').toLowerCase();
+  if (text.includes('@import')) throw refuse(`${where} imports another stylesheet (@import).`);
+  if (/expression\s*\(|javascript:|behavior\s*:|-moz-binding/.test(text))
+    throw refuse(`${where} contains script in CSS.`);
+  for (const m of text.matchAll(/url\(\s*(['"]?)\s*([^'")\s]*)/g)) {
+    if (!m[2]!.startsWith('#')) throw refuse(`${where} refers to an outside resource (url(${m[2]})).`);
+  }
+}
+
+function checkHref(value: string, element: string): void {
+  const v = value.trim();
+  if (v.startsWith('#') && !/[\s:]/.test(v.slice(1))) return;
+  if (/^data:image\/(png|jpeg|gif|webp);base64,[a-z0-9+/=\s]*$/i.test(v)) return;
+  throw refuse(
+    `<${element}> links to "${v.slice(0, 60)}"; only links inside the drawing (#id) and embedded PNG/JPEG images are allowed.`,
+  );
+}
+
+// eslint-disable-next-line no-control-regex
+const IGNORED_IN_SCHEME = /[\s\u0000-\u001f]/g;
+
+function checkElement(name: string, attrs: Record<string, unknown>): void {
+  const local = localName(name);
+  if (FORBIDDEN_ELEMENTS.has(local)) throw refuse(`it contains a <${name}> element.`);
+  for (const [attr, rawValue] of Object.entries(attrs)) {
+    const attrLocal = localName(attr);
+    const value = typeof rawValue === 'string' ? rawValue : '';
+    if (attrLocal.startsWith('on'))
+      throw refuse(`<${name}> has an event-handler attribute ${attr}, which runs script.`);
+    if (attrLocal === 'href' || attrLocal === 'src' || attrLocal === 'action' || attrLocal === 'formaction')
+      checkHref(value, name);
+    // Browsers ignore whitespace and control characters inside a URL scheme.
+    const decoded = decodeReferences(value).replace(IGNORED_IN_SCHEME, '').toLowerCase();
+    if (decoded.includes('javascript:') || decoded.includes('vbscript:'))
+      throw refuse(`<${name}> has a javascript: address in ${attr}.`);
+    if (attrLocal === 'style') checkCss(value, `the style of <${name}>`);
+    else if (/url\(/i.test(value)) checkCss(value, `the ${attr} of <${name}>`);
+  }
+}
+
+function walk(nodes: Node[], parent: string | null, depth: number): void {
+  if (depth > 200) throw refuse('its elements are nested more than 200 deep.');
+  for (const node of nodes) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === ':@' || key === '#text' || key === '#comment') continue;
+      if (key === '#cdata') {
+        if (parent && localName(parent) === 'style') checkCss(JSON.stringify(value), 'a <style> element');
+        continue;
+      }
+      if (key.startsWith('?')) {
+        if (key !== '?xml' || parent !== null)
+          throw refuse(`it contains the processing instruction <${key}>, which may load other files.`);
+        continue;
+      }
+      checkElement(key, (node[':@'] as Record<string, unknown> | undefined) ?? {});
+      const children = Array.isArray(value) ? (value as Node[]) : [];
+      if (localName(key) === 'style') {
+        for (const child of children) {
+          const text = child['#text'];
+          if (typeof text === 'string') checkCss(text, 'a <style> element');
+        }
+      }
+      walk(children, key, depth + 1);
+    }
+  }
+}
+
+function dimension(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(px)?\s*$/.exec(value);
+  return m ? Number(m[1]) : null;
+}
+
+/** Checks an uploaded SVG; returns it with its coordinate space, or throws INVALID_INPUT saying why. */
+export function checkFloorPlan(input: string | Buffer): FloorPlan {
+  const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
+  if (bytes === 0) throw refuse('the file is empty.');
+  if (bytes > MAX_PLAN_BYTES)
+    throw refuse(`it is ${(bytes / 1024 / 1024).toFixed(1)} MiB; the limit is 1 MiB. Simplify the drawing.`);
+  const svg = typeof input === 'string' ? input : input.toString('utf8');
+  if (svg.includes('\uFFFD')) throw refuse('it is not UTF-8 text.');
+  if (/<!DOCTYPE/i.test(svg)) throw refuse('it has a DOCTYPE; plans must not declare a DTD.');
+  if (/<!ENTITY/i.test(svg)) throw refuse('it declares an ENTITY.');
+  const valid = XMLValidator.validate(svg, { allowBooleanAttributes: false });
+  if (valid !== true) throw refuse(`it is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  const nodes = parser.parse(svg) as Node[];
+  walk(nodes, null, 0);
+  const roots = nodes.filter((n) => !('?xml' in n) && !('#comment' in n) && !('#text' in n));
+  const root = roots[0];
+  const rootName = root ? Object.keys(root).find((k) => k !== ':@') : undefined;
+  if (roots.length !== 1 || !rootName || localName(rootName) !== 'svg')
+    throw refuse('it is not an SVG drawing (the outermost element must be <svg>).');
+
+  const attrs = (root![':@'] as Record<string, unknown> | undefined) ?? {};
+  let width: number | null;
+  let height: number | null;
+  const viewBox =
+    typeof attrs.viewBox === 'string'
+      ? attrs.viewBox
+          .trim()
+          .split(/[\s,]+/)
+          .map(Number)
+      : [];
+  if (viewBox.length === 4 && viewBox.every(Number.isFinite)) {
+    width = viewBox[2]!;
+    height = viewBox[3]!;
+  } else {
+    width = dimension(attrs.width);
+    height = dimension(attrs.height);
+  }
+  if (!width || !height || width <= 0 || height <= 0) {
+    throw refuse(
+      'it has no size: give the <svg> element a viewBox="0 0 W H" (or width and height in pixels).',
+    );
+  }
+  return { svg, width: Math.round(width), height: Math.round(height) };
+}
+
+/** How a stored plan is shown: as an image, so nothing in it can run. */
+export function planDataUrl(svg: string): string {
+  return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
+}
