@@ -104,3 +104,46 @@ export async function cancelPhoneActions(tx: Tx, reservationId: number, now: Dat
   }
   await moveLogout(tx, reservationId, now);
 }
+
+/**
+ * A booking moved to another desk (staff "move"). The old phone's actions are retired
+ * under a suffixed key so the standard keys follow the booking to its new phone:
+ * a login that never ran is cancelled, one that ran (or is running) gets its logout
+ * brought forward to `now`. The new desk's phone (if any) logs the person in at the
+ * start, or now when the booking is already under way, and out at the end.
+ */
+export async function movePhoneActions(tx: Tx, booking: BookingTimes, now: Date): Promise<void> {
+  const suffix = `:moved@${now.getTime()}`;
+  const login = await tx.phoneAction.findUnique({ where: { idempotencyKey: loginKey(booking.id) } });
+  const logout = await tx.phoneAction.findUnique({ where: { idempotencyKey: logoutKey(booking.id) } });
+  const loginRan = login !== null && !['PENDING', 'CANCELLED', 'SKIPPED'].includes(login.state);
+  if (login) {
+    await tx.phoneAction.update({
+      where: { id: login.id },
+      data: {
+        idempotencyKey: login.idempotencyKey + suffix,
+        ...(login.state === 'PENDING'
+          ? { state: 'CANCELLED' as const, lastOutcome: 'booking moved to another desk' }
+          : {}),
+      },
+    });
+  }
+  if (logout) {
+    const open = ['PENDING', 'FAILED', 'CONFLICT'].includes(logout.state);
+    await tx.phoneAction.update({
+      where: { id: logout.id },
+      data: {
+        idempotencyKey: logout.idempotencyKey + suffix,
+        ...(open && loginRan
+          ? { dueAt: now, state: 'PENDING' as const, attempts: 0, leaseOwner: null, leaseExpiresAt: null }
+          : open
+            ? { state: 'CANCELLED' as const, lastOutcome: 'booking moved to another desk' }
+            : {}),
+      },
+    });
+  }
+  await schedulePhoneActions(tx, {
+    ...booking,
+    startsAt: booking.startsAt > now ? booking.startsAt : now,
+  });
+}

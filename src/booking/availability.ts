@@ -1,0 +1,122 @@
+import type { Db } from '../db/database.js';
+
+/**
+ * Which active reservations overlap a time range, asked the way the exclusion
+ * constraints are written (`tstzrange(startsAt, endsAt, '[)') && ...` over BOOKED and
+ * CHECKED_IN rows) so PostgreSQL answers from the constraints' own GiST indexes
+ * instead of walking every past booking of a desk.
+ */
+type Raw = Pick<Db.PrismaClient, '$queryRaw'>;
+
+export interface OverlapRow {
+  id: number;
+  deskId: number;
+  userId: number;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export async function overlappingOnFloor(
+  db: Raw,
+  floorId: number,
+  startsAt: Date,
+  endsAt: Date,
+): Promise<OverlapRow[]> {
+  return db.$queryRaw<OverlapRow[]>`
+    SELECT r."id", r."deskId", r."userId", r."startsAt", r."endsAt"
+    FROM "Reservation" r JOIN "Desk" d ON d."id" = r."deskId"
+    WHERE d."floorId" = ${floorId}
+      AND r."status" IN ('BOOKED', 'CHECKED_IN')
+      AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz, '[)')`;
+}
+
+/** The first active reservation of a desk overlapping the range (not counting `exceptId`). */
+export async function overlappingForDesk(
+  db: Raw,
+  deskId: number,
+  startsAt: Date,
+  endsAt: Date,
+  exceptId = 0,
+): Promise<OverlapRow | null> {
+  const rows = await db.$queryRaw<OverlapRow[]>`
+    SELECT r."id", r."deskId", r."userId", r."startsAt", r."endsAt"
+    FROM "Reservation" r
+    WHERE r."deskId" = ${deskId} AND r."id" <> ${exceptId}
+      AND r."status" IN ('BOOKED', 'CHECKED_IN')
+      AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz, '[)')
+    LIMIT 1`;
+  return rows[0] ?? null;
+}
+
+/** The first active reservation of a person overlapping the range (not counting `exceptId`). */
+export async function overlappingForUser(
+  db: Raw,
+  userId: number,
+  startsAt: Date,
+  endsAt: Date,
+  exceptId = 0,
+): Promise<OverlapRow | null> {
+  const rows = await db.$queryRaw<OverlapRow[]>`
+    SELECT r."id", r."deskId", r."userId", r."startsAt", r."endsAt"
+    FROM "Reservation" r
+    WHERE r."userId" = ${userId} AND r."id" <> ${exceptId}
+      AND r."status" IN ('BOOKED', 'CHECKED_IN')
+      AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz, '[)')
+    LIMIT 1`;
+  return rows[0] ?? null;
+}
+
+export interface DeskRow {
+  id: number;
+  label: string;
+  features: string[];
+  posX: number;
+  posY: number;
+  bookable: boolean;
+  phone: { deviceName: string } | null;
+}
+
+export interface DeskAvailability {
+  id: number;
+  label: string;
+  features: string[];
+  posX: number;
+  posY: number;
+  bookable: boolean;
+  /** Bookable and free for the whole range. */
+  available: boolean;
+  /** Held (for part of the range at least) by the person asking. */
+  mine: boolean;
+  phoneDeviceName: string | null;
+}
+
+/** Pure: desks plus the reservations overlapping the range -> each desk's state. */
+export function markAvailability(
+  desks: DeskRow[],
+  overlapping: Pick<OverlapRow, 'deskId' | 'userId'>[],
+  options: { features?: string[]; forUserId?: number } = {},
+): DeskAvailability[] {
+  const holders = new Map<number, Set<number>>();
+  for (const r of overlapping) {
+    const set = holders.get(r.deskId) ?? new Set<number>();
+    set.add(r.userId);
+    holders.set(r.deskId, set);
+  }
+  const wanted = options.features ?? [];
+  return desks
+    .filter((d) => wanted.every((f) => d.features.includes(f)))
+    .map((d) => {
+      const held = holders.get(d.id);
+      return {
+        id: d.id,
+        label: d.label,
+        features: d.features,
+        posX: d.posX,
+        posY: d.posY,
+        bookable: d.bookable,
+        available: d.bookable && !held,
+        mine: options.forUserId !== undefined && (held?.has(options.forUserId) ?? false),
+        phoneDeviceName: d.phone?.deviceName ?? null,
+      };
+    });
+}

@@ -1,0 +1,276 @@
+import { DateTime } from 'luxon';
+import { invalidInput } from '../errors.js';
+import { MINUTE_MS } from '../time/clock.js';
+import {
+  addDays,
+  formatLocal,
+  isoWeekday,
+  localDate,
+  minuteOfLocalDay,
+  parseWallTime,
+  startOfLocalDay,
+  wallTimeToInstant,
+  WallTimeError,
+  zoneLabel,
+} from '../time/zones.js';
+
+/**
+ * A site's booking rules as pure functions: no I/O, no clock. The service gathers the
+ * facts (policy, zone, now, how many bookings the person already has that day) and
+ * gets back every rule the booking breaks, each with a message that says how to comply.
+ *
+ * Overlap (one desk, one person at a time) is not here: it is the exclusion
+ * constraint's job and answers as a conflict, not as a rule.
+ */
+export type RuleId =
+  | 'in-the-past'
+  | 'too-far-ahead'
+  | 'too-long'
+  | 'outside-working-hours'
+  | 'not-a-working-day'
+  | 'daily-limit'
+  | 'desk-not-bookable';
+
+export interface RuleViolation {
+  rule: RuleId;
+  message: string;
+}
+
+/** The fields of BookingPolicy the rules read. */
+export interface Policy {
+  maxDaysAhead: number;
+  maxBookingMinutes: number;
+  maxBookingsPerDay: number;
+  workdayStartMinute: number;
+  workdayEndMinute: number;
+  workingDays: number[];
+  checkInOpensMinutesBefore: number;
+  checkInClosesMinutesAfter: number;
+}
+
+/** What a site without a BookingPolicy row gets: the schema's defaults. */
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  maxDaysAhead: 28,
+  maxBookingMinutes: 600,
+  maxBookingsPerDay: 1,
+  workdayStartMinute: 420,
+  workdayEndMinute: 1200,
+  workingDays: [1, 2, 3, 4, 5],
+  checkInOpensMinutesBefore: 15,
+  checkInClosesMinutesAfter: 30,
+});
+
+/**
+ * Rules staff may waive when booking for someone else (`enforcePolicy: false`): the
+ * ones about the calendar and the person's quota. Never waived: a start in the past
+ * (the phone could not be logged in for time already gone) and a desk facilities have
+ * taken out of use (make it bookable first).
+ */
+export const STAFF_WAIVABLE_RULES: ReadonlySet<RuleId> = new Set([
+  'too-far-ahead',
+  'too-long',
+  'outside-working-hours',
+  'not-a-working-day',
+  'daily-limit',
+]);
+
+export interface BookingFacts {
+  policy: Policy;
+  /** The site's IANA zone. */
+  zone: string;
+  startsAt: Date;
+  endsAt: Date;
+  now: Date;
+  desk: { label: string; bookable: boolean };
+  /**
+   * The person's other active bookings that start on the same local day (site zone),
+   * not counting the one being checked (an extension re-checks its own booking).
+   */
+  otherBookingsThatDay: number;
+}
+
+const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+export const formatMinuteOfDay = (minute: number) =>
+  `${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+/** "10 h", "1 h 30 min", "45 min". */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / MINUTE_MS);
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** "Monday to Friday", "Monday, Wednesday and Friday". */
+export function describeWorkingDays(days: number[]): string {
+  const sorted = [...new Set(days)].filter((d) => d >= 1 && d <= 7).sort((a, b) => a - b);
+  if (sorted.length === 0) return 'no day (bookings are closed at this site)';
+  const contiguous = sorted.every((d, i) => i === 0 || d === sorted[i - 1]! + 1);
+  if (contiguous && sorted.length >= 3)
+    return `${WEEKDAY_NAMES[sorted[0]! - 1]} to ${WEEKDAY_NAMES[sorted.at(-1)! - 1]}`;
+  const names = sorted.map((d) => WEEKDAY_NAMES[d - 1]!);
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+const dayLabel = (date: string) => DateTime.fromISO(date, { zone: 'UTC' }).toFormat('ccc d LLL yyyy');
+
+/** The last local date a booking may start on, given today's local date. */
+export function lastBookableDate(policy: Policy, zone: string, now: Date): string {
+  return addDays(localDate(zone, now), policy.maxDaysAhead);
+}
+
+/** Does the booking end within the working day it starts on (local wall time)? */
+function endsWithinWorkday(policy: Policy, zone: string, startsAt: Date, endsAt: Date): boolean {
+  const startDate = localDate(zone, startsAt);
+  const endDate = localDate(zone, endsAt);
+  const endMinute = minuteOfLocalDay(zone, endsAt);
+  if (endDate === startDate) return endMinute <= policy.workdayEndMinute;
+  // Ending exactly at the next midnight is the end of the start day.
+  return endDate === addDays(startDate, 1) && endMinute === 0 && policy.workdayEndMinute >= 1440;
+}
+
+/** Every rule the booking breaks, in the order a person would fix them. Empty = allowed. */
+export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
+  const { policy, zone, startsAt, endsAt, now, desk } = facts;
+  const violations: RuleViolation[] = [];
+  const label = zoneLabel(zone, startsAt);
+  const startDate = localDate(zone, startsAt);
+
+  if (!desk.bookable) {
+    violations.push({
+      rule: 'desk-not-bookable',
+      message: `Desk ${desk.label} cannot be booked: facilities have taken it out of use. Choose another desk.`,
+    });
+  }
+
+  // The current minute still counts as now: a form submitted at 10:00:40 for 10:00 is fine.
+  const startOfThisMinute = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+  if (startsAt.getTime() < startOfThisMinute) {
+    violations.push({
+      rule: 'in-the-past',
+      message: `The start, ${formatLocal(zone, startsAt)} ${label}, has already passed. Choose a start at ${formatLocal(zone, new Date(startOfThisMinute))} or later.`,
+    });
+  }
+
+  const lastDate = lastBookableDate(policy, zone, now);
+  if (startDate > lastDate) {
+    violations.push({
+      rule: 'too-far-ahead',
+      message: `Desks can be booked at most ${policy.maxDaysAhead} days ahead. Choose a day on or before ${dayLabel(lastDate)}.`,
+    });
+  }
+
+  const lengthMs = endsAt.getTime() - startsAt.getTime();
+  if (lengthMs > policy.maxBookingMinutes * MINUTE_MS) {
+    violations.push({
+      rule: 'too-long',
+      message: `A booking may last at most ${formatDuration(policy.maxBookingMinutes * MINUTE_MS)}; this one lasts ${formatDuration(lengthMs)}. Choose a later start or an earlier end.`,
+    });
+  }
+
+  const weekday = isoWeekday(startDate);
+  if (!policy.workingDays.includes(weekday)) {
+    violations.push({
+      rule: 'not-a-working-day',
+      message: `${dayLabel(startDate)} is not a working day at this site. Desks can be booked ${describeWorkingDays(policy.workingDays)}.`,
+    });
+  }
+
+  const startMinute = minuteOfLocalDay(zone, startsAt);
+  if (startMinute < policy.workdayStartMinute || !endsWithinWorkday(policy, zone, startsAt, endsAt)) {
+    violations.push({
+      rule: 'outside-working-hours',
+      message: `Bookings must fall within working hours, ${formatMinuteOfDay(policy.workdayStartMinute)}–${formatMinuteOfDay(policy.workdayEndMinute)} ${label}, on one day. Start at ${formatMinuteOfDay(policy.workdayStartMinute)} or later and end by ${formatMinuteOfDay(policy.workdayEndMinute)}.`,
+    });
+  }
+
+  if (facts.otherBookingsThatDay >= policy.maxBookingsPerDay) {
+    violations.push({
+      rule: 'daily-limit',
+      message:
+        policy.maxBookingsPerDay === 0
+          ? 'Bookings are closed at this site (the daily limit is 0).'
+          : `You may have ${policy.maxBookingsPerDay} booking${policy.maxBookingsPerDay === 1 ? '' : 's'} per day and already have ${facts.otherBookingsThatDay} on ${dayLabel(startDate)}. Cancel one or choose another day.`,
+    });
+  }
+  return violations;
+}
+
+/** The check-in window of a booking: [opensAt, closesAt]; never past the booking's end. */
+export function checkInWindow(
+  policy: Pick<Policy, 'checkInOpensMinutesBefore' | 'checkInClosesMinutesAfter'>,
+  booking: { startsAt: Date; endsAt: Date },
+): { opensAt: Date; closesAt: Date } {
+  const opensAt = new Date(booking.startsAt.getTime() - policy.checkInOpensMinutesBefore * MINUTE_MS);
+  const closesAt = new Date(
+    Math.min(
+      booking.startsAt.getTime() + policy.checkInClosesMinutesAfter * MINUTE_MS,
+      booking.endsAt.getTime(),
+    ),
+  );
+  return { opensAt, closesAt };
+}
+
+export const isInCheckInWindow = (window: { opensAt: Date; closesAt: Date }, now: Date) =>
+  now >= window.opensAt && now < window.closesAt;
+
+/** Half-open overlap: [a1, a2) and [b1, b2) share an instant. Back-to-back does not. */
+export const overlaps = (aStart: Date, aEnd: Date, bStart: Date, bEnd: Date) =>
+  aStart < bEnd && bStart < aEnd;
+
+/**
+ * The local dates of a weekly series: `weekdays` (ISO, 1 = Monday) in `weeks` weeks
+ * counted from `fromDate` (inclusive).
+ */
+export function seriesDates(fromDate: string, weekdays: number[], weeks: number): string[] {
+  const wanted = new Set(weekdays);
+  const dates: string[] = [];
+  for (let i = 0; i < weeks * 7; i++) {
+    const date = addDays(fromDate, i);
+    if (wanted.has(isoWeekday(date))) dates.push(date);
+  }
+  return dates;
+}
+
+/**
+ * The day a "find a desk" form suggests: today while working hours are not over and
+ * today is a working day, else the next working day (within two weeks).
+ */
+export function suggestedDate(policy: Policy, zone: string, now: Date): string {
+  const today = localDate(zone, now);
+  const isWorking = (date: string) => policy.workingDays.includes(isoWeekday(date));
+  if (isWorking(today) && minuteOfLocalDay(zone, now) < policy.workdayEndMinute - 15) return today;
+  for (let i = 1; i <= 14; i++) {
+    const date = addDays(today, i);
+    if (isWorking(date)) return date;
+  }
+  return addDays(today, 1);
+}
+
+/**
+ * The instants of a booking typed as a local date and times in the site's zone. A wall
+ * time inside a DST gap (or not a time at all) is refused as INVALID_INPUT with
+ * zones.ts's message; an end at or before the start likewise. An end of "24:00" means
+ * the next midnight.
+ */
+export function localRange(
+  zone: string,
+  date: string,
+  startTime: string,
+  endTime: string,
+): { startsAt: Date; endsAt: Date } {
+  try {
+    const startsAt = wallTimeToInstant(zone, parseWallTime(date, startTime));
+    const endsAt =
+      endTime.trim() === '24:00'
+        ? startOfLocalDay(zone, addDays(date, 1))
+        : wallTimeToInstant(zone, parseWallTime(date, endTime));
+    if (endsAt <= startsAt) throw invalidInput('The end time must be after the start time.');
+    return { startsAt, endsAt };
+  } catch (error) {
+    if (error instanceof WallTimeError) throw invalidInput(error.message);
+    throw error;
+  }
+}
