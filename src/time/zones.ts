@@ -53,6 +53,18 @@ export function parseWallTime(date: string, time: string): WallTime {
 /** The UTC instant of a wall time in `zone`, by the rules above. */
 export function wallTimeToInstant(zone: string, wall: WallTime): Date {
   assertZone(zone);
+  // Date.UTC maps years 0-99 to 1900-1999 and rolls over out-of-range fields, so the
+  // fields are checked first and the date round-trip below catches 30 February.
+  const inRange = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
+  if (
+    !inRange(wall.year, 1900, 2999) ||
+    !inRange(wall.month, 1, 12) ||
+    !inRange(wall.day, 1, 31) ||
+    !inRange(wall.hour, 0, 23) ||
+    !inRange(wall.minute, 0, 59)
+  ) {
+    throw new WallTimeError(`${formatWall(wall)} is not a valid date and time`, 'invalid-wall-time');
+  }
   const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
   const probe = DateTime.fromMillis(asUtc, { zone });
   const check = new Date(asUtc);
