@@ -364,9 +364,13 @@ export function createBookingService(deps: {
           otherBookingsThatDay,
         });
         const binding = enforce ? violations : violations.filter((v) => !STAFF_WAIVABLE_RULES.has(v.rule));
-        if (binding.length > 0) throw ruleError(binding);
+        // Calendar rules first; an overlap next (it names the desk or booking in the way);
+        // the daily quota last, since an overlapping booking usually explains it better.
+        const calendar = binding.filter((v) => v.rule !== 'daily-limit');
+        if (calendar.length > 0) throw ruleError(calendar);
         if (await overlappingForDesk(tx, deskId, startsAt, endsAt)) throw new ConflictSignal('desk');
         if (await overlappingForUser(tx, userId, startsAt, endsAt)) throw new ConflictSignal('person');
+        if (binding.length > 0) throw ruleError(binding);
 
         const reservation = await tx.reservation.create({
           data: { deskId, userId, startsAt, endsAt, createdById: actor.id, updatedById: actor.id },
