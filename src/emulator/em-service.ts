@@ -1,0 +1,590 @@
+/**
+ * The emulated EM service: the canonical processing order of SPEC 5 over the cluster state,
+ * the Logout Scheduler, throttling (SPEC 10), fault injection, counters and the request log.
+ * Transport (HTTP, form decoding) stays in em-routes.ts; this file never sees Fastify.
+ */
+import { performance } from 'node:perf_hooks';
+import { toIso, type MovableClock } from './clock.js';
+import type { EmulatorFixture } from './fixture.js';
+import type { FormResult } from './form.js';
+import { readMessage, type AppInfo, type EmMessage, type RequestedDuration } from './grammar.js';
+import { LogoutScheduler, type DueEvent } from './logout-scheduler.js';
+import { applyParams, profileDefaults, type EmulatorParams, type EmulatorProfile } from './params.js';
+import { errorText, ResponseWriter } from './responses.js';
+import { readStateFile, writeStateFile } from './state-file.js';
+import { ClusterState, key, type AppUserRecord, type DeviceRecord } from './state.js';
+import { parseXml, XmlRejected } from './xml.js';
+
+export interface EmulatorCounters {
+  requestsInProgress: number;
+  requestsThrottled: number;
+  requestsHandled: number;
+  autoLogouts: number;
+}
+
+export interface RequestLogEntry {
+  time: string;
+  operation: string;
+  deviceName: string | null;
+  userID: string | null;
+  outcome: 'success' | 'failure';
+  code: number | null;
+  latencyMs: number;
+}
+
+export type FaultOp = 'login' | 'logout' | 'logoutAll' | 'query';
+
+export interface FaultSpec {
+  code: number;
+  op?: FaultOp;
+  count?: number;
+  deviceName?: string;
+  userID?: string;
+}
+
+export interface DeviceView {
+  name: string;
+  emEnabled: boolean;
+  currentUser: string | null;
+  currentProfile: string | null;
+  loginAt: string | null;
+  autoLogoutAt: string | null;
+  lastUser: string | null;
+}
+
+export interface StateView {
+  now: string;
+  profile: EmulatorProfile;
+  params: EmulatorParams;
+  counters: EmulatorCounters;
+  devices: DeviceView[];
+}
+
+export interface LogoutRecord {
+  deviceName: string;
+  userID: string | null;
+  reason: 'expiry' | 'logoutAll';
+  dueAt: string;
+}
+
+export interface EmRequestContext {
+  /** Connection source address (SPEC 4.1 notes: used when remoteIPAddr is absent). */
+  remoteAddress: string;
+  /** An HTTP Via header was present (SPEC 5 step 7). */
+  viaHeader: boolean;
+}
+
+export interface ServiceLogger {
+  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+export interface EmServiceOptions {
+  profile: EmulatorProfile;
+  fixture: EmulatorFixture;
+  clock: MovableClock;
+  stateFile?: string;
+  log: ServiceLogger;
+}
+
+const REQUEST_LOG_SIZE = 1000;
+
+/** A decided outcome: a failure code, or a success body. */
+class Outcome {
+  constructor(
+    readonly code: number | null,
+    readonly body: string,
+  ) {}
+}
+
+export class EmService {
+  profile: EmulatorProfile;
+  params: EmulatorParams;
+  private fixture: EmulatorFixture;
+  private cluster: ClusterState;
+  private readonly scheduler: LogoutScheduler;
+  private counters: EmulatorCounters = zeroCounters();
+  private faults: (Required<Pick<FaultSpec, 'code'>> & Omit<FaultSpec, 'count'> & { remaining: number })[] =
+    [];
+  private requestLog: RequestLogEntry[] = [];
+  private recentLogouts: LogoutRecord[] = [];
+
+  constructor(private readonly options: EmServiceOptions) {
+    this.profile = options.profile;
+    this.fixture = options.fixture;
+    this.params = applyParams(profileDefaults(this.profile), this.fixture.params ?? {}, this.profile);
+    this.cluster = new ClusterState(this.fixture);
+    this.scheduler = new LogoutScheduler(
+      options.clock,
+      () => this.params.schedulerTickSec,
+      (event) => this.performDue(event),
+      () => this.persist(),
+    );
+    this.restoreFromStateFile();
+  }
+
+  get clock(): MovableClock {
+    return this.options.clock;
+  }
+
+  close(): void {
+    this.scheduler.close();
+  }
+
+  // ---- EM side -----------------------------------------------------------------------------
+
+  async handle(form: FormResult, context: EmRequestContext): Promise<string> {
+    const startedAt = performance.now();
+    const entry = { operation: 'unknown', deviceName: null as string | null, userID: null as string | null };
+    let outcome: Outcome;
+    try {
+      outcome = await this.process(form, context, entry);
+    } catch (error) {
+      // SPEC 2.3: every processed request gets HTTP 200; an internal fault is code 0.
+      this.options.log.warn({ err: error }, 'em request failed unexpectedly');
+      outcome = new Outcome(0, this.writer().requestFailure(0, errorText(0)));
+    }
+    this.counters.requestsHandled += 1;
+    this.record({
+      time: toIso(this.clock.now()) as string,
+      ...entry,
+      outcome: outcome.code === null ? 'success' : 'failure',
+      code: outcome.code,
+      latencyMs: Math.round(performance.now() - startedAt),
+    });
+    this.options.log.debug({ op: entry.operation, emCode: outcome.code }, 'em request');
+    return outcome.body;
+  }
+
+  private async process(
+    form: FormResult,
+    context: EmRequestContext,
+    entry: { operation: string; deviceName: string | null; userID: string | null },
+  ): Promise<Outcome> {
+    this.catchUp();
+    const writer = this.writer();
+    const requestFailure = (code: number, text = errorText(code)) =>
+      new Outcome(code, writer.requestFailure(code, text));
+    // SPEC 5 steps 1-2.
+    if (!form.ok) return requestFailure(1);
+    let root;
+    try {
+      root = parseXml(form.xml);
+    } catch (error) {
+      if (error instanceof XmlRejected) return requestFailure(1);
+      throw error;
+    }
+    // SPEC 5 steps 3-4.
+    const grammar = readMessage(root, {
+      profile: this.profile,
+      strictGrammar: this.params.strictGrammar,
+      lenientRoot: this.params.lenientRoot,
+      acceptRequestOnlyChildren: this.params.acceptRequestOnlyChildren,
+    });
+    const fail = (code: number, text = errorText(code)) =>
+      grammar.isQuery ? new Outcome(code, writer.queryFailure(code, text)) : requestFailure(code, text);
+    if (!grammar.ok) return fail(grammar.code);
+    const message = grammar.message;
+    entry.operation = message.op;
+    entry.deviceName =
+      'deviceName' in message
+        ? message.deviceName
+        : 'deviceNames' in message
+          ? firstOf(message.deviceNames)
+          : null;
+    entry.userID =
+      'userID' in message ? message.userID : 'userIDs' in message ? firstOf(message.userIDs) : null;
+
+    // SPEC 5 step 5, SPEC 3.
+    const auth = this.authenticate(message.app);
+    if (typeof auth === 'number') return fail(auth, errorText(auth, message.app.appID));
+    const appUser = auth;
+
+    if (grammar.isQuery) {
+      await pause(this.params.latencyMs.query);
+      this.catchUp();
+      const fault = this.takeFault('query', this.faultTargets(message));
+      if (fault !== undefined) return fail(fault);
+      return new Outcome(null, this.answerQuery(message));
+    }
+
+    // SPEC 5 step 6 / SPEC 10: refuse at once, never queue.
+    if (this.counters.requestsInProgress >= this.params.maxConcurrentRequests) {
+      this.counters.requestsThrottled += 1;
+      return fail(26);
+    }
+    this.counters.requestsInProgress += 1;
+    try {
+      await pause(message.op === 'login' ? this.params.latencyMs.login : this.params.latencyMs.logout);
+      this.catchUp();
+      const opKind = message.op as FaultOp;
+      const fault = this.takeFault(opKind, this.faultTargets(message));
+      if (fault !== undefined) return fail(fault);
+      const ipCode = this.checkOrigin(message, context);
+      if (ipCode !== undefined) return fail(ipCode);
+      const code = this.perform(message, appUser);
+      if (code !== undefined) return fail(code);
+      this.persist();
+      return new Outcome(null, writer.success());
+    } finally {
+      this.counters.requestsInProgress -= 1;
+    }
+  }
+
+  private writer(): ResponseWriter {
+    return new ResponseWriter({
+      xmlDeclaration: this.params.xmlDeclarationInResponse,
+      encodeUserIds: this.params.encodeUserIdInResponses,
+      deviceEntryForm: this.params.deviceEntryForm,
+      queryFailureForm: this.params.queryFailureForm,
+    });
+  }
+
+  private authenticate(app: AppInfo): AppUserRecord | number {
+    const secret = app.appCertificate ?? app.appEncryptedCertificate ?? '';
+    if (app.appID === '' || secret === '') return 2;
+    // SPEC 3 [EMU]: appEncryptedCertificate only for a configured internal account; the
+    // fixture format has none, so every use is refused.
+    if (app.appEncryptedCertificate !== undefined) return 3;
+    const appUser = this.cluster.appUsers.get(key(app.appID));
+    if (!appUser || appUser.password !== app.appCertificate) return 3;
+    // SPEC 8 code 27 [EMU]: the flag sits on the authenticating account.
+    if (appUser.mustChangePassword) return 27;
+    return appUser;
+  }
+
+  /** SPEC 5 step 7, modern only (SPEC 13: n/a in 4.1). */
+  private checkOrigin(message: EmMessage, context: EmRequestContext): number | undefined {
+    if (this.profile !== 'modern' || !this.params.validateIp) return undefined;
+    const viaProxy = message.isViaHeaderSet === true || context.viaHeader;
+    if (viaProxy && !this.params.allowProxy) return 30;
+    const source = normalizeIp(message.remoteIPAddr ?? context.remoteAddress);
+    const trusted = this.params.trustedIps.some((ip) => normalizeIp(ip) === source);
+    return trusted ? undefined : 28;
+  }
+
+  /** SPEC 5.1-5.3 operation-specific checks and commit. Returns a failure code or undefined. */
+  private perform(message: EmMessage, appUser: AppUserRecord): number | undefined {
+    switch (message.op) {
+      case 'login':
+        return this.login(message, appUser);
+      case 'logout':
+        return this.logout(message.deviceName, appUser);
+      case 'logoutAll':
+        return this.logoutAll(appUser);
+      default:
+        return 1;
+    }
+  }
+
+  private login(message: Extract<EmMessage, { op: 'login' }>, appUser: AppUserRecord): number | undefined {
+    if (!appUser.proxyRights && key(message.userID) !== key(appUser.appID)) return 10;
+    const device = this.cluster.device(message.deviceName);
+    if (!device) return 11;
+    if (!device.emEnabled) return 22;
+    const user = this.cluster.user(message.userID);
+    if (!user) return 23;
+    let profile: string | undefined;
+    if (message.deviceProfile !== undefined) {
+      profile = this.cluster.profiles.get(key(message.deviceProfile));
+      if (profile === undefined) return 12;
+      const wanted = key(profile);
+      if (this.params.requireAssociatedProfile && !user.profiles.some((p) => key(p) === wanted)) return 12;
+    } else {
+      profile = user.profiles[0];
+      if (profile === undefined) return 12;
+    }
+    // SPEC 7.1, 7.3: occupied, also by the same user.
+    if (device.currentUser !== null) return 18;
+    const elsewhere = this.cluster.devicesOf(user.userID);
+    if (elsewhere.length > 0) {
+      if (this.params.multipleLoginBehavior === 'NotAllowed') return 25;
+      if (this.params.multipleLoginBehavior === 'AutoLogout') {
+        for (const other of elsewhere) this.logoutDevice(other, 'multipleLoginAutoLogout');
+      }
+    }
+    const now = this.clock.now();
+    const durationSec = effectiveDurationSec(message.duration, this.params);
+    this.cluster.commitLogin(device, user.userID, profile, now, durationSec);
+    if (durationSec === null) this.scheduler.disarm(key(device.name));
+    else this.scheduler.arm(key(device.name), now + durationSec * 1000);
+    this.options.log.info({ deviceName: device.name, userID: user.userID, durationSec }, 'em login');
+    return undefined;
+  }
+
+  private logout(deviceName: string, appUser: AppUserRecord): number | undefined {
+    const device = this.cluster.device(deviceName);
+    if (!device) return 11;
+    if (!device.emEnabled) return 5;
+    if (device.currentUser === null) return 19;
+    if (!appUser.proxyRights && key(device.currentUser) !== key(appUser.appID)) return 10;
+    this.logoutDevice(device, 'api');
+    return undefined;
+  }
+
+  private logoutAll(appUser: AppUserRecord): number | undefined {
+    // [EMU] logoutAll acts for every user, so it needs proxy rights like any other-user action.
+    if (!appUser.proxyRights) return 10;
+    const targets = [...this.cluster.devices.entries()]
+      .filter(([, d]) => d.currentUser !== null && d.loginAt !== null)
+      .map(([deviceKey, d]) => ({ deviceKey, loginAt: d.loginAt as number }));
+    this.scheduler.enqueueLogoutAll(targets, this.clock.now(), this.params.logoutAllPerSecond);
+    this.options.log.info({ devices: targets.length }, 'em logoutAll accepted');
+    return undefined;
+  }
+
+  /** Every logout path ends here, so the scheduler entry is always disarmed (SPEC 6.3 item 2). */
+  private logoutDevice(device: DeviceRecord, reason: string): string | null {
+    const departing = this.cluster.commitLogout(device);
+    this.scheduler.disarm(key(device.name));
+    this.options.log.info({ deviceName: device.name, userID: departing, reason }, 'em logout');
+    return departing;
+  }
+
+  private performDue(event: DueEvent): void {
+    const device = this.cluster.devices.get(event.deviceKey);
+    if (!device || device.currentUser === null) return;
+    if (event.kind === 'logoutAll' && device.loginAt !== event.loginAt) return;
+    const userID = this.logoutDevice(device, event.kind === 'expiry' ? 'automatic' : 'logoutAll');
+    if (event.kind === 'expiry') this.counters.autoLogouts += 1;
+    this.recentLogouts.push({
+      deviceName: device.name,
+      userID,
+      reason: event.kind,
+      dueAt: toIso(event.dueAt) as string,
+    });
+  }
+
+  /** Carries out whatever fell due since the last look, so answers are exact on any clock. */
+  private catchUp(): LogoutRecord[] {
+    this.recentLogouts = [];
+    this.scheduler.runDue(this.clock.now());
+    const done = this.recentLogouts;
+    this.recentLogouts = [];
+    return done;
+  }
+
+  private answerQuery(message: EmMessage): string {
+    const writer = this.writer();
+    switch (message.op) {
+      case 'deviceUserQuery':
+        return writer.deviceUserResults(
+          message.deviceNames.map((name) => {
+            const device = this.cluster.device(name);
+            return device
+              ? { name, exists: true, currentUser: device.currentUser, lastUser: device.lastUser }
+              : { name, exists: false };
+          }),
+        );
+      case 'userDevicesQuery':
+        return writer.userDevicesResults(
+          message.userIDs.map((id) => {
+            const user = this.cluster.user(id);
+            return user
+              ? { id, exists: true, deviceNames: this.cluster.devicesOf(user.userID).map((d) => d.name) }
+              : { id, exists: false };
+          }),
+        );
+      case 'deviceProfileQuery':
+        return writer.deviceProfileResults(
+          message.userIDs.map((id) => {
+            const user = this.cluster.user(id);
+            return user ? { id, exists: true, profiles: user.profiles } : { id, exists: false };
+          }),
+        );
+      case 'checkUser':
+        return writer.checkUserResults(
+          message.userIDs.map((id) => {
+            const user = this.cluster.user(id);
+            return user ? { id, exists: true, userID: user.userID } : { id, exists: false };
+          }),
+        );
+      default:
+        return writer.queryFailure(8, errorText(8));
+    }
+  }
+
+  private faultTargets(message: EmMessage): { deviceNames: string[]; userIDs: string[] } {
+    switch (message.op) {
+      case 'login':
+        return { deviceNames: [message.deviceName], userIDs: [message.userID] };
+      case 'logout': {
+        const current = this.cluster.device(message.deviceName)?.currentUser;
+        return { deviceNames: [message.deviceName], userIDs: current ? [current] : [] };
+      }
+      case 'logoutAll':
+        return { deviceNames: [], userIDs: [] };
+      case 'deviceUserQuery':
+        return { deviceNames: message.deviceNames, userIDs: [] };
+      default:
+        return { deviceNames: [], userIDs: message.userIDs };
+    }
+  }
+
+  private takeFault(op: FaultOp, targets: { deviceNames: string[]; userIDs: string[] }): number | undefined {
+    const matches = (wanted: string | undefined, have: string[]) =>
+      wanted === undefined || have.some((h) => key(h) === key(wanted));
+    const index = this.faults.findIndex(
+      (f) =>
+        (f.op === undefined || f.op === op) &&
+        matches(f.deviceName, targets.deviceNames) &&
+        matches(f.userID, targets.userIDs),
+    );
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.splice(index, 1);
+    return fault.code;
+  }
+
+  private record(entry: RequestLogEntry): void {
+    this.requestLog.push(entry);
+    if (this.requestLog.length > REQUEST_LOG_SIZE) this.requestLog.shift();
+  }
+
+  // ---- control plane -----------------------------------------------------------------------
+
+  reset(input: { profile?: EmulatorProfile; fixture?: EmulatorFixture; now?: number }): void {
+    const profile = input.profile ?? this.profile;
+    const fixture = input.fixture ?? this.fixture;
+    // Validate before changing anything, so a bad reset leaves the old state intact.
+    const params = applyParams(profileDefaults(profile), fixture.params ?? {}, profile);
+    this.profile = profile;
+    this.fixture = fixture;
+    this.params = params;
+    this.cluster = new ClusterState(fixture);
+    this.scheduler.clear();
+    this.counters = { ...zeroCounters(), requestsInProgress: this.counters.requestsInProgress };
+    this.faults = [];
+    this.requestLog = [];
+    if (input.now !== undefined) this.clock.set(input.now);
+    this.persist();
+  }
+
+  state(): StateView {
+    this.catchUp();
+    return {
+      now: toIso(this.clock.now()) as string,
+      profile: this.profile,
+      params: structuredClone(this.params),
+      counters: { ...this.counters },
+      devices: [...this.cluster.devices.entries()].map(([deviceKey, d]) => ({
+        name: d.name,
+        emEnabled: d.emEnabled,
+        currentUser: d.currentUser,
+        currentProfile: d.currentProfile,
+        loginAt: toIso(d.loginAt),
+        autoLogoutAt: toIso(this.scheduler.dueAt(deviceKey)),
+        lastUser: d.lastUser,
+      })),
+    };
+  }
+
+  /** Moves the clock and carries out every automatic logout that fell due, in due order. */
+  moveClock(move: { advanceMs: number } | { setAt: number }): { now: string; logouts: LogoutRecord[] } {
+    if ('advanceMs' in move) this.clock.advance(move.advanceMs);
+    else this.clock.set(move.setAt);
+    const logouts = this.catchUp();
+    return { now: toIso(this.clock.now()) as string, logouts };
+  }
+
+  setParams(patch: unknown): EmulatorParams {
+    this.params = applyParams(this.params, patch, this.profile);
+    this.scheduler.rearmTimer();
+    return structuredClone(this.params);
+  }
+
+  addFault(fault: FaultSpec): number {
+    const { count = 1, ...rest } = fault;
+    this.faults.push({ ...rest, remaining: count });
+    return this.faults.length;
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  setDevice(name: string, change: { emEnabled: boolean }): DeviceView | undefined {
+    const device = this.cluster.device(name);
+    if (!device) return undefined;
+    device.emEnabled = change.emEnabled;
+    this.persist();
+    return this.state().devices.find((d) => key(d.name) === key(name));
+  }
+
+  requestLogTail(limit: number): RequestLogEntry[] {
+    return this.requestLog.slice(-limit);
+  }
+
+  // ---- durability --------------------------------------------------------------------------
+
+  private persist(): void {
+    if (!this.options.stateFile) return;
+    writeStateFile(this.options.stateFile, {
+      version: 1,
+      savedAt: toIso(this.clock.now()) as string,
+      devices: [...this.cluster.devices.values()].map((d) => ({ ...d })),
+      schedule: this.scheduler.snapshot(),
+    });
+  }
+
+  /** SPEC 6.3 item 5: rebuild devices and schedule; overdue logouts fire at once. */
+  private restoreFromStateFile(): void {
+    if (!this.options.stateFile) return;
+    const saved = readStateFile(this.options.stateFile);
+    if (saved) {
+      for (const record of saved.devices) {
+        const device = this.cluster.device(record.name);
+        if (!device) continue;
+        device.emEnabled = record.emEnabled;
+        device.currentUser = record.currentUser;
+        device.currentProfile = record.currentProfile;
+        device.loginAt = record.loginAt;
+        device.loginDurationSec = record.loginDurationSec;
+        device.lastUser = record.lastUser;
+      }
+      const loggedIn = (deviceKey: string) => this.cluster.devices.get(deviceKey)?.currentUser != null;
+      this.scheduler.restore({
+        expiries: saved.schedule.expiries.filter((e) => loggedIn(e.deviceKey)),
+        logoutAll: saved.schedule.logoutAll.filter((e) => loggedIn(e.deviceKey)),
+      });
+    }
+    this.catchUp();
+    this.persist();
+  }
+}
+
+/** SPEC 6.2, each UNCONFIRMED branch behind its knob. Null means no automatic logout. */
+export function effectiveDurationSec(requested: RequestedDuration, params: EmulatorParams): number | null {
+  const maxSec = params.maxLoginTimeMinutes * 60;
+  let seconds: number | null;
+  if (!params.enforceMaxLoginTime) {
+    seconds = requested.kind === 'minutes' ? requested.minutes * 60 : null;
+  } else if (requested.kind === 'default') {
+    seconds = maxSec;
+  } else if (requested.kind === 'indefinite') {
+    seconds = params.indefiniteOverridesMax ? null : maxSec;
+  } else {
+    seconds = params.capRequestedByMax ? Math.min(requested.minutes * 60, maxSec) : requested.minutes * 60;
+  }
+  // [EMU] a Maximum Login Time of 0:00 means no automatic logout rather than an instant one.
+  return seconds === 0 ? null : seconds;
+}
+
+function zeroCounters(): EmulatorCounters {
+  return { requestsInProgress: 0, requestsThrottled: 0, requestsHandled: 0, autoLogouts: 0 };
+}
+
+function firstOf(values: string[]): string | null {
+  return values[0] ?? null;
+}
+
+function pause(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+function normalizeIp(address: string): string {
+  const lowered = address.trim().toLowerCase();
+  return lowered.startsWith('::ffff:') && lowered.includes('.') ? lowered.slice(7) : lowered;
+}
