@@ -151,3 +151,15 @@ export function resolveSessionSecret(config: Readonly<Config>): Readonly<Config>
   }
   return Object.freeze({ ...config, sessionSecret: secret });
 }
+
+/**
+ * Resolves an EmCluster.secretRef. Only `env:ROOST_EM_APP_PASSWORD` is known: the database
+ * names where the password is, never the password, and this module stays the only reader of the
+ * environment (the value was read by loadConfig).
+ */
+export function resolveSecret(config: Readonly<Config>, ref: string): string {
+  if (ref === 'env:ROOST_EM_APP_PASSWORD') return config.em.appPassword;
+  throw new ConfigError([
+    `unsupported secret reference "${ref}": only env:ROOST_EM_APP_PASSWORD is available; fix the EM cluster's secretRef`,
+  ]);
+}

@@ -79,8 +79,10 @@ export async function moveLogout(tx: Tx, reservationId: number, endsAt: Date): P
     where: { idempotencyKey: logoutKey(reservationId), state: { in: ['PENDING', 'FAILED', 'CONFLICT'] } },
     data: { dueAt: endsAt, state: 'PENDING', attempts: 0, leaseOwner: null, leaseExpiresAt: null },
   });
+  // Also re-logins and re-arms the scheduler queued for this booking: a pending one that would
+  // run at or after the new end has nothing left to do, and would hold up the logout.
   await tx.phoneAction.updateMany({
-    where: { idempotencyKey: loginKey(reservationId), state: 'PENDING', dueAt: { gte: endsAt } },
+    where: { reservationId, kind: 'LOGIN', state: 'PENDING', dueAt: { gte: endsAt } },
     data: { state: 'CANCELLED', lastOutcome: 'booking ended before its login was due' },
   });
 }

@@ -1,0 +1,87 @@
+/**
+ * One EM client per EmCluster row, built lazily from the row and rebuilt when the row changes
+ * (its updatedAt moves). Sites without a cluster get no client; their actions fail with a message
+ * a person can act on.
+ */
+import { resolveSecret, type Config } from '../config.js';
+import type { PrismaClient } from '../db/database.js';
+import { createEmClient, type EmClient, type EmLogger } from '../em/index.js';
+
+export interface ClusterInfo {
+  id: number;
+  name: string;
+  concurrencyBudget: number;
+  maxConcurrentRequests: number;
+  loginLeadMinutes: number;
+}
+
+export interface ClusterClients {
+  info: ClusterInfo;
+  /** For scheduled work: the client's default timeout, 26 retried inside. */
+  client: EmClient;
+  /** For pages: short timeout, so a slow cluster never holds a page up. */
+  liveClient: EmClient;
+}
+
+export interface EmClientRegistry {
+  /** Undefined when the cluster row does not exist. Throws ConfigError on a bad secretRef. */
+  forCluster(clusterId: number): Promise<ClusterClients | undefined>;
+  /** The cluster of the site a phone's desk belongs to; undefined when none. */
+  clusterOfPhone(phoneId: number): Promise<number | undefined>;
+}
+
+export interface EmClientRegistryOptions {
+  prisma: PrismaClient;
+  config: Readonly<Config>;
+  log?: EmLogger;
+  /** Page queries give up after this long. Default 1500 ms. */
+  liveTimeoutMs?: number;
+  /** Tests and benches may inject a fetch or a timeout for scheduled calls. */
+  timeoutMs?: number;
+}
+
+export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientRegistry {
+  const cache = new Map<number, { version: number; clients: ClusterClients }>();
+
+  return {
+    async forCluster(clusterId) {
+      const row = await opts.prisma.emCluster.findUnique({ where: { id: clusterId } });
+      if (!row) return undefined;
+      const version = row.updatedAt.getTime();
+      const cached = cache.get(clusterId);
+      if (cached && cached.version === version) return cached.clients;
+      const appPassword = resolveSecret(opts.config, row.secretRef);
+      const apiProfile = row.apiProfile === 'modern' ? 'modern' : '4.1';
+      const common = {
+        baseUrl: row.serviceUrl,
+        appUser: row.appUser,
+        appPassword,
+        apiProfile,
+        maxConcurrentRequests: row.maxConcurrentRequests,
+        concurrency: Math.max(1, row.concurrencyBudget),
+        ...(opts.log ? { log: opts.log } : {}),
+      } as const;
+      const clients: ClusterClients = {
+        info: {
+          id: row.id,
+          name: row.name,
+          concurrencyBudget: Math.max(1, row.concurrencyBudget),
+          maxConcurrentRequests: row.maxConcurrentRequests,
+          loginLeadMinutes: row.loginLeadMinutes,
+        },
+        client: createEmClient({ ...common, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }),
+        liveClient: createEmClient({ ...common, timeoutMs: opts.liveTimeoutMs ?? 1500, busyRetries: 0 }),
+      };
+      cache.set(clusterId, { version, clients });
+      return clients;
+    },
+
+    async clusterOfPhone(phoneId) {
+      const phone = await opts.prisma.phone.findUnique({
+        where: { id: phoneId },
+        select: { desk: { select: { floor: { select: { site: { select: { emClusterId: true } } } } } } },
+      });
+      return phone?.desk?.floor.site.emClusterId ?? undefined;
+    },
+  };
+}

@@ -1,0 +1,711 @@
+/**
+ * The phone scheduler (issue #6). `tick(now)` does everything that fell due by `now`:
+ *
+ * 1. bookings past their end become COMPLETED; bookings nobody checked in to within the site's
+ *    releaseNoShowAfterMinutes become NO_SHOW (one transaction each, audited) and their logout
+ *    moves to now;
+ * 2. bookings extended beyond the cluster-side automatic logout get a re-arm action;
+ * 3. each cluster's coming logins are planned for the rush (rush-planner.ts);
+ * 4. due actions are claimed under a lease (claim.ts) and carried out, per cluster, at most
+ *    `concurrencyBudget` EM logins/logouts in flight: a rush is a queue, not a burst.
+ *
+ * `reconcile(now)` compares EM's view with the bookings and queues repairs. node-cron only calls
+ * `tick(clock.now())` and `reconcile(clock.now())`; tests call them directly with a moved clock.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import cron, { type ScheduledTask } from 'node-cron';
+import { recordAudit, schedulerActor } from '../audit/audit-log.js';
+import type { PrismaClient } from '../db/database.js';
+import type { DeviceUser, EmFailure, EmOutcome } from '../em/index.js';
+import type { Clock } from '../time/clock.js';
+import {
+  audit,
+  LOGIN_GRACE_MINUTES,
+  sameUser,
+  type ActionBooking,
+  type ActionContext,
+  type HandlerDeps,
+  type SchedulerLog,
+  type Verdict,
+} from './action-context.js';
+import { claimDueActions, finishAction, rescheduleAction, type ClaimedAction } from './claim.js';
+import type { ClusterClients, EmClientRegistry } from './em-clients.js';
+import { moveLogout } from './jobs.js';
+import { handleLogin } from './login-handler.js';
+import { handleLogout } from './logout-handler.js';
+import { createSchedulerMetrics, type SchedulerMetrics } from './metrics.js';
+import { decideRetry } from './retry-policy.js';
+import { planRush } from './rush-planner.js';
+
+export interface SchedulerOptions {
+  prisma: PrismaClient;
+  clock: Clock;
+  log: SchedulerLog & { child?(bindings: object): SchedulerLog };
+  emClients: EmClientRegistry;
+  /** Unique per process; default host:pid:random. */
+  instanceId?: string;
+  /** How long a claimed action is ours before another instance may take it. Default 120 s. */
+  leaseMs?: number;
+  metrics?: SchedulerMetrics;
+  tickSeconds?: number;
+  reconcileMinutes?: number;
+  /** Parallel claim-and-run loops per cluster (default 2: one queries EM while the other runs). */
+  lanes?: number;
+  random?: () => number;
+}
+
+export interface Scheduler {
+  tick(now: Date): Promise<TickReport>;
+  reconcile(now: Date): Promise<ReconcileReport>;
+  start(): void;
+  /** Stops the cron jobs and waits for a running tick or reconciliation to finish. */
+  stop(): Promise<void>;
+  readonly instanceId: string;
+  readonly metrics: SchedulerMetrics;
+  /** Measured EM login latency per cluster, ms (what rush planning assumes). */
+  loginLatencyMs(clusterId: number): number;
+}
+
+export interface TickReport {
+  claimed: number;
+  completed: number;
+  noShows: number;
+  rearms: number;
+  planned: number;
+}
+
+export interface ReconcileReport {
+  checked: number;
+  relogins: number;
+  driftLogouts: number;
+  failedClusters: number;
+}
+
+/** SPEC 2.4: logins take ~0.3-0.4 s on a real node; used until we have measured. */
+const DEFAULT_LOGIN_LATENCY_MS = 400;
+/** Re-arm this long before the cluster's own automatic logout would fire. */
+const REARM_BEFORE_AUTO_LOGOUT_MS = 3 * 60_000;
+const MAX_RELOGINS_PER_BOOKING = 3;
+
+class Semaphore {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const { prisma, clock, emClients } = opts;
+  const log: SchedulerLog = opts.log.child ? opts.log.child({ module: 'scheduler' }) : opts.log;
+  const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const leaseMs = opts.leaseMs ?? 120_000;
+  const lanes = Math.max(1, opts.lanes ?? 2);
+  const metrics = opts.metrics ?? createSchedulerMetrics();
+  const random = opts.random ?? Math.random;
+  const latency = new Map<number, number>();
+  const semaphores = new Map<number, { size: number; sem: Semaphore }>();
+  let claimSeq = 0;
+  let stopping = false;
+  let running: Promise<unknown> | undefined;
+  const tasks: ScheduledTask[] = [];
+
+  const later = (a: Date, b: Date) => (a > b ? a : b);
+
+  function semaphoreFor(info: ClusterClients['info']): Semaphore {
+    const have = semaphores.get(info.id);
+    if (have && have.size === info.concurrencyBudget) return have.sem;
+    const sem = new Semaphore(info.concurrencyBudget);
+    semaphores.set(info.id, { size: info.concurrencyBudget, sem });
+    return sem;
+  }
+
+  function noteLatency(clusterId: number, ms: number) {
+    const prev = latency.get(clusterId);
+    latency.set(clusterId, prev === undefined ? ms : prev * 0.8 + ms * 0.2);
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------------
+
+  async function completeEnded(now: Date): Promise<number> {
+    const { count } = await prisma.reservation.updateMany({
+      where: { status: { in: ['BOOKED', 'CHECKED_IN'] }, endsAt: { lte: now } },
+      data: { status: 'COMPLETED' },
+    });
+    return count;
+  }
+
+  async function releaseNoShows(now: Date): Promise<number> {
+    const due = await prisma.$queryRaw<{ id: number; endsAt: Date }[]>`
+      SELECT r."id", r."endsAt"
+      FROM "Reservation" r
+      JOIN "Desk" d ON d."id" = r."deskId"
+      JOIN "Floor" f ON f."id" = d."floorId"
+      JOIN "BookingPolicy" bp ON bp."siteId" = f."siteId"
+      WHERE r."status" = 'BOOKED'
+        AND bp."releaseNoShowAfterMinutes" IS NOT NULL
+        AND r."startsAt" + make_interval(mins => bp."releaseNoShowAfterMinutes") <= ${now}::timestamptz
+        AND r."startsAt" < ${now}::timestamptz
+        AND r."endsAt" > ${now}::timestamptz
+      ORDER BY r."startsAt"
+      LIMIT 500`;
+    let released = 0;
+    for (const row of due) {
+      const done = await prisma.$transaction(async (tx) => {
+        const { count } = await tx.reservation.updateMany({
+          where: { id: row.id, status: 'BOOKED' },
+          data: { status: 'NO_SHOW', endsAt: now },
+        });
+        if (count === 0) return false;
+        await moveLogout(tx, row.id, now);
+        await recordAudit(
+          tx,
+          schedulerActor,
+          {
+            action: 'reservation.no_show',
+            subjectType: 'reservation',
+            subjectId: row.id,
+            details: {
+              before: { status: 'BOOKED', endsAt: row.endsAt },
+              after: { status: 'NO_SHOW', endsAt: now },
+            },
+          },
+          now,
+        );
+        return true;
+      });
+      if (done) {
+        released++;
+        log.info({ bookingId: row.id }, 'no-show released');
+      }
+    }
+    metrics.noShows(released);
+    return released;
+  }
+
+  /**
+   * A booking extended past the end its login armed on the cluster (Phone.emAutoLogoutAt) would be
+   * logged out by EM before its end. We cannot see calls, and a re-login restarts the phone, so
+   * the re-arm (logout + login with the new duration) runs shortly before the cluster's own
+   * logout would have fired: the phone restarts at the moment it would have anyway.
+   */
+  async function queueRearms(now: Date): Promise<number> {
+    const rows = await prisma.$queryRaw<{ id: number; phoneId: number; autoLogoutAt: Date; n: bigint }[]>`
+      SELECT r."id", p."id" AS "phoneId", p."emAutoLogoutAt" AS "autoLogoutAt",
+        (SELECT count(*) FROM "PhoneAction" x WHERE x."reservationId" = r."id"
+           AND x."idempotencyKey" LIKE 'r' || r."id" || ':rearm:%') AS "n"
+      FROM "Reservation" r
+      JOIN "User" u ON u."id" = r."userId"
+      JOIN "Phone" p ON p."deskId" = r."deskId"
+      WHERE r."status" IN ('BOOKED', 'CHECKED_IN')
+        AND r."startsAt" <= ${now}::timestamptz AND r."endsAt" > ${now}::timestamptz
+        AND p."emUserId" IS NOT NULL AND lower(p."emUserId") = lower(u."emUserId")
+        AND p."emAutoLogoutAt" IS NOT NULL AND p."emAutoLogoutAt" < r."endsAt"
+        AND NOT EXISTS (SELECT 1 FROM "PhoneAction" a WHERE a."phoneId" = p."id"
+           AND a."kind" = 'LOGIN' AND a."state" IN ('PENDING', 'RUNNING'))`;
+    for (const row of rows) {
+      const dueAt = later(now, new Date(row.autoLogoutAt.getTime() - REARM_BEFORE_AUTO_LOGOUT_MS));
+      await prisma.phoneAction.createMany({
+        data: [
+          {
+            idempotencyKey: `r${row.id}:rearm:${Number(row.n) + 1}`,
+            kind: 'LOGIN',
+            phoneId: row.phoneId,
+            reservationId: row.id,
+            dueAt,
+          },
+        ],
+        skipDuplicates: true,
+      });
+      log.info({ bookingId: row.id, dueAt }, 're-arm queued after extension');
+    }
+    return rows.length;
+  }
+
+  // ---- running actions ----------------------------------------------------------------------
+
+  async function loadContexts(
+    batch: ClaimedAction[],
+    seen: Map<string, DeviceUser>,
+  ): Promise<ActionContext[]> {
+    const rows = await prisma.phoneAction.findMany({
+      where: { id: { in: batch.map((a) => a.id) } },
+      select: {
+        id: true,
+        phone: { select: { id: true, deviceName: true, deskId: true } },
+        reservation: {
+          select: {
+            id: true,
+            status: true,
+            startsAt: true,
+            endsAt: true,
+            deskId: true,
+            user: { select: { id: true, email: true, emUserId: true, deviceProfile: true } },
+          },
+        },
+      },
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return batch.flatMap((action) => {
+      const row = byId.get(action.id);
+      if (!row) return [];
+      return [
+        {
+          action,
+          phone: row.phone,
+          booking: row.reservation as ActionBooking | null,
+          seen: seen.get(row.phone.deviceName.toLowerCase()),
+        },
+      ];
+    });
+  }
+
+  async function apply(ctx: ActionContext, verdict: Verdict): Promise<void> {
+    const { action } = ctx;
+    const at = clock.now();
+    const fields = {
+      jobId: action.id,
+      kind: action.kind,
+      key: action.idempotencyKey,
+      deviceName: ctx.phone.deviceName,
+    };
+    let kept: boolean;
+    if (verdict.kind === 'final') {
+      kept = await finishAction(prisma, action, {
+        state: verdict.state,
+        at,
+        emCode: verdict.emCode ?? null,
+        outcome: verdict.outcome,
+      });
+      const label =
+        verdict.state === 'DONE'
+          ? 'done'
+          : verdict.state === 'SKIPPED'
+            ? 'skipped'
+            : verdict.state === 'FAILED'
+              ? 'failed'
+              : 'conflict';
+      metrics.outcome(action.kind, label);
+      if (verdict.state === 'FAILED')
+        log.error({ ...fields, outcome: verdict.outcome }, 'phone action failed');
+      else if (verdict.state === 'CONFLICT')
+        log.warn({ ...fields, outcome: verdict.outcome }, 'phone action conflict');
+      else log.info({ ...fields, state: verdict.state, outcome: verdict.outcome }, 'phone action finished');
+    } else if (verdict.kind === 'wait') {
+      kept = await rescheduleAction(prisma, action, {
+        dueAt: verdict.dueAt,
+        outcome: verdict.outcome,
+        keepAttempts: true,
+      });
+      log.info({ ...fields, dueAt: verdict.dueAt, outcome: verdict.outcome }, 'phone action waits');
+    } else {
+      const failure: EmFailure = verdict.failure;
+      const emCode = failure.kind === 'em' ? failure.code : null;
+      const decision = decideRetry(failure, action.attempts, random);
+      if (decision.retry) {
+        const dueAt = new Date(at.getTime() + decision.delayMs);
+        kept = await rescheduleAction(prisma, action, { dueAt, emCode, outcome: verdict.outcome });
+        metrics.outcome(action.kind, 'retried');
+        log.warn(
+          { ...fields, emCode, attempts: action.attempts, dueAt, outcome: verdict.outcome },
+          'phone action retry',
+        );
+      } else {
+        kept = await finishAction(prisma, action, { state: 'FAILED', at, emCode, outcome: verdict.outcome });
+        metrics.outcome(action.kind, 'failed');
+        log.error(
+          { ...fields, emCode, attempts: action.attempts, outcome: verdict.outcome },
+          'phone action failed',
+        );
+      }
+      await prisma.phone.update({
+        where: { id: ctx.phone.id },
+        data: { lastEmCode: emCode, lastEmOutcome: verdict.outcome.slice(0, 500) },
+      });
+    }
+    if (!kept) log.warn(fields, 'lease lost before the action was recorded; another instance owns it now');
+  }
+
+  async function runBatch(cc: ClusterClients, batch: ClaimedAction[], tickNow: Date): Promise<void> {
+    const sem = semaphoreFor(cc.info);
+    const names = [...new Set(await phoneNames(batch))];
+    // One query for the whole batch (SPEC 7.3: look before logging in; not throttled, SPEC 5.4).
+    const q = await cc.client.deviceUserQuery(names);
+    const seen = new Map<string, DeviceUser>();
+    if (q.ok) for (const d of q.value) seen.set(d.deviceName.toLowerCase(), d);
+    else log.warn({ clusterId: cc.info.id, reason: q.kind === 'em' ? q.code : q.reason }, 'pre-query failed');
+    const contexts = await loadContexts(batch, seen);
+    const deps: HandlerDeps = {
+      prisma,
+      client: cc.client,
+      log,
+      now: () => later(tickNow, clock.now()),
+      throttled: <T>(op: 'login' | 'logout', call: () => Promise<EmOutcome<T>>) =>
+        sem.run(async () => {
+          const started = performance.now();
+          const out = await call();
+          if (op === 'login' && (out.ok || out.kind === 'em'))
+            noteLatency(cc.info.id, performance.now() - started);
+          return out;
+        }),
+    };
+    await Promise.all(
+      contexts.map(async (ctx) => {
+        try {
+          const verdict =
+            ctx.action.kind === 'LOGIN' ? await handleLogin(deps, ctx) : await handleLogout(deps, ctx);
+          await apply(ctx, verdict);
+        } catch (error) {
+          // A database or programming error: put the action back with a backoff; if even that
+          // fails, its lease runs out and another tick takes it again.
+          log.error({ err: error, jobId: ctx.action.id }, 'phone action crashed');
+          await apply(ctx, {
+            kind: 'retry',
+            failure: { ok: false, kind: 'transport', reason: 'internal error' },
+            outcome: `internal error: ${(error as Error).message}`.slice(0, 300),
+          }).catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  async function phoneNames(batch: ClaimedAction[]): Promise<string[]> {
+    const phones = await prisma.phone.findMany({
+      where: { id: { in: [...new Set(batch.map((a) => a.phoneId))] } },
+      select: { deviceName: true },
+    });
+    return phones.map((p) => p.deviceName);
+  }
+
+  function nextLeaseOwner(): string {
+    claimSeq++;
+    return `${instanceId}#${claimSeq}`;
+  }
+
+  async function drainCluster(clusterId: number, tickNow: Date): Promise<number> {
+    let cc: ClusterClients | undefined;
+    let problem: string | undefined;
+    try {
+      cc = await emClients.forCluster(clusterId);
+      if (!cc) problem = `EM cluster ${clusterId} does not exist`;
+    } catch (error) {
+      problem = `EM cluster ${clusterId} cannot be used: ${(error as Error).message}`;
+    }
+    if (!cc) return failAll(clusterId, problem ?? 'no EM cluster', tickNow);
+    const clients = cc;
+    let claimed = 0;
+    const lane = async () => {
+      while (!stopping) {
+        const now = later(tickNow, clock.now());
+        const batch = await claimDueActions(prisma, {
+          now,
+          clusterId,
+          limit: clients.info.concurrencyBudget,
+          leaseOwner: nextLeaseOwner(),
+          leaseMs,
+        });
+        if (batch.length === 0) return;
+        claimed += batch.length;
+        for (const a of batch) metrics.claimed(a.kind, now.getTime() - a.dueAt.getTime());
+        await runBatch(clients, batch, tickNow);
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return claimed;
+  }
+
+  /** Actions of phones without a cluster (no site cluster, or no desk): nobody can do them. */
+  async function failAll(clusterId: number | null, why: string, tickNow: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const now = later(tickNow, clock.now());
+      const batch = await claimDueActions(prisma, {
+        now,
+        clusterId,
+        limit: 100,
+        leaseOwner: nextLeaseOwner(),
+        leaseMs,
+      });
+      if (batch.length === 0) return total;
+      total += batch.length;
+      for (const action of batch) {
+        metrics.claimed(action.kind, now.getTime() - action.dueAt.getTime());
+        // A login for a booking that is over anyway is not worth an alarm.
+        const booking = action.reservationId
+          ? await prisma.reservation.findUnique({
+              where: { id: action.reservationId },
+              select: { endsAt: true },
+            })
+          : null;
+        const skip = action.kind === 'LOGIN' && booking !== null && booking.endsAt <= now;
+        await finishAction(prisma, action, {
+          state: skip ? 'SKIPPED' : 'FAILED',
+          at: now,
+          outcome: skip ? 'booking already ended' : why,
+        });
+        metrics.outcome(action.kind, skip ? 'skipped' : 'failed');
+        if (!skip) log.error({ jobId: action.id, clusterId, outcome: why }, 'phone action failed');
+      }
+    }
+  }
+
+  async function clusterIds(): Promise<number[]> {
+    const rows = await prisma.emCluster.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+    return rows.map((r) => r.id);
+  }
+
+  async function doTick(now: Date): Promise<TickReport> {
+    const started = performance.now();
+    const completed = await completeEnded(now);
+    const noShows = await releaseNoShows(now);
+    const rearms = await queueRearms(now);
+    const ids = await clusterIds();
+    let planned = 0;
+    for (const id of ids) {
+      const cc = await emClients.forCluster(id).catch(() => undefined);
+      if (!cc) continue;
+      const loginMs = latency.get(id) ?? DEFAULT_LOGIN_LATENCY_MS;
+      planned += await planRush(prisma, {
+        now,
+        clusterId: id,
+        serviceMs: loginMs / cc.info.concurrencyBudget,
+        leadMinutes: cc.info.loginLeadMinutes,
+      });
+    }
+    const counts = await Promise.all([
+      ...ids.map((id) => drainCluster(id, now)),
+      failAll(
+        null,
+        "the phone is not at a desk of a site with an EM cluster; set the site's EM cluster",
+        now,
+      ),
+    ]);
+    const claimed = counts.reduce((a, b) => a + b, 0);
+    metrics.tick(performance.now() - started);
+    if (claimed > 0 || noShows > 0) log.info({ claimed, completed, noShows, rearms, planned }, 'tick');
+    return { claimed, completed, noShows, rearms, planned };
+  }
+
+  // ---- reconciliation -----------------------------------------------------------------------
+
+  async function reconcileCluster(clusterId: number, now: Date, report: ReconcileReport): Promise<void> {
+    const cc = await emClients.forCluster(clusterId);
+    if (!cc) return;
+    const phones = await prisma.phone.findMany({
+      where: { desk: { floor: { site: { emClusterId: clusterId } } } },
+      select: {
+        id: true,
+        deviceName: true,
+        deskId: true,
+        actions: { where: { state: { in: ['PENDING', 'RUNNING'] } }, select: { id: true }, take: 1 },
+      },
+    });
+    if (phones.length === 0) return;
+    const q = await cc.client.deviceUserQuery(phones.map((p) => p.deviceName));
+    if (!q.ok) {
+      report.failedClusters++;
+      log.warn({ clusterId, reason: q.kind === 'em' ? q.code : q.reason }, 'reconcile query failed');
+      return;
+    }
+    const seen = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
+    const leadMs = cc.info.loginLeadMinutes * 60_000;
+    const bookings = await prisma.reservation.findMany({
+      where: {
+        deskId: { in: phones.flatMap((p) => (p.deskId === null ? [] : [p.deskId])) },
+        status: { in: ['BOOKED', 'CHECKED_IN'] },
+        startsAt: { lte: new Date(now.getTime() + leadMs) },
+        endsAt: { gt: now },
+      },
+      select: {
+        id: true,
+        deskId: true,
+        startsAt: true,
+        user: { select: { emUserId: true } },
+        phoneActions: { select: { idempotencyKey: true, kind: true, state: true } },
+      },
+    });
+    const byDesk = new Map<number, typeof bookings>();
+    for (const b of bookings) byDesk.set(b.deskId, [...(byDesk.get(b.deskId) ?? []), b]);
+
+    const ids: number[] = [];
+    const users: (string | null)[] = [];
+    for (const phone of phones) {
+      report.checked++;
+      const view = seen.get(phone.deviceName.toLowerCase());
+      if (!view || view.state === 'doesNotExist') continue;
+      const emUser = view.state === 'loggedIn' ? (view.userId ?? null) : null;
+      ids.push(phone.id);
+      users.push(emUser);
+      if (phone.actions.length > 0) continue; // work is queued: let it run first
+      const onDesk = byDesk.get(phone.deskId ?? -1) ?? [];
+      const current = onDesk.find((b) => b.startsAt <= now);
+      if (current) {
+        const want = current.user.emUserId;
+        if (!want || sameUser(emUser, want)) continue;
+        const login = current.phoneActions.find((a) => a.idempotencyKey === `r${current.id}:login`);
+        if (login && login.state !== 'DONE' && login.state !== 'CONFLICT') continue;
+        const relogins = current.phoneActions.filter((a) =>
+          a.idempotencyKey.startsWith(`r${current.id}:relogin:`),
+        );
+        if (relogins.length >= MAX_RELOGINS_PER_BOOKING) continue;
+        const key = `r${current.id}:relogin:${relogins.length + 1}`;
+        await prisma.phoneAction.createMany({
+          data: [
+            { idempotencyKey: key, kind: 'LOGIN', phoneId: phone.id, reservationId: current.id, dueAt: now },
+          ],
+          skipDuplicates: true,
+        });
+        await audit(
+          prisma,
+          {
+            action: 'phone.relogin_queued',
+            subjectType: 'phone',
+            subjectId: phone.id,
+            details: { deviceName: phone.deviceName, bookingId: current.id, expected: want, found: emUser },
+          },
+          now,
+        );
+        report.relogins++;
+        continue;
+      }
+      if (emUser === null) continue;
+      // An early (rush) login of a booking about to start is not drift.
+      if (onDesk.some((b) => sameUser(b.user.emUserId, emUser))) continue;
+      const recentFailure = await prisma.phoneAction.findFirst({
+        where: {
+          phoneId: phone.id,
+          idempotencyKey: { startsWith: `p${phone.id}:drift:` },
+          state: 'FAILED',
+          completedAt: { gt: new Date(now.getTime() - 60 * 60_000) },
+        },
+        select: { id: true },
+      });
+      if (recentFailure) continue;
+      await prisma.phoneAction.createMany({
+        data: [
+          {
+            idempotencyKey: `p${phone.id}:drift:${now.getTime()}`,
+            kind: 'LOGOUT',
+            phoneId: phone.id,
+            dueAt: now,
+          },
+        ],
+        skipDuplicates: true,
+      });
+      await audit(
+        prisma,
+        {
+          action: 'phone.drift_logout_queued',
+          subjectType: 'phone',
+          subjectId: phone.id,
+          details: {
+            deviceName: phone.deviceName,
+            occupant: emUser,
+            reason: 'logged in with no booking behind it',
+          },
+        },
+        now,
+      );
+      report.driftLogouts++;
+    }
+    if (ids.length > 0) {
+      await prisma.$executeRaw`
+        UPDATE "Phone" p SET "emUserId" = v.u, "emCheckedAt" = ${now}::timestamptz,
+          "emLoginAt" = CASE WHEN v.u IS NULL THEN NULL ELSE p."emLoginAt" END,
+          "emAutoLogoutAt" = CASE WHEN v.u IS NULL THEN NULL ELSE p."emAutoLogoutAt" END
+        FROM (SELECT unnest(${ids}::int[]) AS id, unnest(${users}::text[]) AS u) v
+        WHERE p."id" = v.id`;
+    }
+  }
+
+  async function doReconcile(now: Date): Promise<ReconcileReport> {
+    const report: ReconcileReport = { checked: 0, relogins: 0, driftLogouts: 0, failedClusters: 0 };
+    for (const id of await clusterIds()) {
+      try {
+        await reconcileCluster(id, now, report);
+      } catch (error) {
+        report.failedClusters++;
+        log.error({ err: error, clusterId: id }, 'reconcile failed for cluster');
+      }
+    }
+    metrics.reconciled(report.relogins + report.driftLogouts);
+    if (report.relogins + report.driftLogouts > 0) log.info(report, 'reconciled');
+    return report;
+  }
+
+  /** One thing at a time per instance: a tick never overlaps a tick or a reconciliation. */
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const previous = running ?? Promise.resolve();
+    const next = previous.then(work, work);
+    running = next.catch(() => undefined);
+    return next;
+  }
+
+  let tickQueued = false;
+  return {
+    instanceId,
+    metrics,
+    loginLatencyMs: (id) => latency.get(id) ?? DEFAULT_LOGIN_LATENCY_MS,
+    tick: (now) => exclusive(() => doTick(now)),
+    reconcile: (now) => exclusive(() => doReconcile(now)),
+    start() {
+      stopping = false;
+      const seconds = Math.max(1, Math.min(59, opts.tickSeconds ?? 2));
+      const minutes = Math.max(1, Math.min(59, opts.reconcileMinutes ?? 5));
+      const onTick = async () => {
+        // node-cron's noOverlap covers the cron task; this also skips while a reconcile runs.
+        if (tickQueued || stopping) return;
+        tickQueued = true;
+        try {
+          await exclusive(() => doTick(clock.now()));
+        } catch (error) {
+          metrics.tickFailed();
+          log.error({ err: error }, 'tick failed');
+        } finally {
+          tickQueued = false;
+        }
+      };
+      const onReconcile = async () => {
+        if (stopping) return;
+        try {
+          await exclusive(() => doReconcile(clock.now()));
+        } catch (error) {
+          log.error({ err: error }, 'reconcile failed');
+        }
+      };
+      tasks.push(
+        cron.schedule(`*/${seconds} * * * * *`, onTick, {
+          noOverlap: true,
+          name: `roost-tick-${instanceId}`,
+        }),
+      );
+      tasks.push(
+        cron.schedule(`0 */${minutes} * * * *`, onReconcile, {
+          noOverlap: true,
+          name: `roost-reconcile-${instanceId}`,
+        }),
+      );
+      // Catch up at once after a start: whatever fell due while Roost was down.
+      void onReconcile().then(onTick);
+      log.info({ instanceId, tickSeconds: seconds, reconcileMinutes: minutes }, 'scheduler started');
+    },
+    async stop() {
+      stopping = true;
+      for (const task of tasks.splice(0)) await task.destroy();
+      await running;
+      log.info({ instanceId }, 'scheduler stopped');
+    },
+  };
+}
+
+export { LOGIN_GRACE_MINUTES };

@@ -1,0 +1,251 @@
+/**
+ * Scheduler test bench: the EM emulator in-process on port 0 with a manual clock, a test database,
+ * one EM cluster row pointing at the emulator, a site with N desks (each with a phone known to the
+ * emulator) and N users (each known to the emulator). `at(iso)` moves Roost's clock and the
+ * emulator's together, then ticks.
+ */
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
+import { createEmClientRegistry, type EmClientRegistry } from '../../src/scheduler/em-clients.js';
+import { schedulePhoneActions } from '../../src/scheduler/jobs.js';
+import { createManualClock, type ManualClock } from '../../src/time/clock.js';
+import { createTestDatabase, type DbTarget, type TestDatabase } from '../helpers/db.js';
+import { testConfig } from '../helpers/app.js';
+
+export const APP_USER = 'emapi';
+export const APP_PASSWORD = 'emapi-pass';
+export const deviceName = (i: number): string =>
+  `SEP${(0xa00000 + i).toString(16).toUpperCase().padStart(12, '0')}`;
+export const emUser = (i: number): string => `emp${String(i).padStart(4, '0')}`;
+
+export interface Fixture {
+  appUsers: { appID: string; password: string; proxyRights: boolean }[];
+  users: { userID: string; profiles: string[] }[];
+  devices: { name: string; emEnabled: boolean }[];
+  params?: Record<string, unknown>;
+}
+
+export function fixture(n: number, params: Record<string, unknown> = {}): Fixture {
+  return {
+    appUsers: [{ appID: APP_USER, password: APP_PASSWORD, proxyRights: true }],
+    users: Array.from({ length: n + 5 }, (_, i) => ({ userID: emUser(i), profiles: [`UDP_${emUser(i)}`] })),
+    devices: Array.from({ length: n + 5 }, (_, i) => ({ name: deviceName(i), emEnabled: true })),
+    params,
+  };
+}
+
+export interface SimState {
+  now: string;
+  counters: {
+    requestsInProgress: number;
+    requestsThrottled: number;
+    requestsHandled: number;
+    autoLogouts: number;
+  };
+  devices: {
+    name: string;
+    currentUser: string | null;
+    loginAt: string | null;
+    autoLogoutAt: string | null;
+    lastUser: string | null;
+  }[];
+}
+
+export interface SimLogEntry {
+  time: string;
+  operation: string;
+  deviceName: string | null;
+  userID: string | null;
+  outcome: string;
+  code: number | null;
+}
+
+export class Sim {
+  constructor(public emulator: RunningEmulator) {}
+  get url() {
+    return this.emulator.url;
+  }
+  async control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.emulator.url}/__sim/${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} /__sim/${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  state = () => this.control<SimState>('GET', 'state');
+  log = (limit = 1000) => this.control<SimLogEntry[]>('GET', `log?limit=${limit}`);
+  params = (knobs: Record<string, unknown>) => this.control('PUT', 'params', knobs);
+  fault = (spec: { code: number; op?: string; count?: number; deviceName?: string; userID?: string }) =>
+    this.control('POST', 'faults', spec);
+  setClock = (iso: string) => this.control('POST', 'clock', { set: iso });
+  async userOn(device: string): Promise<string | null> {
+    const s = await this.state();
+    return s.devices.find((d) => d.name === device)?.currentUser ?? null;
+  }
+  /** Logs a user in directly (a walk-up at the phone), through the EM API itself. */
+  async emLogin(device: string, user: string, minutes?: number): Promise<number | null> {
+    const duration = minutes ? `<exclusiveDuration><time>${minutes}</time></exclusiveDuration>` : '';
+    const xml = `<request><appInfo><appID>${APP_USER}</appID><appCertificate>${APP_PASSWORD}</appCertificate></appInfo><login><deviceName>${device}</deviceName><userID>${user}</userID>${duration}</login></request>`;
+    const res = await fetch(`${this.emulator.url}/emservice/EMServiceServlet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `xml=${encodeURIComponent(xml)}`,
+    });
+    const text = await res.text();
+    const m = /code="(\d+)"/.exec(text);
+    return m ? Number(m[1]) : null;
+  }
+}
+
+export interface Bench {
+  db: TestDatabase;
+  sim: Sim;
+  clock: ManualClock;
+  clusterId: number;
+  siteId: number;
+  floorId: number;
+  desks: { id: number; phoneId: number; deviceName: string }[];
+  users: { id: number; emUserId: string; email: string }[];
+  registry: EmClientRegistry;
+  scheduler: Scheduler;
+  newScheduler(opts?: { instanceId?: string; leaseMs?: number; db?: TestDatabase }): Scheduler;
+  /** Moves both clocks to `iso` and runs one tick. */
+  at(iso: string, opts?: { tick?: boolean }): Promise<void>;
+  book(userIndex: number, deskIndex: number, startsAt: string, endsAt: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface BenchOptions {
+  target: DbTarget;
+  n: number;
+  start: string;
+  timeZone?: string;
+  simParams?: Record<string, unknown>;
+  cluster?: { maxConcurrentRequests?: number; concurrencyBudget?: number; loginLeadMinutes?: number };
+  policy?: { releaseNoShowAfterMinutes?: number | null };
+  poolSize?: number;
+  leaseMs?: number;
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+export async function createBench(opts: BenchOptions): Promise<Bench> {
+  const db = await createTestDatabase(opts.target, opts.poolSize ? { poolSize: opts.poolSize } : {});
+  const emulator = await startEmulator({
+    port: 0,
+    profile: '4.1',
+    fixture: fixture(opts.n, {
+      maxConcurrentRequests: 5,
+      latencyMs: { login: 5, logout: 5, query: 1 },
+      ...(opts.simParams ?? {}),
+    }),
+    clock: 'manual',
+    startAt: new Date(opts.start).toISOString(),
+  });
+  const sim = new Sim(emulator);
+  const clock = createManualClock(opts.start);
+  const prisma = db.prisma;
+  const cluster = await prisma.emCluster.create({
+    data: {
+      name: 'test',
+      serviceUrl: emulator.url,
+      appUser: APP_USER,
+      secretRef: 'env:ROOST_EM_APP_PASSWORD',
+      maxConcurrentRequests: opts.cluster?.maxConcurrentRequests ?? 5,
+      concurrencyBudget: opts.cluster?.concurrencyBudget ?? 4,
+      loginLeadMinutes: opts.cluster?.loginLeadMinutes ?? 10,
+    },
+  });
+  const site = await prisma.site.create({
+    data: {
+      name: 'HQ',
+      timeZone: opts.timeZone ?? 'Europe/Berlin',
+      emClusterId: cluster.id,
+      policy: { create: { releaseNoShowAfterMinutes: opts.policy?.releaseNoShowAfterMinutes ?? null } },
+    },
+  });
+  const floor = await prisma.floor.create({ data: { siteId: site.id, name: 'F1' } });
+  await prisma.desk.createMany({
+    data: Array.from({ length: opts.n }, (_, i) => ({ floorId: floor.id, label: `D${i}` })),
+  });
+  const deskRows = await prisma.desk.findMany({ where: { floorId: floor.id }, orderBy: { id: 'asc' } });
+  await prisma.phone.createMany({
+    data: deskRows.map((d, i) => ({ deskId: d.id, deviceName: deviceName(i) })),
+  });
+  const phones = await prisma.phone.findMany({ orderBy: { id: 'asc' } });
+  const desks = deskRows.map((d, i) => ({ id: d.id, phoneId: phones[i]!.id, deviceName: deviceName(i) }));
+  await prisma.user.createMany({
+    data: Array.from({ length: opts.n + 2 }, (_, i) => ({
+      email: `emp${i}@test.example`,
+      displayName: `Employee ${i}`,
+      emUserId: emUser(i),
+      passwordHash: 'unused',
+      homeSiteId: site.id,
+    })),
+  });
+  const users = (await prisma.user.findMany({ orderBy: { id: 'asc' } })).map((u) => ({
+    id: u.id,
+    emUserId: u.emUserId!,
+    email: u.email,
+  }));
+  const config = testConfig({
+    em: { ...testConfig().em, appUser: APP_USER, appPassword: APP_PASSWORD },
+  });
+  const registry = createEmClientRegistry({ prisma, config });
+  const newScheduler: Bench['newScheduler'] = (o = {}) =>
+    createScheduler({
+      prisma: (o.db ?? db).prisma,
+      clock,
+      log: silent,
+      emClients: o.db ? createEmClientRegistry({ prisma: o.db.prisma, config }) : registry,
+      leaseMs: o.leaseMs ?? opts.leaseMs ?? 60_000,
+      ...(o.instanceId ? { instanceId: o.instanceId } : {}),
+    });
+  const scheduler = newScheduler({ instanceId: 'main' });
+  return {
+    db,
+    sim,
+    clock,
+    clusterId: cluster.id,
+    siteId: site.id,
+    floorId: floor.id,
+    desks,
+    users,
+    registry,
+    scheduler,
+    newScheduler,
+    async at(iso, o = {}) {
+      const t = new Date(iso);
+      clock.set(t);
+      await sim.setClock(t.toISOString());
+      if (o.tick !== false) await scheduler.tick(clock.now());
+    },
+    async book(userIndex, deskIndex, startsAt, endsAt) {
+      return prisma.$transaction(async (tx) => {
+        const r = await tx.reservation.create({
+          data: {
+            deskId: desks[deskIndex]!.id,
+            userId: users[userIndex]!.id,
+            startsAt: new Date(startsAt),
+            endsAt: new Date(endsAt),
+          },
+        });
+        await schedulePhoneActions(tx, r);
+        return r.id;
+      });
+    },
+    async close() {
+      await scheduler.stop();
+      await emulator.close();
+      await db.destroy();
+    },
+  };
+}
+
+export async function actionsOf(bench: Bench, reservationId: number) {
+  return bench.db.prisma.phoneAction.findMany({ where: { reservationId }, orderBy: { id: 'asc' } });
+}
