@@ -31,10 +31,14 @@ export interface Config {
   schedulerTickSeconds: number;
   /** Serve Secure cookies (set when Roost sits behind TLS). */
   secureCookies: boolean;
+  /** SMTP server for email notices (smtp:// or smtps://, may carry credentials); undefined = no email. */
+  smtpUrl: string | undefined;
+  /** The From address of email notices. */
+  mailFrom: string;
 }
 
 /** Field paths whose values must never be logged; fed to pino's redaction. */
-export const secretConfigPaths = ['em.appPassword', 'sessionSecret', 'databaseUrl'] as const;
+export const secretConfigPaths = ['em.appPassword', 'sessionSecret', 'databaseUrl', 'smtpUrl'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -97,6 +101,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const emUrl = url('ROOST_EM_URL', ['http:', 'https:']);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const sessionSecret = str('SESSION_SECRET');
+  const smtpUrl = url('ROOST_SMTP_URL', ['smtp:', 'smtps:']);
+  const mailFrom = str('ROOST_MAIL_FROM') ?? 'Roost <roost@localhost>';
+  if (!/^[^\r\n]*[^\s@<>]+@[^\s@<>]+[^\r\n]*$/.test(mailFrom)) {
+    problems.push(
+      `ROOST_MAIL_FROM must be an email address, e.g. "Roost <roost@example.com>" (got "${mailFrom}")`,
+    );
+  }
   if (sessionSecret !== undefined && sessionSecret.length < 32) {
     problems.push('SESSION_SECRET must be at least 32 characters (try: openssl rand -hex 32)');
   }
@@ -129,6 +140,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     schedulerEnabled: bool('ROOST_SCHEDULER', true),
     schedulerTickSeconds: int('ROOST_SCHEDULER_TICK_SECONDS', 2, 1, 60),
     secureCookies: bool('ROOST_SECURE_COOKIES', false),
+    smtpUrl,
+    mailFrom,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
