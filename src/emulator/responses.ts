@@ -2,7 +2,7 @@
  * Response bodies (SPEC 2.3, 4.2, 4.4). Compact, no whitespace between elements, optional
  * `<?xml version="1.0"?>` prefix; user IDs percent-encoded when the profile says so.
  */
-import { escapeXml } from './xml.js';
+import { escapeText, escapeXml } from './xml.js';
 
 export interface RenderOptions {
   xmlDeclaration: boolean;
@@ -75,13 +75,13 @@ export class ResponseWriter {
   }
 
   requestFailure(code: number, text: string): string {
-    return this.wrap(`<failure><error code="${code}">${escapeXml(text)}</error></failure>`);
+    return this.wrap(`<failure><error code="${code}">${escapeText(text)}</error></failure>`);
   }
 
   /** SPEC 4.4: 4.1 answers queries with errorMessage (no code); modern with error code. */
   queryFailure(code: number, text: string): string {
     if (this.options.queryFailureForm === 'errorMessage') {
-      return this.wrap(`<failure><errorMessage>${escapeXml(text)}</errorMessage></failure>`);
+      return this.wrap(`<failure><errorMessage>${escapeText(text)}</errorMessage></failure>`);
     }
     return this.requestFailure(code, text);
   }

@@ -267,3 +267,8 @@ const ESCAPES: Record<string, string> = {
 export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
+
+/** Character data needs only &, < and > escaped; quotes stay readable (e.g. SPEC 3 sample text). */
+export function escapeText(value: string): string {
+  return value.replace(/[&<>]/g, (c) => ESCAPES[c] ?? c);
+}
