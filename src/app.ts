@@ -19,6 +19,8 @@ import type { Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
 import { accessPlugin } from './web/access.js';
 import { authRoutes } from './web/auth-routes.js';
+import { bookingApi } from './web/api/booking-api.js';
+import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
 import { healthRoutes } from './web/health-routes.js';
 import { homeRoutes } from './web/home-routes.js';
@@ -129,6 +131,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: config.secureCookies,
   });
   await app.register(homeRoutes, { prisma: db.prisma, clock });
+  await app.register(bookingRoutes, { prisma: db.prisma, clock });
+  await app.register(bookingApi, { prisma: db.prisma, clock });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 
   return app;

@@ -1,0 +1,219 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorFor, createBookingService, type BookingSummary } from '../../booking/booking-service.js';
+import type { PrismaClient } from '../../db/database.js';
+import { invalidInput, notFound } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
+
+/**
+ * The booking part of the JSON API (/api/v1, Bearer token only; see access.ts).
+ * Paths and status codes are fixed by CONTRACT.md: 201 booked, 409 desk or person
+ * taken (`taken`, `alternatives`), 422 a booking rule (`rule`, `message`), 400 bad input.
+ */
+
+// ISO 8601 with an explicit offset: "2026-12-02T09:00:00+01:00" or "...Z". A time
+// without an offset is ambiguous across sites, so it is refused rather than guessed.
+const Instant = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})$',
+  maxLength: 40,
+  description: 'ISO 8601 date-time with offset, e.g. 2026-12-02T09:00:00+01:00',
+});
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+
+const AvailabilityQuery = Type.Object(
+  {
+    start: Instant,
+    end: Instant,
+    features: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 40 }), {
+        maxItems: 20,
+        description: 'Only desks with every one of these features (repeat the parameter)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const BookBody = Type.Object({ deskId: Id, start: Instant, end: Instant }, { additionalProperties: false });
+const ExtendBody = Type.Object({ end: Instant }, { additionalProperties: false });
+
+const ErrorBody = Type.Object(
+  {
+    error: Type.String(),
+    message: Type.String(),
+    rule: Type.Optional(Type.String()),
+    taken: Type.Optional(Type.Union([Type.Literal('desk'), Type.Literal('person')])),
+    alternatives: Type.Optional(
+      Type.Array(
+        Type.Object({ id: Type.Integer(), label: Type.String(), features: Type.Array(Type.String()) }),
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+function instant(text: string, field: string): Date {
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw invalidInput(`${field} is not a valid date and time: "${text}".`);
+  return at;
+}
+
+/** The API's view of a booking: instants in UTC plus the site's zone to show them in. */
+export function reservationJson(b: BookingSummary) {
+  return {
+    id: b.id,
+    status: b.status,
+    start: b.startsAt.toISOString(),
+    end: b.endsAt.toISOString(),
+    timeZone: b.site.timeZone,
+    checkedInAt: b.checkedInAt?.toISOString() ?? null,
+    userId: b.userId,
+    deskId: b.desk.id,
+    desk: { id: b.desk.id, label: b.desk.label },
+    floor: b.floor,
+    site: { id: b.site.id, name: b.site.name },
+    phone: b.phone,
+    phoneStatus: b.phoneStatus?.message ?? null,
+    bookedBy: b.bookedBy,
+  };
+}
+
+const bodyLimit = 4 * 1024;
+const tags = ['bookings'];
+
+export async function bookingApi(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
+  const bookings = createBookingService({ prisma: opts.prisma, clock: opts.clock, log: app.log });
+  const user = { config: { access: 'user' as const } };
+  const summaryOf = (request: FastifyRequest, reservationId: number) =>
+    bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);
+
+  app.get(
+    '/api/v1/sites',
+    { ...user, schema: { tags, summary: 'Sites with their floors and time zone' } },
+    async () => ({
+      sites: await bookings.sites(),
+    }),
+  );
+
+  app.get(
+    '/api/v1/sites/:id/floors',
+    { ...user, schema: { tags, summary: 'Floors of a site', params: IdParams } },
+    async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>) => {
+      const site = (await bookings.sites()).find((s) => s.id === request.params.id);
+      if (!site) throw notFound(`Site ${request.params.id}`);
+      return { siteId: site.id, timeZone: site.timeZone, floors: site.floors };
+    },
+  );
+
+  app.get(
+    '/api/v1/floors/:id/availability',
+    {
+      ...user,
+      schema: {
+        tags,
+        summary: 'Every desk of a floor with available: true|false for the whole range (at most 14 days)',
+        params: IdParams,
+        querystring: AvailabilityQuery,
+      },
+    },
+    async (
+      request: FastifyRequest<{
+        Params: Static<typeof IdParams>;
+        Querystring: Static<typeof AvailabilityQuery>;
+      }>,
+    ) => {
+      const { start, end, features } = request.query;
+      const result = await bookings.availability({
+        floorId: request.params.id,
+        startsAt: instant(start, 'start'),
+        endsAt: instant(end, 'end'),
+        forUserId: request.user!.id,
+        ...(features ? { features } : {}),
+      });
+      const { planSvg: _planSvg, ...floor } = result.floor;
+      return { floor, site: result.site, start, end, desks: result.desks };
+    },
+  );
+
+  app.get(
+    '/api/v1/reservations',
+    { ...user, schema: { tags, summary: 'My current and upcoming bookings' } },
+    async (request) => ({
+      reservations: (await bookings.listForUser(request.user!.id)).map(reservationJson),
+    }),
+  );
+
+  app.post(
+    '/api/v1/reservations',
+    {
+      ...user,
+      bodyLimit,
+      schema: {
+        tags,
+        summary: 'Book a desk for myself',
+        description:
+          '201 with the booking; 409 when the desk (`taken: "desk"`, with `alternatives`) or you (`taken: "person"`) already have a booking then; 422 when a booking rule is broken (`rule`).',
+        body: BookBody,
+        response: { 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request: FastifyRequest<{ Body: Static<typeof BookBody> }>, reply) => {
+      const { deskId, start, end } = request.body;
+      const r = await bookings.book({
+        actor: actorFor(request.user!),
+        userId: request.user!.id,
+        deskId,
+        startsAt: instant(start, 'start'),
+        endsAt: instant(end, 'end'),
+      });
+      reply.status(201).header('location', `/api/v1/reservations/${r.id}`);
+      return summaryOf(request, r.id);
+    },
+  );
+
+  app.get(
+    '/api/v1/reservations/:id',
+    { ...user, schema: { tags, summary: 'One of my bookings', params: IdParams } },
+    async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>) =>
+      summaryOf(request, request.params.id),
+  );
+
+  const actions = [
+    ['cancel', 'Cancel a booking that has not started', 'cancel'],
+    ['release', 'End a current booking now; the desk is free at once', 'release'],
+    ['check-in', 'Check in during the check-in window', 'checkIn'],
+  ] as const;
+  for (const [path, summary, method] of actions) {
+    app.post(
+      `/api/v1/reservations/:id/${path}`,
+      { ...user, bodyLimit, schema: { tags, summary, params: IdParams } },
+      async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>) => {
+        const actor = actorFor(request.user!);
+        await bookings[method]({ actor, reservationId: request.params.id });
+        return summaryOf(request, request.params.id);
+      },
+    );
+  }
+
+  app.post(
+    '/api/v1/reservations/:id/extend',
+    {
+      ...user,
+      bodyLimit,
+      schema: {
+        tags,
+        summary: 'Move the end of a booking later, if the desk is free',
+        params: IdParams,
+        body: ExtendBody,
+      },
+    },
+    async (request: FastifyRequest<{ Params: Static<typeof IdParams>; Body: Static<typeof ExtendBody> }>) => {
+      await bookings.extend({
+        actor: actorFor(request.user!),
+        reservationId: request.params.id,
+        endsAt: instant(request.body.end, 'end'),
+      });
+      return summaryOf(request, request.params.id);
+    },
+  );
+}

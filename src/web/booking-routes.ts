@@ -1,0 +1,262 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTime } from 'luxon';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { localRange, seriesDates } from '../booking/booking-rules.js';
+import { actorFor, createBookingService, type BookingService } from '../booking/booking-service.js';
+import type { PrismaClient } from '../db/database.js';
+import { RoostError } from '../errors.js';
+import type { Clock } from '../time/clock.js';
+import { addDays, formatLocalTime, localDate, parseWallTime, wallTimeToInstant } from '../time/zones.js';
+import { buildFindModel, type FindInput } from './booking-view.js';
+import { statusFor } from './errors.js';
+
+/**
+ * Employee booking pages: find a desk (list + floor plan), reserve, a weekly series,
+ * and the actions on "My bookings" (cancel, release, extend, check in). Every form
+ * posts, then redirects with a flash; a refused booking re-renders the form with the
+ * reason and the person's input, never an error page.
+ */
+const Time = Type.String({ pattern: '^\\d{1,2}:\\d{2}$', maxLength: 5 });
+const DateField = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', maxLength: 10 });
+const OptionalId = Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }));
+const Features = Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20 }));
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+
+const FindQuery = Type.Object({
+  siteId: OptionalId,
+  floorId: OptionalId,
+  date: Type.Optional(DateField),
+  start: Type.Optional(Time),
+  end: Type.Optional(Time),
+  features: Features,
+});
+const ReserveBody = Type.Object(
+  {
+    deskId: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    siteId: OptionalId,
+    floorId: OptionalId,
+    date: DateField,
+    start: Time,
+    end: Time,
+    features: Features,
+    _csrf: Csrf,
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
+const ExtendBody = Type.Object({ end: Time, _csrf: Csrf }, { additionalProperties: false });
+const CsrfOnly = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
+const SeriesQuery = Type.Object({ floorId: OptionalId, deskId: OptionalId });
+const SeriesBody = Type.Object(
+  {
+    deskId: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    from: DateField,
+    weeks: Type.Integer({ minimum: 1, maximum: 12 }),
+    weekdays: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { maxItems: 7 })),
+    start: Time,
+    end: Time,
+    _csrf: Csrf,
+  },
+  { additionalProperties: false },
+);
+
+const user = { config: { access: 'user' as const } };
+
+export async function bookingRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
+  const bookings = createBookingService({ prisma: opts.prisma, clock: opts.clock, log: app.log });
+  const { clock } = opts;
+
+  /** Re-renders the find page with what went wrong and the person's input. */
+  async function refused(request: FastifyRequest, reply: FastifyReply, error: RoostError, input: FindInput) {
+    const alternatives =
+      (error.details.alternatives as { id: number; label: string; features: string[] }[]) ?? [];
+    const field = error.code === 'BOOKING_CONFLICT' ? 'desk' : /end/i.test(error.message) ? 'end' : 'date';
+    const model = await buildFindModel(
+      bookings,
+      clock,
+      request.user!,
+      input,
+      { message: error.message, field },
+      alternatives,
+    );
+    return reply.status(statusFor[error.code]).render('book/find.eta', { title: 'Find a desk', ...model });
+  }
+
+  app.get('/book', { ...user, schema: { querystring: FindQuery } }, async (request, reply) => {
+    const model = await buildFindModel(bookings, clock, request.user!, request.query as FindInput);
+    if (model.error && model.result === null) reply.status(400);
+    return reply.render('book/find.eta', { title: 'Find a desk', ...model });
+  });
+
+  app.post('/reservations', { ...user, schema: { body: ReserveBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof ReserveBody>;
+    try {
+      const desk = await opts.prisma.desk.findUnique({
+        where: { id: body.deskId },
+        include: { floor: { include: { site: true } } },
+      });
+      const zone = desk?.floor.site.timeZone ?? 'UTC';
+      const { startsAt, endsAt } = localRange(zone, body.date, body.start, body.end);
+      const r = await bookings.book({
+        actor: actorFor(request.user!),
+        userId: request.user!.id,
+        deskId: body.deskId,
+        startsAt,
+        endsAt,
+      });
+      const summary = await bookings.get({ actor: actorFor(request.user!), reservationId: r.id });
+      return reply
+        .flash('success', `Desk ${summary.desk.label} is yours: ${summary.when}.`)
+        .redirect('/', 303);
+    } catch (error) {
+      if (!(error instanceof RoostError) || error.code === 'FORBIDDEN') throw error;
+      return refused(request, reply, error, body);
+    }
+  });
+
+  /** Cancel, release and check in: one button each on "My bookings". */
+  const actions: [string, 'cancel' | 'release' | 'checkIn', (desk: string) => string][] = [
+    ['cancel', 'cancel', (d) => `Your booking of desk ${d} is cancelled.`],
+    ['release', 'release', (d) => `Desk ${d} is released and free for others now.`],
+    ['check-in', 'checkIn', (d) => `You are checked in at desk ${d}.`],
+  ];
+  for (const [path, method, done] of actions) {
+    app.post(
+      `/reservations/:id/${path}`,
+      { ...user, schema: { params: IdParams, body: CsrfOnly } },
+      async (request, reply) => {
+        const { id } = request.params as Static<typeof IdParams>;
+        const actor = actorFor(request.user!);
+        try {
+          const before = await bookings.get({ actor, reservationId: id });
+          await bookings[method]({ actor, reservationId: id });
+          return reply.flash('success', done(before.desk.label)).redirect('/', 303);
+        } catch (error) {
+          if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
+          return renderHome(
+            bookings,
+            request,
+            reply,
+            { message: error.message, reservationId: id, field: null },
+            statusFor[error.code],
+          );
+        }
+      },
+    );
+  }
+
+  app.post(
+    '/reservations/:id/extend',
+    { ...user, schema: { params: IdParams, body: ExtendBody } },
+    async (request, reply) => {
+      const { id } = request.params as Static<typeof IdParams>;
+      const { end } = request.body as Static<typeof ExtendBody>;
+      const actor = actorFor(request.user!);
+      try {
+        const before = await bookings.get({ actor, reservationId: id });
+        const zone = before.site.timeZone;
+        const endsAt =
+          end === '24:00'
+            ? localRange(zone, localDate(zone, before.startsAt), '00:00', '24:00').endsAt
+            : wallTimeOn(zone, localDate(zone, before.startsAt), end);
+        await bookings.extend({ actor, reservationId: id, endsAt });
+        return reply
+          .flash('success', `Desk ${before.desk.label} is yours until ${end} ${before.zone}.`)
+          .redirect('/', 303);
+      } catch (error) {
+        if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
+        return renderHome(
+          bookings,
+          request,
+          reply,
+          { message: error.message, reservationId: id, field: 'end' },
+          statusFor[error.code],
+        );
+      }
+    },
+  );
+
+  app.get('/book/series', { ...user, schema: { querystring: SeriesQuery } }, async (request, reply) => {
+    const q = request.query as Static<typeof SeriesQuery>;
+    return reply.render('book/series.eta', await seriesModel(bookings, opts.prisma, clock, request.user!, q));
+  });
+
+  app.post('/book/series', { ...user, schema: { body: SeriesBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof SeriesBody>;
+    const base = await seriesModel(bookings, opts.prisma, clock, request.user!, { deskId: body.deskId });
+    try {
+      if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', 'Choose at least one weekday.');
+      parseWallTime(body.from, body.start);
+      const dates = seriesDates(body.from, body.weekdays, body.weeks);
+      const result = await bookings.bookSeries({
+        actor: actorFor(request.user!),
+        userId: request.user!.id,
+        deskId: body.deskId,
+        dates,
+        startTime: body.start,
+        endTime: body.end,
+      });
+      reply.status(result.booked.length > 0 ? 200 : 422);
+      return reply.render('book/series.eta', { ...base, input: body, result });
+    } catch (error) {
+      if (!(error instanceof RoostError) && !(error instanceof Error && error.name === 'WallTimeError'))
+        throw error;
+      reply.status(error instanceof RoostError ? statusFor[error.code] : 400);
+      return reply.render('book/series.eta', { ...base, input: body, error: error.message });
+    }
+  });
+}
+
+function wallTimeOn(zone: string, date: string, time: string): Date {
+  try {
+    return wallTimeToInstant(zone, parseWallTime(date, time));
+  } catch (error) {
+    throw new RoostError('INVALID_INPUT', (error as Error).message);
+  }
+}
+
+/** "My bookings", optionally with an error tied to one booking's form. */
+export async function renderHome(
+  bookings: BookingService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: { message: string; reservationId: number | null; field: 'end' | null } | null = null,
+  status = 200,
+) {
+  const list = await bookings.listForUser(request.user!.id);
+  return reply
+    .status(status)
+    .render('home/index.eta', { title: 'My bookings', bookings: list, error, formatTime: formatLocalTime });
+}
+
+async function seriesModel(
+  bookings: BookingService,
+  prisma: PrismaClient,
+  clock: Clock,
+  user: { id: number; homeSiteId: number | null },
+  q: { floorId?: number | undefined; deskId?: number | undefined },
+) {
+  const desk = q.deskId ? await prisma.desk.findUnique({ where: { id: q.deskId } }) : null;
+  const find = await buildFindModel(bookings, clock, user, { floorId: desk?.floorId ?? q.floorId });
+  const site = find.sites.find((s) => s.id === find.input.siteId);
+  const floor = site?.floors.find((f) => f.id === find.input.floorId);
+  const desks = find.result?.desks.filter((d) => d.bookable) ?? [];
+  return {
+    title: 'Book several days',
+    site,
+    floor,
+    desks,
+    input: {
+      deskId: desk?.id ?? desks[0]?.id ?? 0,
+      from: find.input.date,
+      weeks: 4,
+      weekdays: [] as number[],
+      start: find.input.start,
+      end: find.input.end,
+    },
+    dayLabel: (date: string) => DateTime.fromISO(date).toFormat('cccc d LLLL yyyy'),
+    lastDate: site ? addDays(localDate(site.timeZone, clock.now()), site.policy.maxDaysAhead) : '',
+    result: null,
+    error: null,
+  };
+}
