@@ -25,6 +25,7 @@ import { registerErrorHandling } from './web/errors.js';
 import { healthRoutes } from './web/health-routes.js';
 import { homeRoutes } from './web/home-routes.js';
 import { renderPlugin } from './web/render.js';
+import { staffRoutes } from './web/staff/staff-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -133,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(homeRoutes, { prisma: db.prisma, clock });
   await app.register(bookingRoutes, { prisma: db.prisma, clock });
   await app.register(bookingApi, { prisma: db.prisma, clock });
+  await app.register(staffRoutes, { prisma: db.prisma, clock });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 
   return app;

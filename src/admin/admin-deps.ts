@@ -1,0 +1,32 @@
+import type { Db, PrismaClient } from '../db/database.js';
+import { notFound } from '../errors.js';
+import type { Clock } from '../time/clock.js';
+
+/** What every admin service needs; a test builds one with a database and a manual clock. */
+export interface AdminDeps {
+  prisma: PrismaClient;
+  clock: Clock;
+}
+
+export type Tx = Db.Prisma.TransactionClient;
+
+/** Imports can touch thousands of rows: allow more than Prisma's 5 s default. */
+export const TX_OPTIONS = { timeout: 60_000, maxWait: 10_000 } as const;
+
+/** A unique index said no (another request won a race past our friendly pre-check). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; cause?: { code?: string } };
+  return e?.code === 'P2002' || e?.cause?.code === '23505' || /Unique constraint/i.test(e?.message ?? '');
+}
+
+export function requireFound<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw notFound(what);
+  return value;
+}
+
+/** Parses a route id; a malformed id is simply not found. */
+export function parseId(raw: unknown, what: string): number {
+  const text = String(raw ?? '');
+  if (!/^\d{1,9}$/.test(text)) throw notFound(what);
+  return Number(text);
+}

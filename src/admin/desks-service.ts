@@ -1,0 +1,334 @@
+import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { invalidInput } from '../errors.js';
+import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
+import { readCsvTable } from './csv.js';
+import { changes, Fields, parseFeatures, type Input } from './validation.js';
+
+/**
+ * Desks and the phone on each. A phone is on at most one desk (a unique index says so
+ * too): linking a phone that is on another desk is refused, naming that desk, rather than
+ * silently taking it away from someone's booking.
+ */
+export type DesksService = ReturnType<typeof createDesksService>;
+
+export const DESK_CSV_COLUMNS = {
+  required: ['site', 'floor', 'label'],
+  optional: ['features', 'bookable', 'posX', 'posY', 'phone', 'phoneModel'],
+} as const;
+
+const DEFAULT_PHONE_MODEL = 'Cisco 8865';
+
+interface DeskData {
+  label: string;
+  features: string[];
+  bookable: boolean;
+  posX: number;
+  posY: number;
+}
+
+interface PhoneWish {
+  /** undefined: leave as is; null: no phone; else the device name. */
+  deviceName: string | null | undefined;
+  model: string | null;
+}
+
+type DeskWithPhone = DeskData & {
+  id: number;
+  floorId: number;
+  phone: { deviceName: string; model: string } | null;
+};
+
+const snapshot = (d: DeskWithPhone) => ({
+  floorId: d.floorId,
+  label: d.label,
+  features: d.features,
+  bookable: d.bookable,
+  posX: d.posX,
+  posY: d.posY,
+  phone: d.phone?.deviceName ?? null,
+  phoneModel: d.phone?.model ?? null,
+});
+
+/** Reads the desk fields of a form or a CSV row (`describe` names CSV columns). */
+function deskFields(f: Fields, plan: { width: number; height: number } | null, partial: boolean) {
+  const label = f.text('label', 'Label', { required: true, max: 40 });
+  let features: string[] | undefined;
+  if (!partial || f.isPresent('features')) {
+    const parsed = parseFeatures(f.raw('features'));
+    if (parsed.ok) features = parsed.value;
+    else f.fail('features', 'Features', parsed.problem.replace(/^/, 'are invalid: '));
+  }
+  const bookable =
+    !partial || f.isPresent('bookable') ? f.boolean('bookable', 'Bookable', partial) : undefined;
+  const coordinate = (field: 'posX' | 'posY', label: string, max: number) =>
+    !partial || f.raw(field) !== '' ? f.number(field, label, { min: 0, max }) : undefined;
+  const posX = coordinate('posX', 'X position', plan?.width ?? 100_000);
+  const posY = coordinate('posY', 'Y position', plan?.height ?? 100_000);
+  const deviceName =
+    !partial || f.isPresent('phone')
+      ? f.deviceName('phone', 'Phone device name', { optional: true })
+      : undefined;
+  const model = f.text('phoneModel', 'Phone model', { max: 60 }) || null;
+  return {
+    desk: { label, features, bookable, posX, posY },
+    phone: { deviceName, model } satisfies PhoneWish,
+  };
+}
+
+async function linkPhone(
+  tx: Tx,
+  deskId: number,
+  wish: PhoneWish,
+  fail: (message: string) => void,
+): Promise<void> {
+  if (wish.deviceName === undefined) {
+    if (wish.model) await tx.phone.updateMany({ where: { deskId }, data: { model: wish.model } });
+    return;
+  }
+  const current = await tx.phone.findUnique({ where: { deskId } });
+  if (wish.deviceName === null) {
+    if (current) await tx.phone.update({ where: { id: current.id }, data: { deskId: null } });
+    return;
+  }
+  const phone = await tx.phone.findUnique({
+    where: { deviceName: wish.deviceName },
+    include: { desk: { include: { floor: true } } },
+  });
+  if (phone?.desk && phone.desk.id !== deskId) {
+    fail(
+      `Phone ${wish.deviceName} is already on desk ${phone.desk.label} (${phone.desk.floor.name}); take it off that desk first.`,
+    );
+    return;
+  }
+  if (current && current.deviceName !== wish.deviceName)
+    await tx.phone.update({ where: { id: current.id }, data: { deskId: null } });
+  if (phone) {
+    await tx.phone.update({
+      where: { id: phone.id },
+      data: { deskId, ...(wish.model ? { model: wish.model } : {}) },
+    });
+  } else {
+    await tx.phone.create({
+      data: { deviceName: wish.deviceName, deskId, model: wish.model ?? DEFAULT_PHONE_MODEL },
+    });
+  }
+}
+
+const deskInclude = { phone: { select: { deviceName: true, model: true } } } as const;
+
+export function createDesksService({ prisma, clock }: AdminDeps) {
+  const duplicateLabel = (label: string) =>
+    invalidInput(`This floor already has a desk labelled "${label}".`, {
+      fields: { label: `This floor already has a desk labelled "${label}"; choose another label.` },
+    });
+
+  async function save(actor: Actor, floorId: number, deskId: number | null, input: Input) {
+    const floor = requireFound(await prisma.floor.findUnique({ where: { id: floorId } }), 'That floor');
+    const f = new Fields(input);
+    const { desk, phone } = deskFields(f, { width: floor.planWidth, height: floor.planHeight }, false);
+    f.done();
+    const data = desk as DeskData;
+    try {
+      return await prisma.$transaction(async (tx) => {
+        const clash = await tx.desk.findUnique({ where: { floorId_label: { floorId, label: data.label } } });
+        if (clash && clash.id !== deskId) throw duplicateLabel(data.label);
+        const before = deskId
+          ? requireFound(
+              await tx.desk.findUnique({ where: { id: deskId }, include: deskInclude }),
+              'That desk',
+            )
+          : null;
+        const saved = deskId
+          ? await tx.desk.update({ where: { id: deskId }, data })
+          : await tx.desk.create({ data: { ...data, floorId } });
+        await linkPhone(tx, saved.id, phone, (message) => {
+          throw invalidInput(message, { fields: { phone: message } });
+        });
+        const after = requireFound(
+          await tx.desk.findUnique({ where: { id: saved.id }, include: deskInclude }),
+          'That desk',
+        );
+        await recordAudit(
+          tx,
+          actor,
+          {
+            action: before ? 'desk.update' : 'desk.create',
+            subjectType: 'desk',
+            subjectId: saved.id,
+            details: before
+              ? changes(snapshot(before), snapshot(after))
+              : { before: null, after: snapshot(after) },
+          },
+          clock.now(),
+        );
+        return after;
+      }, TX_OPTIONS);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw invalidInput('Another change to this desk or phone happened at the same time; try again.');
+      throw error;
+    }
+  }
+
+  return {
+    async getDesk(id: number) {
+      return requireFound(
+        await prisma.desk.findUnique({
+          where: { id },
+          include: { phone: true, floor: { include: { site: true } } },
+        }),
+        'That desk',
+      );
+    },
+
+    createDesk(actor: Actor, floorId: number, input: Input) {
+      return save(actor, floorId, null, input);
+    },
+
+    async updateDesk(actor: Actor, deskId: number, input: Input) {
+      const desk = requireFound(await prisma.desk.findUnique({ where: { id: deskId } }), 'That desk');
+      return save(actor, desk.floorId, deskId, input);
+    },
+
+    /**
+     * Imports desks from CSV, all or nothing: desks are matched by site, floor and label
+     * (updated) or created. Columns left out of the header keep their current values; an
+     * empty phone cell takes the phone off the desk. Every problem is reported with its line.
+     */
+    async importCsv(actor: Actor, text: string): Promise<{ created: number; updated: number }> {
+      const table = readCsvTable(text, DESK_CSV_COLUMNS);
+      if (table.rows.length === 0) throw invalidInput('The file has a header but no desks.');
+      const errors: Record<string, string> = {};
+      const seen = new Map<string, number>();
+      const phones = new Map<string, number>();
+      const parsed = table.rows.map((row) => {
+        const input: Input = {};
+        for (const c of table.columns) input[c] = row.values[c];
+        const f = new Fields(input, {
+          prefix: `Line ${row.line}: `,
+          describe: (field) => `column "${field}"`,
+        });
+        f.text('site', 'site', { required: true, max: 100 });
+        f.text('floor', 'floor', { required: true, max: 100 });
+        const { desk, phone } = deskFields(f, null, true);
+        const key = `${row.values.site}\u0000${row.values.floor}\u0000${desk.label}`.toLowerCase();
+        if (seen.has(key)) f.fail('label', 'column "label"', `repeats the desk of line ${seen.get(key)}.`);
+        seen.set(key, row.line);
+        if (phone.deviceName) {
+          if (phones.has(phone.deviceName))
+            f.fail(
+              'phone',
+              'column "phone"',
+              `${phone.deviceName} is also on line ${phones.get(phone.deviceName)}.`,
+            );
+          phones.set(phone.deviceName, row.line);
+        }
+        Object.entries(f.errors).forEach(([field, message]) => (errors[`${row.line}:${field}`] = message));
+        return { line: row.line, site: row.values.site ?? '', floor: row.values.floor ?? '', desk, phone };
+      });
+      if (Object.keys(errors).length > 0) throw importError(errors);
+
+      return prisma.$transaction(async (tx) => {
+        let created = 0;
+        let updated = 0;
+        const floors = new Map<string, { id: number; planWidth: number; planHeight: number } | null>();
+        const now = clock.now();
+        for (const row of parsed) {
+          const fail = (field: string, message: string) =>
+            (errors[`${row.line}:${field}`] = `Line ${row.line}: ${message}`);
+          const floorKey = `${row.site}\u0000${row.floor}`;
+          if (!floors.has(floorKey)) {
+            const found = await tx.floor.findFirst({
+              where: {
+                name: { equals: row.floor, mode: 'insensitive' },
+                site: { name: { equals: row.site, mode: 'insensitive' } },
+              },
+            });
+            floors.set(floorKey, found);
+          }
+          const floor = floors.get(floorKey);
+          if (!floor) {
+            const site = await tx.site.findFirst({
+              where: { name: { equals: row.site, mode: 'insensitive' } },
+            });
+            fail(
+              site ? 'floor' : 'site',
+              site
+                ? `column "floor": site "${row.site}" has no floor "${row.floor}"; create the floor first.`
+                : `column "site": there is no site "${row.site}"; create it first or fix the name.`,
+            );
+            continue;
+          }
+          const { desk } = row;
+          if ((desk.posX ?? 0) > floor.planWidth || (desk.posY ?? 0) > floor.planHeight) {
+            fail(
+              'posX',
+              `columns "posX"/"posY" must lie on the plan (0-${floor.planWidth} by 0-${floor.planHeight}).`,
+            );
+            continue;
+          }
+          const before = await tx.desk.findUnique({
+            where: { floorId_label: { floorId: floor.id, label: desk.label } },
+            include: deskInclude,
+          });
+          const data = Object.fromEntries(Object.entries(desk).filter(([, v]) => v !== undefined));
+          const saved = before
+            ? await tx.desk.update({ where: { id: before.id }, data })
+            : await tx.desk.create({ data: { ...(data as { label: string }), floorId: floor.id } });
+          await linkPhone(tx, saved.id, row.phone, (message) => fail('phone', `column "phone": ${message}`));
+          const after = requireFound(
+            await tx.desk.findUnique({ where: { id: saved.id }, include: deskInclude }),
+            'That desk',
+          );
+          if (before) updated++;
+          else created++;
+          await recordAudit(
+            tx,
+            actor,
+            {
+              action: before ? 'desk.update' : 'desk.create',
+              subjectType: 'desk',
+              subjectId: saved.id,
+              details: {
+                ...(before
+                  ? changes(snapshot(before), snapshot(after))
+                  : { before: null, after: snapshot(after) }),
+                via: `CSV import line ${row.line}`,
+              },
+            },
+            now,
+          );
+        }
+        // Throwing rolls back every row written above: all or nothing.
+        if (Object.keys(errors).length > 0) throw importError(errors);
+        await recordAudit(
+          tx,
+          actor,
+          {
+            action: 'desk.import',
+            subjectType: 'desk',
+            subjectId: '*',
+            details: { created, updated, rows: parsed.length },
+          },
+          now,
+        );
+        return { created, updated };
+      }, TX_OPTIONS);
+    },
+  };
+}
+
+/** All of an import's problems, each naming its line; nothing was written. */
+export function importError(errors: Record<string, string>) {
+  const problems = Object.values(errors);
+  const shown = problems.slice(0, 20);
+  return invalidInput(
+    `Nothing was imported: ${problems.length} problem(s). ${shown.join(' ')}${
+      problems.length > shown.length ? ` …and ${problems.length - shown.length} more.` : ''
+    }`,
+    {
+      fields: { csv: `Nothing was imported: fix the ${problems.length} problem(s) listed at the top.` },
+      problems,
+    },
+  );
+}

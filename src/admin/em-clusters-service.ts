@@ -1,0 +1,161 @@
+import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { invalidInput } from '../errors.js';
+import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
+import { changes, Fields, type Input } from './validation.js';
+
+/**
+ * EM clusters (admin only). The application user's password is never stored: a cluster
+ * holds a reference such as "env:ROOST_EM_APP_PASSWORD" that the config module resolves
+ * when Roost calls EM, so the database and the audit trail never contain the secret.
+ */
+export type EmClustersService = ReturnType<typeof createEmClustersService>;
+
+export const API_PROFILES = ['4.1', 'modern'] as const;
+
+const snapshot = (c: {
+  name: string;
+  serviceUrl: string;
+  appUser: string;
+  secretRef: string;
+  maxConcurrentRequests: number;
+  concurrencyBudget: number;
+  loginLeadMinutes: number;
+  apiProfile: string;
+}) => ({
+  name: c.name,
+  serviceUrl: c.serviceUrl,
+  appUser: c.appUser,
+  secretRef: c.secretRef,
+  maxConcurrentRequests: c.maxConcurrentRequests,
+  concurrencyBudget: c.concurrencyBudget,
+  loginLeadMinutes: c.loginLeadMinutes,
+  apiProfile: c.apiProfile,
+});
+
+function clusterFields(input: Input) {
+  const f = new Fields(input);
+  const name = f.text('name', 'Name', { required: true, max: 100 });
+  const serviceUrl = f.text('serviceUrl', 'Service URL', { required: true, max: 500 });
+  if (serviceUrl !== '') {
+    let url: URL | null;
+    try {
+      url = new URL(serviceUrl);
+    } catch {
+      url = null;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password)
+      f.fail(
+        'serviceUrl',
+        'Service URL',
+        'must be an http(s) address without credentials, e.g. https://cucm1.example.com:8443 (Roost appends /emservice/EMServiceServlet).',
+      );
+  }
+  const appUser = f.text('appUser', 'Application user', { required: true, max: 128 });
+  const secretRef = f.text('secretRef', 'Password reference', { required: true, max: 128 });
+  if (secretRef !== '' && !/^env:[A-Z_][A-Z0-9_]*$/.test(secretRef))
+    f.fail(
+      'secretRef',
+      'Password reference',
+      'must name an environment variable that holds the password, like env:ROOST_EM_APP_PASSWORD. Never type the password itself here.',
+    );
+  const maxConcurrentRequests = f.integer('maxConcurrentRequests', 'Maximum Concurrent Requests', {
+    min: 1,
+    max: 100,
+  });
+  const concurrencyBudget = f.integer('concurrencyBudget', 'Concurrency budget', { min: 1, max: 100 });
+  if (
+    !f.errors.concurrencyBudget &&
+    !f.errors.maxConcurrentRequests &&
+    concurrencyBudget > maxConcurrentRequests
+  )
+    f.fail(
+      'concurrencyBudget',
+      'Concurrency budget',
+      `must not exceed Maximum Concurrent Requests (${maxConcurrentRequests}); ${Math.max(1, maxConcurrentRequests - 1)} leaves room for other EM clients.`,
+    );
+  const loginLeadMinutes = f.integer('loginLeadMinutes', 'Login lead (minutes)', { min: 0, max: 120 });
+  const apiProfile = f.oneOf('apiProfile', 'API profile', API_PROFILES);
+  f.done();
+  return {
+    name,
+    serviceUrl,
+    appUser,
+    secretRef,
+    maxConcurrentRequests,
+    concurrencyBudget,
+    loginLeadMinutes,
+    apiProfile,
+  };
+}
+
+const duplicate = (name: string) =>
+  invalidInput(`An EM cluster named "${name}" already exists.`, {
+    fields: { name: `An EM cluster named "${name}" already exists; choose another name.` },
+  });
+
+export function createEmClustersService({ prisma, clock }: AdminDeps) {
+  return {
+    list() {
+      return prisma.emCluster.findMany({
+        orderBy: { name: 'asc' },
+        include: { _count: { select: { sites: true } } },
+      });
+    },
+
+    async get(id: number) {
+      return requireFound(await prisma.emCluster.findUnique({ where: { id } }), 'That EM cluster');
+    },
+
+    async create(actor: Actor, input: Input) {
+      const data = clusterFields(input);
+      try {
+        return await prisma.$transaction(async (tx) => {
+          if (await tx.emCluster.findUnique({ where: { name: data.name } })) throw duplicate(data.name);
+          const cluster = await tx.emCluster.create({ data });
+          await recordAudit(
+            tx,
+            actor,
+            {
+              action: 'emCluster.create',
+              subjectType: 'emCluster',
+              subjectId: cluster.id,
+              details: { before: null, after: snapshot(cluster) },
+            },
+            clock.now(),
+          );
+          return cluster;
+        }, TX_OPTIONS);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw duplicate(data.name);
+        throw error;
+      }
+    },
+
+    async update(actor: Actor, id: number, input: Input) {
+      const data = clusterFields(input);
+      try {
+        return await prisma.$transaction(async (tx) => {
+          const before = requireFound(await tx.emCluster.findUnique({ where: { id } }), 'That EM cluster');
+          const clash = await tx.emCluster.findUnique({ where: { name: data.name } });
+          if (clash && clash.id !== id) throw duplicate(data.name);
+          const cluster = await tx.emCluster.update({ where: { id }, data });
+          await recordAudit(
+            tx,
+            actor,
+            {
+              action: 'emCluster.update',
+              subjectType: 'emCluster',
+              subjectId: id,
+              details: changes(snapshot(before), snapshot(cluster)),
+            },
+            clock.now(),
+          );
+          return cluster;
+        }, TX_OPTIONS);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw duplicate(data.name);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,460 @@
+import { randomInt } from 'node:crypto';
+import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { hashPassword } from '../auth/passwords.js';
+import type { Db } from '../db/database.js';
+import { forbidden, invalidInput } from '../errors.js';
+import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
+import { importError } from './desks-service.js';
+import { readCsvTable } from './csv.js';
+import { changes, Fields, type Input } from './validation.js';
+
+/**
+ * People: accounts, roles, EM identity. Passwords: staff either type an initial password
+ * (at least 12 characters) or leave it blank and Roost generates one. Either way it is
+ * shown once, on the page that answers the form, and only its argon2id hash is stored;
+ * "Reset password" issues a new one the same way and signs the person out everywhere.
+ * A CSV import generates a password for each new person and lists them once.
+ *
+ * Facilities staff manage employees and facilities staff; only an admin creates admins,
+ * changes anyone's role, or edits an admin's account. Nobody disables or re-roles themselves.
+ */
+export type PeopleService = ReturnType<typeof createPeopleService>;
+
+export const ROLES = ['EMPLOYEE', 'FACILITIES', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface StaffActor extends Actor {
+  id: number;
+  role: Role;
+}
+
+export const PEOPLE_CSV_COLUMNS = {
+  required: ['email', 'displayName'],
+  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite'],
+} as const;
+
+export const PAGE_SIZE = 50;
+
+// No 0/o, 1/l/i: read aloud or copied from a screen without mistakes. 16 of 31 symbols ≈ 79 bits.
+const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+export function generatePassword(): string {
+  const chars = Array.from({ length: 16 }, () => ALPHABET[randomInt(ALPHABET.length)]);
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
+}
+
+const snapshot = (u: {
+  email: string;
+  displayName: string;
+  role: string;
+  emUserId: string | null;
+  deviceProfile: string | null;
+  homeSiteId: number | null;
+  disabled: boolean;
+}) => ({
+  email: u.email,
+  displayName: u.displayName,
+  role: u.role,
+  emUserId: u.emUserId,
+  deviceProfile: u.deviceProfile,
+  homeSiteId: u.homeSiteId,
+  disabled: u.disabled,
+});
+
+function personFields(f: Fields) {
+  const displayName = f.text('displayName', 'Name', { required: true, max: 100 });
+  const emUserId = f.optionalText('emUserId', 'EM user ID', 128);
+  if (emUserId && /[\s<>"'&]/.test(emUserId))
+    f.fail(
+      'emUserId',
+      'EM user ID',
+      'must be the CUCM user ID exactly, without spaces or <>"\'& characters.',
+    );
+  const deviceProfile = f.optionalText('deviceProfile', 'Device profile', 128);
+  return { displayName, emUserId, deviceProfile };
+}
+
+function checkPassword(f: Fields): string | null {
+  const password = f.raw('password');
+  if (password === '') return null;
+  if (password.length < 12 || password.length > 200)
+    f.fail(
+      'password',
+      'Initial password',
+      'must be 12 to 200 characters long (or leave it blank to generate one).',
+    );
+  return password;
+}
+
+async function emUserIdClash(tx: Tx, emUserId: string | null, selfId: number | null) {
+  if (!emUserId) return null;
+  const other = await tx.user.findUnique({ where: { emUserId } });
+  return other && other.id !== selfId ? other : null;
+}
+
+export function createPeopleService({ prisma, clock }: AdminDeps) {
+  async function siteIdFrom(
+    f: Fields,
+    field: string,
+    label: string,
+    byName: boolean,
+  ): Promise<number | null> {
+    const raw = f.raw(field);
+    if (raw === '') return null;
+    const site = byName
+      ? await prisma.site.findFirst({ where: { name: { equals: raw, mode: 'insensitive' } } })
+      : /^\d+$/.test(raw)
+        ? await prisma.site.findUnique({ where: { id: Number(raw) } })
+        : null;
+    if (!site)
+      f.fail(
+        field,
+        label,
+        byName ? `"${raw}" is not a site; use a site's name exactly.` : 'must be one of the listed sites.',
+      );
+    return site?.id ?? null;
+  }
+
+  function mayGrant(actor: StaffActor, role: Role) {
+    if (role === 'ADMIN' && actor.role !== 'ADMIN')
+      throw forbidden('Only administrators can create administrators.');
+  }
+
+  return {
+    async list(query: { q?: string; page?: number }) {
+      const q = (query.q ?? '').trim().slice(0, 100);
+      const where: Db.Prisma.UserWhereInput = q
+        ? {
+            OR: [
+              { email: { contains: q, mode: 'insensitive' } },
+              { displayName: { contains: q, mode: 'insensitive' } },
+              { emUserId: { contains: q, mode: 'insensitive' } },
+            ],
+          }
+        : {};
+      const page = Math.max(1, Math.min(query.page ?? 1, 100_000));
+      const [total, people] = await Promise.all([
+        prisma.user.count({ where }),
+        prisma.user.findMany({
+          where,
+          orderBy: { email: 'asc' },
+          skip: (page - 1) * PAGE_SIZE,
+          take: PAGE_SIZE,
+          include: { homeSite: { select: { name: true } } },
+        }),
+      ]);
+      return { q, page, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), people };
+    },
+
+    async get(id: number) {
+      return requireFound(
+        await prisma.user.findUnique({
+          where: { id },
+          include: { homeSite: { select: { id: true, name: true } } },
+        }),
+        'That person',
+      );
+    },
+
+    /** Creates an account; answers the initial password, to be shown once. */
+    async create(actor: StaffActor, input: Input) {
+      const f = new Fields(input);
+      const email = f.email('email', 'Email');
+      const role = f.oneOf('role', 'Role', ROLES, 'EMPLOYEE');
+      const person = personFields(f);
+      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
+      const typed = checkPassword(f);
+      f.done();
+      mayGrant(actor, role);
+      const password = typed ?? generatePassword();
+      const passwordHash = await hashPassword(password);
+      try {
+        const user = await prisma.$transaction(async (tx) => {
+          if (await tx.user.findUnique({ where: { email } }))
+            throw invalidInput(`${email} already has an account.`, {
+              fields: { email: `${email} already has an account.` },
+            });
+          const clash = await emUserIdClash(tx, person.emUserId, null);
+          if (clash) {
+            const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
+            throw invalidInput(message, { fields: { emUserId: message } });
+          }
+          const created = await tx.user.create({
+            data: { email, role, ...person, homeSiteId, passwordHash },
+          });
+          await recordAudit(
+            tx,
+            actor,
+            {
+              action: 'user.create',
+              subjectType: 'user',
+              subjectId: created.id,
+              details: { before: null, after: snapshot(created) },
+            },
+            clock.now(),
+          );
+          return created;
+        }, TX_OPTIONS);
+        return { user, password, generated: typed === null };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw invalidInput(`${email} or its EM user ID is already taken.`);
+        throw error;
+      }
+    },
+
+    async update(actor: StaffActor, id: number, input: Input) {
+      const f = new Fields(input);
+      const person = personFields(f);
+      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
+      const disabled = f.boolean('disabled', 'Disabled');
+      const roleGiven = f.raw('role') !== '';
+      const role = roleGiven ? f.oneOf('role', 'Role', ROLES) : null;
+      f.done();
+      return prisma.$transaction(async (tx) => {
+        const before = requireFound(await tx.user.findUnique({ where: { id } }), 'That person');
+        if (before.role === 'ADMIN' && actor.role !== 'ADMIN')
+          throw forbidden('Only administrators can change an administrator’s account.');
+        if (role && role !== before.role) {
+          if (actor.role !== 'ADMIN') throw forbidden('Only administrators can change roles.');
+          if (id === actor.id)
+            throw invalidInput('You cannot change your own role; ask another administrator.', {
+              fields: { role: 'You cannot change your own role.' },
+            });
+        }
+        if (disabled && id === actor.id)
+          throw invalidInput('You cannot disable your own account.', {
+            fields: { disabled: 'You cannot disable your own account.' },
+          });
+        const clash = await emUserIdClash(tx, person.emUserId, id);
+        if (clash) {
+          const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
+          throw invalidInput(message, { fields: { emUserId: message } });
+        }
+        const user = await tx.user.update({
+          where: { id },
+          data: { ...person, homeSiteId, disabled, ...(role ? { role } : {}) },
+        });
+        // A disabled account or a changed role ends the person's sessions at once.
+        if ((disabled && !before.disabled) || user.role !== before.role) {
+          await tx.session.deleteMany({ where: { userId: id } });
+          await tx.apiToken.updateMany({
+            where: { userId: id, revokedAt: null },
+            data: { revokedAt: clock.now() },
+          });
+        }
+        await recordAudit(
+          tx,
+          actor,
+          {
+            action: 'user.update',
+            subjectType: 'user',
+            subjectId: id,
+            details: changes(snapshot(before), snapshot(user)),
+          },
+          clock.now(),
+        );
+        return user;
+      }, TX_OPTIONS);
+    },
+
+    /** A new generated password, shown once; the person is signed out everywhere. */
+    async resetPassword(actor: StaffActor, id: number) {
+      const target = requireFound(await prisma.user.findUnique({ where: { id } }), 'That person');
+      if (target.role === 'ADMIN' && actor.role !== 'ADMIN')
+        throw forbidden('Only administrators can reset an administrator’s password.');
+      const password = generatePassword();
+      const passwordHash = await hashPassword(password);
+      await prisma.$transaction(async (tx) => {
+        await tx.user.update({ where: { id }, data: { passwordHash } });
+        await tx.session.deleteMany({ where: { userId: id } });
+        await tx.apiToken.updateMany({
+          where: { userId: id, revokedAt: null },
+          data: { revokedAt: clock.now() },
+        });
+        await recordAudit(
+          tx,
+          actor,
+          { action: 'user.password-reset', subjectType: 'user', subjectId: id, details: {} },
+          clock.now(),
+        );
+      }, TX_OPTIONS);
+      return { user: target, password };
+    },
+
+    /**
+     * Imports people from CSV, all or nothing, matched by email: new people are created with
+     * a generated password (listed once in the answer), known people are updated. Columns
+     * left out of the header keep their values; an empty role means EMPLOYEE for a new person
+     * and "unchanged" for a known one.
+     */
+    async importCsv(actor: StaffActor, text: string) {
+      const table = readCsvTable(text, PEOPLE_CSV_COLUMNS);
+      if (table.rows.length === 0) throw invalidInput('The file has a header but no people.');
+      const errors: Record<string, string> = {};
+      const emails = new Map<string, number>();
+      const emIds = new Map<string, number>();
+      const sites = new Map(
+        (await prisma.site.findMany({ select: { id: true, name: true } })).map((s) => [
+          s.name.toLowerCase(),
+          s.id,
+        ]),
+      );
+      const rows = table.rows.map((row) => {
+        const input: Input = {};
+        for (const c of table.columns) input[c] = row.values[c];
+        const f = new Fields(input, {
+          prefix: `Line ${row.line}: `,
+          describe: (field) => `column "${field}"`,
+        });
+        const email = f.email('email', 'email');
+        const role = f.raw('role') === '' ? null : f.oneOf('role', 'role', ROLES);
+        if (role === 'ADMIN' && actor.role !== 'ADMIN')
+          f.fail('role', 'column "role"', 'ADMIN can only be given by an administrator.');
+        const person = personFields(f);
+        let homeSiteId: number | null | undefined;
+        if (f.isPresent('homeSite')) {
+          const name = f.raw('homeSite');
+          homeSiteId = name === '' ? null : sites.get(name.toLowerCase());
+          if (homeSiteId === undefined)
+            f.fail('homeSite', 'column "homeSite"', `"${name}" is not a site; use a site's name exactly.`);
+        }
+        if (emails.has(email))
+          f.fail('email', 'column "email"', `${email} is also on line ${emails.get(email)}.`);
+        emails.set(email, row.line);
+        if (person.emUserId) {
+          if (emIds.has(person.emUserId))
+            f.fail(
+              'emUserId',
+              'column "emUserId"',
+              `${person.emUserId} is also on line ${emIds.get(person.emUserId)}.`,
+            );
+          emIds.set(person.emUserId, row.line);
+        }
+        Object.entries(f.errors).forEach(([field, message]) => (errors[`${row.line}:${field}`] = message));
+        return {
+          line: row.line,
+          email,
+          role,
+          displayName: person.displayName,
+          emUserId: f.isPresent('emUserId') ? person.emUserId : undefined,
+          deviceProfile: f.isPresent('deviceProfile') ? person.deviceProfile : undefined,
+          homeSiteId,
+        };
+      });
+      if (Object.keys(errors).length > 0) throw importError(errors);
+
+      // argon2id is slow on purpose: hash new people's passwords before the transaction opens.
+      const known = new Set(
+        (
+          await prisma.user.findMany({
+            where: { email: { in: rows.map((r) => r.email) } },
+            select: { email: true },
+          })
+        ).map((u) => u.email),
+      );
+      const passwords = new Map<string, { password: string; hash: string }>();
+      for (const row of rows.filter((r) => !known.has(r.email))) {
+        const password = generatePassword();
+        passwords.set(row.email, { password, hash: await hashPassword(password) });
+      }
+
+      const result = await prisma.$transaction(async (tx) => {
+        let created = 0;
+        let updated = 0;
+        const now = clock.now();
+        for (const row of rows) {
+          const fail = (field: string, message: string) =>
+            (errors[`${row.line}:${field}`] = `Line ${row.line}: ${message}`);
+          const before = await tx.user.findUnique({ where: { email: row.email } });
+          const clash = await emUserIdClash(tx, row.emUserId ?? null, before?.id ?? null);
+          if (clash) {
+            fail('emUserId', `column "emUserId": ${row.emUserId} belongs to ${clash.email}.`);
+            continue;
+          }
+          const data = {
+            displayName: row.displayName,
+            ...(row.emUserId !== undefined ? { emUserId: row.emUserId } : {}),
+            ...(row.deviceProfile !== undefined ? { deviceProfile: row.deviceProfile } : {}),
+            ...(row.homeSiteId !== undefined ? { homeSiteId: row.homeSiteId } : {}),
+          };
+          if (before) {
+            if (row.role && row.role !== before.role && actor.role !== 'ADMIN') {
+              fail(
+                'role',
+                `column "role": only an administrator can change ${row.email}'s role from ${before.role}.`,
+              );
+              continue;
+            }
+            if (before.role === 'ADMIN' && actor.role !== 'ADMIN') {
+              fail(
+                'email',
+                `${row.email} is an administrator; only an administrator can change that account.`,
+              );
+              continue;
+            }
+            if (row.role && row.role !== before.role && before.id === actor.id) {
+              fail('role', 'column "role": you cannot change your own role.');
+              continue;
+            }
+            const user = await tx.user.update({
+              where: { id: before.id },
+              data: { ...data, ...(row.role ? { role: row.role } : {}) },
+            });
+            if (user.role !== before.role) await tx.session.deleteMany({ where: { userId: user.id } });
+            updated++;
+            await recordAudit(
+              tx,
+              actor,
+              {
+                action: 'user.update',
+                subjectType: 'user',
+                subjectId: user.id,
+                details: { ...changes(snapshot(before), snapshot(user)), via: `CSV import line ${row.line}` },
+              },
+              now,
+            );
+          } else {
+            const secret = passwords.get(row.email);
+            if (!secret) {
+              fail('email', `${row.email} was created by someone else during the import; import again.`);
+              continue;
+            }
+            const user = await tx.user.create({
+              data: { email: row.email, role: row.role ?? 'EMPLOYEE', passwordHash: secret.hash, ...data },
+            });
+            created++;
+            await recordAudit(
+              tx,
+              actor,
+              {
+                action: 'user.create',
+                subjectType: 'user',
+                subjectId: user.id,
+                details: { before: null, after: snapshot(user), via: `CSV import line ${row.line}` },
+              },
+              now,
+            );
+          }
+        }
+        if (Object.keys(errors).length > 0) throw importError(errors);
+        await recordAudit(
+          tx,
+          actor,
+          {
+            action: 'user.import',
+            subjectType: 'user',
+            subjectId: '*',
+            details: { created, updated, rows: rows.length },
+          },
+          now,
+        );
+        return { created, updated };
+      }, TX_OPTIONS);
+      return {
+        ...result,
+        passwords: rows
+          .filter((r) => passwords.has(r.email))
+          .map((r) => ({ email: r.email, password: passwords.get(r.email)!.password })),
+      };
+    },
+  };
+}

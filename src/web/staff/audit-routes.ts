@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createAuditQuery, type AuditFilter } from '../../admin/audit-query.js';
+import type { PrismaClient } from '../../db/database.js';
+import { formatLocal } from '../../time/zones.js';
+import { noErrors, pageOf, queryString, rerender, staff } from './staff-helpers.js';
+
+type AuditQuerystring = Partial<
+  Record<'actor' | 'action' | 'subjectType' | 'subjectId' | 'from' | 'to' | 'page', string>
+>;
+
+/** The audit trail, filtered; dates and times in the viewer's home site zone (else UTC). */
+export async function auditRoutes(app: FastifyInstance, opts: { prisma: PrismaClient }) {
+  const audit = createAuditQuery(opts);
+
+  async function zoneFor(request: FastifyRequest): Promise<string> {
+    const siteId = request.user?.homeSiteId;
+    const site = siteId ? await opts.prisma.site.findUnique({ where: { id: siteId } }) : null;
+    return site?.timeZone ?? 'UTC';
+  }
+
+  app.get(
+    '/staff/audit',
+    staff,
+    async (request: FastifyRequest<{ Querystring: AuditQuerystring }>, reply) => {
+      const q = request.query;
+      const filter: AuditFilter = {
+        actor: q.actor,
+        action: q.action,
+        subjectType: q.subjectType,
+        subjectId: q.subjectId,
+        from: q.from,
+        to: q.to,
+        page: pageOf(q.page),
+      };
+      const values = { ...filter, page: undefined };
+      const zone = await zoneFor(request);
+      try {
+        const result = await audit.search(filter, zone);
+        return reply.render('staff/audit.eta', {
+          ...result,
+          values,
+          errors: noErrors,
+          rows: result.events.map((e) => ({
+            ...e,
+            when: formatLocal(result.zone, e.at, 'yyyy-MM-dd HH:mm:ss'),
+            actorName: e.actor ? `${e.actor.displayName} (${e.actor.email})` : e.actorLabel,
+            detailsJson: JSON.stringify(e.details, null, 1),
+          })),
+          prevUrl:
+            result.page > 1 ? `/staff/audit${queryString({ ...values, page: result.page - 1 })}` : null,
+          nextUrl:
+            result.page < result.pages
+              ? `/staff/audit${queryString({ ...values, page: result.page + 1 })}`
+              : null,
+        });
+      } catch (error) {
+        return rerender(error, reply, 'staff/audit.eta', () => ({
+          values,
+          zone,
+          rows: [],
+          total: 0,
+          page: 1,
+          pages: 1,
+          actions: [],
+          subjectTypes: [],
+          prevUrl: null,
+          nextUrl: null,
+        }));
+      }
+    },
+  );
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseId } from '../../admin/admin-deps.js';
+import { PEOPLE_CSV_COLUMNS, ROLES, type PeopleService } from '../../admin/people-service.js';
+import type { SitesService } from '../../admin/sites-service.js';
+import { uploadedText } from './floors-routes.js';
+import {
+  actorOf,
+  formOf,
+  noErrors,
+  pageOf,
+  queryString,
+  rerender,
+  staff,
+  valuesOf,
+} from './staff-helpers.js';
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/**
+ * People. New passwords are shown once on the page that answers the POST (not through a
+ * redirect and a flash cookie, so the password never sits in a cookie); the page is
+ * no-store, so the browser does not keep it either.
+ */
+export async function peopleRoutes(
+  app: FastifyInstance,
+  opts: { people: PeopleService; sites: SitesService },
+) {
+  const { people, sites } = opts;
+
+  app.get(
+    '/staff/people',
+    staff,
+    async (request: FastifyRequest<{ Querystring: { q?: string; page?: string } }>, reply) => {
+      const result = await people.list({ q: request.query.q, page: pageOf(request.query.page) });
+      return reply.render('staff/people.eta', {
+        ...result,
+        prevUrl:
+          result.page > 1 ? `/staff/people${queryString({ q: result.q, page: result.page - 1 })}` : null,
+        nextUrl:
+          result.page < result.pages
+            ? `/staff/people${queryString({ q: result.q, page: result.page + 1 })}`
+            : null,
+      });
+    },
+  );
+
+  const newPage = async (
+    request: FastifyRequest,
+    values: Record<string, unknown> = { role: 'EMPLOYEE' },
+  ) => ({
+    sites: await sites.listSites(),
+    roles: request.user?.role === 'ADMIN' ? ROLES : ROLES.filter((r) => r !== 'ADMIN'),
+    values,
+    errors: noErrors,
+  });
+
+  app.get('/staff/people/new', staff, async (request, reply) =>
+    reply.render('staff/person-new.eta', await newPage(request)),
+  );
+
+  app.post('/staff/people', staff, async (request, reply) => {
+    const form = formOf(request);
+    try {
+      const { user, password, generated } = await people.create(actorOf(request), form);
+      reply.status(201);
+      return reply.render('staff/password.eta', { person: user, password, generated, created: true });
+    } catch (error) {
+      const { password: _omit, ...values } = valuesOf(form);
+      return rerender(error, reply, 'staff/person-new.eta', () => newPage(request, values));
+    }
+  });
+
+  app.get('/staff/people/import', staff, async (_request, reply) =>
+    reply.render('staff/people-import.eta', { columns: PEOPLE_CSV_COLUMNS, values: {}, errors: noErrors }),
+  );
+
+  app.post('/staff/people/import', staff, async (request, reply) => {
+    const form = formOf(request);
+    try {
+      const result = await people.importCsv(actorOf(request), uploadedText(form, 'file', 'csv'));
+      return reply.render('staff/people-imported.eta', result);
+    } catch (error) {
+      return rerender(error, reply, 'staff/people-import.eta', () => ({
+        columns: PEOPLE_CSV_COLUMNS,
+        values: { csv: typeof form.csv === 'string' ? form.csv : '' },
+      }));
+    }
+  });
+
+  const personPage = async (request: FastifyRequest, id: number, values?: Record<string, unknown>) => {
+    const person = await people.get(id);
+    return {
+      person,
+      sites: await sites.listSites(),
+      roles: ROLES,
+      mayChangeRole: request.user?.role === 'ADMIN' && request.user.id !== id,
+      mayEdit: person.role !== 'ADMIN' || request.user?.role === 'ADMIN',
+      values: values ?? {
+        displayName: person.displayName,
+        role: person.role,
+        emUserId: person.emUserId ?? '',
+        deviceProfile: person.deviceProfile ?? '',
+        homeSiteId: person.homeSiteId ?? '',
+        disabled: person.disabled ? 'on' : undefined,
+      },
+      errors: noErrors,
+    };
+  };
+
+  app.get('/staff/people/:id', staff, async (request: WithId, reply) =>
+    reply.render('staff/person.eta', await personPage(request, parseId(request.params.id, 'That person'))),
+  );
+
+  app.post('/staff/people/:id', staff, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That person');
+    const form = formOf(request);
+    try {
+      const user = await people.update(actorOf(request), id, form);
+      return reply.flash('success', `${user.displayName} saved.`).redirect(`/staff/people/${id}`, 303);
+    } catch (error) {
+      return rerender(error, reply, 'staff/person.eta', () => personPage(request, id, valuesOf(form)));
+    }
+  });
+
+  app.post('/staff/people/:id/password', staff, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That person');
+    const { user, password } = await people.resetPassword(actorOf(request), id);
+    return reply.render('staff/password.eta', { person: user, password, generated: true, created: false });
+  });
+}

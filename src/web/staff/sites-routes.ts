@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseId } from '../../admin/admin-deps.js';
+import { API_PROFILES, type EmClustersService } from '../../admin/em-clusters-service.js';
+import { minutesToHhmm, type SitesService } from '../../admin/sites-service.js';
+import { actorOf, adminOnly, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/** Sites, booking policies and (admins only) EM clusters. */
+export async function sitesRoutes(
+  app: FastifyInstance,
+  opts: { sites: SitesService; clusters: EmClustersService },
+) {
+  const { sites, clusters } = opts;
+
+  const sitesPage = async (values: Record<string, unknown> = { timeZone: '' }) => ({
+    sites: await sites.listSites(),
+    clusters: await clusters.list(),
+    values,
+    errors: noErrors,
+  });
+
+  app.get('/staff/sites', staff, async (_request, reply) =>
+    reply.render('staff/sites.eta', await sitesPage()),
+  );
+
+  app.post('/staff/sites', staff, async (request, reply) => {
+    const form = formOf(request);
+    try {
+      const site = await sites.createSite(actorOf(request), form);
+      return reply.flash('success', `Site ${site.name} created.`).redirect(`/staff/sites/${site.id}`, 303);
+    } catch (error) {
+      return rerender(error, reply, 'staff/sites.eta', () => sitesPage(valuesOf(form)));
+    }
+  });
+
+  const sitePage = async (id: number, values?: Record<string, unknown>) => {
+    const site = await sites.getSite(id);
+    return {
+      site,
+      clusters: await clusters.list(),
+      values: values ?? {
+        name: site.name,
+        timeZone: site.timeZone,
+        address: site.address,
+        emClusterId: site.emClusterId ?? '',
+      },
+      errors: noErrors,
+    };
+  };
+
+  app.get('/staff/sites/:id', staff, async (request: WithId, reply) =>
+    reply.render('staff/site.eta', await sitePage(parseId(request.params.id, 'That site'))),
+  );
+
+  app.post('/staff/sites/:id', staff, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That site');
+    const form = formOf(request);
+    try {
+      const site = await sites.updateSite(actorOf(request), id, form);
+      return reply.flash('success', `Site ${site.name} saved.`).redirect(`/staff/sites/${id}`, 303);
+    } catch (error) {
+      return rerender(error, reply, 'staff/site.eta', () => sitePage(id, valuesOf(form)));
+    }
+  });
+
+  app.get('/staff/policies', staff, async (_request, reply) => {
+    const list = await sites.listSites();
+    const policies = await Promise.all(list.map((s) => sites.getPolicy(s.id)));
+    return reply.render('staff/policies.eta', {
+      policies: policies.map(({ site, policy }) => ({
+        site,
+        policy,
+        hours: `${minutesToHhmm(policy.workdayStartMinute)}–${minutesToHhmm(policy.workdayEndMinute)}`,
+      })),
+    });
+  });
+
+  const policyPage = async (siteId: number, values?: Record<string, unknown>) => {
+    const { site, policy } = await sites.getPolicy(siteId);
+    return {
+      site,
+      values: values ?? {
+        ...policy,
+        workdayStart: minutesToHhmm(policy.workdayStartMinute),
+        workdayEnd: minutesToHhmm(policy.workdayEndMinute),
+        workingDays: policy.workingDays.map(String),
+        releaseNoShowAfterMinutes: policy.releaseNoShowAfterMinutes ?? '',
+      },
+      errors: noErrors,
+    };
+  };
+
+  app.get('/staff/policies/:id', staff, async (request: WithId, reply) =>
+    reply.render('staff/policy.eta', await policyPage(parseId(request.params.id, 'That site'))),
+  );
+
+  app.post('/staff/policies/:id', staff, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That site');
+    const form = formOf(request);
+    try {
+      await sites.updatePolicy(actorOf(request), id, form);
+      return reply.flash('success', 'Booking policy saved.').redirect(`/staff/policies/${id}`, 303);
+    } catch (error) {
+      const values = valuesOf(form);
+      const days = values.workingDays;
+      values.workingDays = Array.isArray(days) ? days.map(String) : days === undefined ? [] : [String(days)];
+      return rerender(error, reply, 'staff/policy.eta', () => policyPage(id, values));
+    }
+  });
+
+  const clusterDefaults = {
+    maxConcurrentRequests: '5',
+    concurrencyBudget: '4',
+    loginLeadMinutes: '10',
+    apiProfile: '4.1',
+    secretRef: 'env:ROOST_EM_APP_PASSWORD',
+  };
+  const clustersPage = async (values: Record<string, unknown> = clusterDefaults) => ({
+    clusters: await clusters.list(),
+    profiles: API_PROFILES,
+    values,
+    errors: noErrors,
+  });
+
+  app.get('/staff/clusters', adminOnly, async (_request, reply) =>
+    reply.render('staff/clusters.eta', await clustersPage()),
+  );
+
+  app.post('/staff/clusters', adminOnly, async (request, reply) => {
+    const form = formOf(request);
+    try {
+      const cluster = await clusters.create(actorOf(request), form);
+      return reply
+        .flash('success', `EM cluster ${cluster.name} created.`)
+        .redirect(`/staff/clusters/${cluster.id}`, 303);
+    } catch (error) {
+      return rerender(error, reply, 'staff/clusters.eta', () => clustersPage(valuesOf(form)));
+    }
+  });
+
+  const clusterPage = async (id: number, values?: Record<string, unknown>) => {
+    const cluster = await clusters.get(id);
+    return { cluster, profiles: API_PROFILES, values: values ?? { ...cluster }, errors: noErrors };
+  };
+
+  app.get('/staff/clusters/:id', adminOnly, async (request: WithId, reply) =>
+    reply.render('staff/cluster.eta', await clusterPage(parseId(request.params.id, 'That EM cluster'))),
+  );
+
+  app.post('/staff/clusters/:id', adminOnly, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That EM cluster');
+    const form = formOf(request);
+    try {
+      const cluster = await clusters.update(actorOf(request), id, form);
+      return reply
+        .flash('success', `EM cluster ${cluster.name} saved.`)
+        .redirect(`/staff/clusters/${id}`, 303);
+    } catch (error) {
+      return rerender(error, reply, 'staff/cluster.eta', () => clusterPage(id, valuesOf(form)));
+    }
+  });
+}

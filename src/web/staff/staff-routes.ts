@@ -1,0 +1,159 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { parseId } from '../../admin/admin-deps.js';
+import { createAuditQuery } from '../../admin/audit-query.js';
+import { createDesksService } from '../../admin/desks-service.js';
+import { createEmClustersService } from '../../admin/em-clusters-service.js';
+import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
+import { createPeopleService } from '../../admin/people-service.js';
+import { createSitesService } from '../../admin/sites-service.js';
+import type { PrismaClient } from '../../db/database.js';
+import { invalidInput } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
+import { auditRoutes } from './audit-routes.js';
+import { floorsRoutes } from './floors-routes.js';
+import { peopleRoutes } from './people-routes.js';
+import { sitesRoutes } from './sites-routes.js';
+import { adminOnly, pageOf, staff } from './staff-helpers.js';
+
+/**
+ * Facilities staff and admin pages under /staff, and their JSON twins under
+ * /api/v1/admin. Uploads (floor plans, CSV files) are multipart, accepted only here: one
+ * file of at most 1 MiB. Fields are attached to the body as key/values, so the CSRF
+ * token travels as the form's hidden `_csrf` field like every other form.
+ */
+export async function staffRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
+  await app.register(fastifyMultipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_PLAN_BYTES, files: 1, fields: 20, parts: 25 },
+  });
+  // Upload limits become a message a person can act on; the app's handler renders it.
+  app.setErrorHandler((error: FastifyError) => {
+    if (error.code === 'FST_REQ_FILE_TOO_LARGE')
+      throw invalidInput(
+        'The file is larger than 1 MiB. Upload a smaller file (split a large CSV in parts).',
+      );
+    if (
+      error.code === 'FST_FILES_LIMIT' ||
+      error.code === 'FST_PARTS_LIMIT' ||
+      error.code === 'FST_FIELDS_LIMIT'
+    )
+      throw invalidInput('Upload one file at a time.');
+    throw error;
+  });
+
+  const deps = { prisma: opts.prisma, clock: opts.clock };
+  const sites = createSitesService(deps);
+  const clusters = createEmClustersService(deps);
+  const desks = createDesksService(deps);
+  const people = createPeopleService(deps);
+
+  app.get('/staff', staff, async (_request, reply) => {
+    const [siteCount, floorCount, deskCount, personCount] = await Promise.all([
+      opts.prisma.site.count(),
+      opts.prisma.floor.count(),
+      opts.prisma.desk.count(),
+      opts.prisma.user.count(),
+    ]);
+    return reply.render('staff/index.eta', { siteCount, floorCount, deskCount, personCount });
+  });
+
+  await app.register(sitesRoutes, { sites, clusters });
+  await app.register(floorsRoutes, { sites, desks });
+  await app.register(peopleRoutes, { people, sites });
+  await app.register(auditRoutes, { prisma: opts.prisma });
+
+  // JSON, read-only: for scripts and integrations. Changes go through the pages (audited the same way).
+  const tags = ['admin'];
+  app.get(
+    '/api/v1/admin/sites',
+    { ...staff, schema: { tags, summary: 'Sites with zone and EM cluster' } },
+    async () =>
+      (await sites.listSites()).map((s) => ({
+        id: s.id,
+        name: s.name,
+        timeZone: s.timeZone,
+        address: s.address,
+        emCluster: s.emCluster,
+        floors: s._count.floors,
+      })),
+  );
+
+  app.get(
+    '/api/v1/admin/floors/:id',
+    { ...staff, schema: { tags, summary: 'A floor and its desks with their phones' } },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const floor = await sites.getFloor(parseId(request.params.id, 'That floor'));
+      return {
+        id: floor.id,
+        name: floor.name,
+        level: floor.level,
+        site: { id: floor.site.id, name: floor.site.name, timeZone: floor.site.timeZone },
+        planWidth: floor.planWidth,
+        planHeight: floor.planHeight,
+        hasPlan: floor.planSvg !== null,
+        desks: floor.desks.map((d) => ({
+          id: d.id,
+          label: d.label,
+          features: d.features,
+          bookable: d.bookable,
+          posX: d.posX,
+          posY: d.posY,
+          phone: d.phone ? { deviceName: d.phone.deviceName, model: d.phone.model } : null,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/audit',
+    {
+      ...staff,
+      schema: { tags, summary: 'Audit trail, newest first; filters as on /staff/audit (dates in UTC)' },
+    },
+    async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>) => {
+      const q = request.query;
+      const result = await createAuditQuery(deps).search({
+        actor: q.actor,
+        action: q.action,
+        subjectType: q.subjectType,
+        subjectId: q.subjectId,
+        from: q.from,
+        to: q.to,
+        page: pageOf(q.page),
+      });
+      return {
+        total: result.total,
+        page: result.page,
+        pages: result.pages,
+        events: result.events.map((e) => ({
+          id: e.id,
+          at: e.at.toISOString(),
+          actor: e.actorLabel,
+          action: e.action,
+          subjectType: e.subjectType,
+          subjectId: e.subjectId,
+          details: e.details,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/em-clusters',
+    { ...adminOnly, schema: { tags, summary: 'EM clusters (admins)' } },
+    async () =>
+      (await clusters.list()).map((c) => ({
+        id: c.id,
+        name: c.name,
+        serviceUrl: c.serviceUrl,
+        appUser: c.appUser,
+        secretRef: c.secretRef,
+        maxConcurrentRequests: c.maxConcurrentRequests,
+        concurrencyBudget: c.concurrencyBudget,
+        loginLeadMinutes: c.loginLeadMinutes,
+        apiProfile: c.apiProfile,
+        sites: c._count.sites,
+      })),
+  );
+}
