@@ -24,6 +24,7 @@ import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
 import { healthRoutes } from './web/health-routes.js';
 import { homeRoutes } from './web/home-routes.js';
+import { insightRoutes } from './web/insight-routes.js';
 import { renderPlugin } from './web/render.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
 
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(bookingRoutes, { prisma: db.prisma, clock });
   await app.register(bookingApi, { prisma: db.prisma, clock });
   await app.register(staffRoutes, { prisma: db.prisma, clock });
+  await app.register(insightRoutes, { prisma: db.prisma, clock });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 
   return app;

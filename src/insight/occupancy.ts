@@ -195,9 +195,12 @@ export function createOccupancyInsight(deps: { prisma: PrismaClient; clock: Cloc
         select: { id: true, name: true, siteId: true },
       });
       if (!row || row.siteId !== site.id) {
-        throw invalidInput(`Floor ${input.floorId} is not a floor of ${site.name}; choose one from the list.`, {
-          field: 'floorId',
-        });
+        throw invalidInput(
+          `Floor ${input.floorId} is not a floor of ${site.name}; choose one from the list.`,
+          {
+            field: 'floorId',
+          },
+        );
       }
       floor = { id: row.id, name: row.name };
     }

@@ -54,7 +54,7 @@ export const METRIC_DEFINITIONS: { term: string; definition: string }[] = [
   {
     term: 'Phone login success rate',
     definition:
-      "Phone logins due in the range that succeeded, divided by those that succeeded, failed or met a conflict (another user on the phone). Skipped, cancelled and unfinished logins are left out.",
+      'Phone logins due in the range that succeeded, divided by those that succeeded, failed or met a conflict (another user on the phone). Skipped, cancelled and unfinished logins are left out.',
   },
   {
     term: 'Login delay',
@@ -69,7 +69,10 @@ export function reportTables(report: OccupancyReport): ReportTable[] {
     caption,
     rowHeader: 'Desk',
     columns: ['Floor', 'Booked hours', 'Bookings'],
-    rows: desks.map((d) => ({ header: d.label, cells: [d.floor, oneDecimal(d.bookedHours), int(d.bookings)] })),
+    rows: desks.map((d) => ({
+      header: d.label,
+      cells: [d.floor, oneDecimal(d.bookedHours), int(d.bookings)],
+    })),
   });
   const { rates, phoneLogins: logins } = report;
   return [
@@ -156,7 +159,9 @@ export function reportCharts(report: OccupancyReport): ReportCharts {
         title: `Bookings per day, ${report.from} to ${report.to}`,
         description:
           `One bar per day for ${report.days.length} days.` +
-          (busiest && busiest.bookings > 0 ? ` Most bookings: ${busiest.bookings} on ${busiest.date}.` : ' No bookings.') +
+          (busiest && busiest.bookings > 0
+            ? ` Most bookings: ${busiest.bookings} on ${busiest.date}.`
+            : ' No bookings.') +
           ' The numbers are in the table Bookings per day.',
       },
     ),

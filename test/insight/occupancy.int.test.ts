@@ -108,7 +108,9 @@ describe.each(dbTargets)('occupancy report (%s)', (target) => {
 
   it('counts bookings per local day, cancellations apart, with empty days present', async () => {
     const report = await insight().occupancyReport({ siteId, from: '2026-12-07', to: '2026-12-13' });
-    expect(report.days.map((d) => [d.date, d.weekday, d.bookings, d.noShows, d.released, d.cancelled])).toEqual([
+    expect(
+      report.days.map((d) => [d.date, d.weekday, d.bookings, d.noShows, d.released, d.cancelled]),
+    ).toEqual([
       ['2026-12-07', 'Mon', 2, 1, 0, 0],
       ['2026-12-08', 'Tue', 1, 0, 1, 1],
       ['2026-12-09', 'Wed', 2, 0, 0, 0],
@@ -152,7 +154,8 @@ describe.each(dbTargets)('occupancy report (%s)', (target) => {
 
   it('ranks desks by hours held in the range', async () => {
     const report = await insight().occupancyReport({ siteId, from: '2026-12-07', to: '2026-12-13' });
-    const pick = (list: typeof report.desks.most) => list.map((d) => [d.label, d.floor, d.bookedHours, d.bookings]);
+    const pick = (list: typeof report.desks.most) =>
+      list.map((d) => [d.label, d.floor, d.bookedHours, d.bookings]);
     expect(pick(report.desks.most)).toEqual([
       ['A1', 'A', 12.5, 4],
       ['A2', 'A', 1, 1],
@@ -167,7 +170,13 @@ describe.each(dbTargets)('occupancy report (%s)', (target) => {
 
   it('rates phone logins and their delays, leaving out skipped, logout and other actions', async () => {
     const report = await insight().occupancyReport({ siteId, from: '2026-12-07', to: '2026-12-13' });
-    expect(report.phoneLogins).toMatchObject({ done: 3, failed: 1, conflict: 1, attempted: 5, successRate: 0.6 });
+    expect(report.phoneLogins).toMatchObject({
+      done: 3,
+      failed: 1,
+      conflict: 1,
+      attempted: 5,
+      successRate: 0.6,
+    });
     expect(report.phoneLogins.delayMedianSeconds).toBeCloseTo(20);
     // percentile_cont: 20 + 0.9 x (30 - 20).
     expect(report.phoneLogins.delayP95Seconds).toBeCloseTo(29);
@@ -201,7 +210,11 @@ describe.each(dbTargets)('occupancy report (%s)', (target) => {
   it('follows the clocks going forward: 02:00-03:00 does not exist and adds nothing', async () => {
     // Sunday 29 March 2026: 02:00 CET becomes 03:00 CEST. A booking 01:00-04:00 local lasts two hours.
     const b = await book(dstDesk.id, '2026-03-29T01:00:00+01:00', '2026-03-29T04:00:00+02:00', 'COMPLETED');
-    const report = await insight().occupancyReport({ siteId: dstSiteId, from: '2026-03-29', to: '2026-03-29' });
+    const report = await insight().occupancyReport({
+      siteId: dstSiteId,
+      from: '2026-03-29',
+      to: '2026-03-29',
+    });
     const byHour = Object.fromEntries(report.hours.map((h) => [h.hour, h]));
     expect(byHour[1]).toMatchObject({ occupiedDeskHours: 1, availableDeskHours: 2, utilisation: 0.5 });
     expect(byHour[2]).toMatchObject({ occupiedDeskHours: 0, availableDeskHours: 0, utilisation: null });
@@ -217,7 +230,11 @@ describe.each(dbTargets)('occupancy report (%s)', (target) => {
   it('follows the clocks going back: 02:00-03:00 happens twice and counts twice', async () => {
     // Sunday 25 October 2026: 03:00 CEST becomes 02:00 CET. 00:00Z-02:00Z is local 02:00-03:00 twice.
     const b = await book(dstDesk.id, '2026-10-25T00:00:00Z', '2026-10-25T02:00:00Z', 'COMPLETED');
-    const report = await insight().occupancyReport({ siteId: dstSiteId, from: '2026-10-25', to: '2026-10-25' });
+    const report = await insight().occupancyReport({
+      siteId: dstSiteId,
+      from: '2026-10-25',
+      to: '2026-10-25',
+    });
     const byHour = Object.fromEntries(report.hours.map((h) => [h.hour, h]));
     expect(byHour[2]).toMatchObject({ occupiedDeskHours: 2, availableDeskHours: 4, utilisation: 0.5 });
     expect(byHour[3]).toMatchObject({ occupiedDeskHours: 0, availableDeskHours: 2 });
@@ -260,7 +277,8 @@ describe('range validation', () => {
   });
 
   it('refuses a start after the end', () => refuse('2026-12-02', '2026-12-01', /after the end date/));
-  it('refuses a range one day too long', () => refuse('2026-01-01', '2026-04-03', /93 days; choose at most 92/));
+  it('refuses a range one day too long', () =>
+    refuse('2026-01-01', '2026-04-03', /93 days; choose at most 92/));
   it('refuses dates that do not exist or are not ISO', () => {
     refuse('2026-02-30', '2026-03-01', /start date "2026-02-30" is not a date/);
     refuse('2026-12-01', '01/12/2026', /end date "01\/12\/2026" is not a date/);

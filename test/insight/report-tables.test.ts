@@ -1,7 +1,12 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { OccupancyReport } from '../../src/insight/occupancy.js';
-import { reportCharts, reportTables, tablesToCsv, type ReportTable } from '../../src/insight/report-tables.js';
+import {
+  reportCharts,
+  reportTables,
+  tablesToCsv,
+  type ReportTable,
+} from '../../src/insight/report-tables.js';
 import { parseCsv } from './parse-csv.js';
 
 function report(overrides: Partial<OccupancyReport> = {}): OccupancyReport {
@@ -16,8 +21,24 @@ function report(overrides: Partial<OccupancyReport> = {}): OccupancyReport {
     workingDays: [1, 2, 3, 4, 5],
     bookableDesks: 3,
     days: [
-      { date: '2026-12-07', weekday: 'Mon', isWorkingDay: true, bookings: 4, noShows: 1, released: 0, cancelled: 2 },
-      { date: '2026-12-08', weekday: 'Tue', isWorkingDay: true, bookings: 2, noShows: 0, released: 1, cancelled: 0 },
+      {
+        date: '2026-12-07',
+        weekday: 'Mon',
+        isWorkingDay: true,
+        bookings: 4,
+        noShows: 1,
+        released: 0,
+        cancelled: 2,
+      },
+      {
+        date: '2026-12-08',
+        weekday: 'Tue',
+        isWorkingDay: true,
+        bookings: 2,
+        noShows: 0,
+        released: 1,
+        cancelled: 0,
+      },
     ],
     hours: Array.from({ length: 24 }, (_, hour) => ({
       hour,
@@ -58,9 +79,16 @@ describe('reportTables', () => {
     expect(hours.rows[9]).toEqual({ header: '09:00-10:00', cells: ['1.5', '6.0', '25.0'] });
     expect(hours.rows[2]!.cells[2]).toBe('n/a');
     expect(hours.rows[23]!.header).toBe('23:00-00:00');
-    expect(byId(tables, 'booking-outcomes').rows[0]).toEqual({ header: 'No-show', cells: ['1', '6', '16.7'] });
+    expect(byId(tables, 'booking-outcomes').rows[0]).toEqual({
+      header: 'No-show',
+      cells: ['1', '6', '16.7'],
+    });
     const logins = Object.fromEntries(byId(tables, 'phone-logins').rows.map((r) => [r.header, r.cells[0]]));
-    expect(logins).toMatchObject({ 'Success rate (%)': '75.0', 'Median delay (s)': '20.0', '95th percentile delay (s)': 'n/a' });
+    expect(logins).toMatchObject({
+      'Success rate (%)': '75.0',
+      'Median delay (s)': '20.0',
+      '95th percentile delay (s)': 'n/a',
+    });
   });
 });
 
@@ -83,7 +111,13 @@ describe('tablesToCsv', () => {
   it('quotes commas and quotes, and keeps formulas from running in a spreadsheet', () => {
     expect(csv).toContain(`most-used-desks,"'=HYPERLINK(""x"")",Floor,"Floor, ""one"""\r\n`);
     const negative = tablesToCsv([
-      { id: 't', caption: 'T', rowHeader: 'R', columns: ['v'], rows: [{ header: '-1.5', cells: ['@SUM(A1)'] }] },
+      {
+        id: 't',
+        caption: 'T',
+        rowHeader: 'R',
+        columns: ['v'],
+        rows: [{ header: '-1.5', cells: ['@SUM(A1)'] }],
+      },
     ]);
     expect(negative).toBe("table,row,column,value\r\nt,-1.5,v,'@SUM(A1)\r\n");
   });

@@ -42,7 +42,10 @@ describe('barChart', () => {
   });
 
   it('the tallest bar fills the plot when it reaches the top of the axis', () => {
-    const full = attrs(barChart([{ label: 'a', value: 10 }], { ...options, max: 10, height: 236 }), 'rect')[0]!;
+    const full = attrs(
+      barChart([{ label: 'a', value: 10 }], { ...options, max: 10, height: 236 }),
+      'rect',
+    )[0]!;
     expect(Number(full.height)).toBe(236 - 12 - 36);
   });
 
@@ -62,7 +65,7 @@ describe('barChart', () => {
     const evil = barChart([{ label: '<script>alert("x")</script>', value: 1 }], {
       id: 'x"><script>',
       title: 'Desks & <b>',
-      description: "O'Brien's \"desk\"",
+      description: 'O\'Brien\'s "desk"',
     });
     expect(XMLValidator.validate(evil)).toBe(true);
     expect(evil).not.toContain('<script');
