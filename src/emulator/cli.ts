@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { FixtureRejected, loadFixtureFile, validateFixture, type EmulatorFixture } from './fixture.js';
-import { startEmulator, type EmulatorLogger } from './server.js';
+import { startEmulator } from './server.js';
 
 const USAGE =
   'usage: em-sim [--port N] [--host HOST] [--profile 4.1|modern] [--fixture FILE] [--state FILE] [--clock system|manual]';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     profile: options.profile,
     fixture,
     clock: options.clock,
-    logger: logger as unknown as EmulatorLogger,
+    logger,
     ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}),
   });
   process.stdout.write(`EM emulator listening on ${emulator.url}\n`);
