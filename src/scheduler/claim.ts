@@ -17,6 +17,7 @@ export interface ClaimedAction {
   id: number;
   kind: 'LOGIN' | 'LOGOUT';
   phoneId: number;
+  deviceName: string;
   reservationId: number | null;
   idempotencyKey: string;
   dueAt: Date;
@@ -83,9 +84,9 @@ export async function claimDueActions(prisma: PrismaClient, opts: ClaimOptions):
         "lastAttemptAt" = ${opts.now}::timestamptz,
         "attempts" = u."attempts" + 1,
         "updatedAt" = ${opts.now}::timestamptz
-    FROM candidates c
-    WHERE u."id" = c."id"
-    RETURNING u."id", u."kind"::text AS "kind", u."phoneId", u."reservationId", u."idempotencyKey",
+    FROM candidates c, "Phone" ph
+    WHERE u."id" = c."id" AND ph."id" = u."phoneId"
+    RETURNING u."id", u."kind"::text AS "kind", u."phoneId", ph."deviceName", u."reservationId", u."idempotencyKey",
               u."dueAt", u."attempts", u."leaseOwner"`;
   return rows.sort((x, y) => x.dueAt.getTime() - y.dueAt.getTime() || x.id - y.id);
 }

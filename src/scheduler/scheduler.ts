@@ -338,7 +338,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function runBatch(cc: ClusterClients, batch: ClaimedAction[], tickNow: Date): Promise<void> {
     const sem = semaphoreFor(cc.info);
-    const names = [...new Set(await phoneNames(batch))];
+    const names = [...new Set(batch.map((a) => a.deviceName))];
     // One query for the whole batch (SPEC 7.3: look before logging in; not throttled, SPEC 5.4).
     const q = await cc.client.deviceUserQuery(names);
     const seen = new Map<string, DeviceUser>();
@@ -377,14 +377,6 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         }
       }),
     );
-  }
-
-  async function phoneNames(batch: ClaimedAction[]): Promise<string[]> {
-    const phones = await prisma.phone.findMany({
-      where: { id: { in: [...new Set(batch.map((a) => a.phoneId))] } },
-      select: { deviceName: true },
-    });
-    return phones.map((p) => p.deviceName);
   }
 
   function nextLeaseOwner(): string {
@@ -507,7 +499,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         id: true,
         deviceName: true,
         deskId: true,
-        actions: { where: { state: { in: ['PENDING', 'RUNNING'] } }, select: { id: true }, take: 1 },
+        // Work about to run (or running) on the phone: let it finish before judging drift.
+        actions: {
+          where: {
+            OR: [
+              { state: 'RUNNING' },
+              { state: 'PENDING', dueAt: { lte: new Date(now.getTime() + 60_000) } },
+            ],
+          },
+          select: { id: true },
+          take: 1,
+        },
       },
     });
     if (phones.length === 0) return;
@@ -553,7 +555,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         const want = current.user.emUserId;
         if (!want || sameUser(emUser, want)) continue;
         const login = current.phoneActions.find((a) => a.idempotencyKey === `r${current.id}:login`);
+        // FAILED needs a person; CANCELLED/SKIPPED mean no login was wanted; a retry is queued.
         if (login && login.state !== 'DONE' && login.state !== 'CONFLICT') continue;
+        if (
+          current.phoneActions.some(
+            (a) => a.kind === 'LOGIN' && (a.state === 'PENDING' || a.state === 'RUNNING'),
+          )
+        )
+          continue;
         const relogins = current.phoneActions.filter((a) =>
           a.idempotencyKey.startsWith(`r${current.id}:relogin:`),
         );

@@ -7,7 +7,7 @@
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { createEmClientRegistry, type EmClientRegistry } from '../../src/scheduler/em-clients.js';
-import { schedulePhoneActions } from '../../src/scheduler/jobs.js';
+import { schedulePhoneActions, schedulePhoneActionsMany } from '../../src/scheduler/jobs.js';
 import { createManualClock, type ManualClock } from '../../src/time/clock.js';
 import { createTestDatabase, type DbTarget, type TestDatabase } from '../helpers/db.js';
 import { testConfig } from '../helpers/app.js';
@@ -116,6 +116,11 @@ export interface Bench {
   /** Moves both clocks to `iso` and runs one tick. */
   at(iso: string, opts?: { tick?: boolean }): Promise<void>;
   book(userIndex: number, deskIndex: number, startsAt: string, endsAt: string): Promise<number>;
+  /** User i books desk i for each i < count, all at the same times; one round trip per table. */
+  bookMany(count: number, startsAt: string, endsAt: string): Promise<number[]>;
+  /** Stops the emulator (EM down); `startSim` brings a fresh one back on the same port. */
+  stopSim(): Promise<void>;
+  startSim(startAt: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,18 +140,20 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function createBench(opts: BenchOptions): Promise<Bench> {
   const db = await createTestDatabase(opts.target, opts.poolSize ? { poolSize: opts.poolSize } : {});
+  const simFixture = fixture(opts.n, {
+    maxConcurrentRequests: 5,
+    latencyMs: { login: 5, logout: 5, query: 1 },
+    ...(opts.simParams ?? {}),
+  });
   const emulator = await startEmulator({
     port: 0,
     profile: '4.1',
-    fixture: fixture(opts.n, {
-      maxConcurrentRequests: 5,
-      latencyMs: { login: 5, logout: 5, query: 1 },
-      ...(opts.simParams ?? {}),
-    }),
+    fixture: simFixture,
     clock: 'manual',
     startAt: new Date(opts.start).toISOString(),
   });
   const sim = new Sim(emulator);
+  let simRunning = true;
   const clock = createManualClock(opts.start);
   const prisma = db.prisma;
   const cluster = await prisma.emCluster.create({
@@ -221,7 +228,7 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
     async at(iso, o = {}) {
       const t = new Date(iso);
       clock.set(t);
-      await sim.setClock(t.toISOString());
+      if (simRunning) await sim.setClock(t.toISOString());
       if (o.tick !== false) await scheduler.tick(clock.now());
     },
     async book(userIndex, deskIndex, startsAt, endsAt) {
@@ -238,9 +245,49 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
         return r.id;
       });
     },
+    async bookMany(count, startsAt, endsAt) {
+      await prisma.reservation.createMany({
+        data: Array.from({ length: count }, (_, i) => ({
+          deskId: desks[i]!.id,
+          userId: users[i]!.id,
+          startsAt: new Date(startsAt),
+          endsAt: new Date(endsAt),
+        })),
+      });
+      const rows = await prisma.reservation.findMany({
+        where: { startsAt: new Date(startsAt) },
+        include: { desk: { include: { phone: true } } },
+        orderBy: { id: 'asc' },
+      });
+      await schedulePhoneActionsMany(
+        prisma,
+        rows.map((r) => ({
+          id: r.id,
+          deskId: r.deskId,
+          startsAt: r.startsAt,
+          endsAt: r.endsAt,
+          phoneId: r.desk.phone!.id,
+        })),
+      );
+      return rows.map((r) => r.id);
+    },
+    async stopSim() {
+      await sim.emulator.close();
+      simRunning = false;
+    },
+    async startSim(startAt) {
+      sim.emulator = await startEmulator({
+        port: sim.emulator.port,
+        profile: '4.1',
+        fixture: simFixture,
+        clock: 'manual',
+        startAt,
+      });
+      simRunning = true;
+    },
     async close() {
       await scheduler.stop();
-      await emulator.close();
+      if (simRunning) await sim.emulator.close();
       await db.destroy();
     },
   };

@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cancelPhoneActions, moveLogout } from '../../src/scheduler/jobs.js';
 import { dbTargets } from '../helpers/db.js';
 import { actionsOf, createBench, deviceName, emUser, type Bench } from './harness.js';
+
+// Real HTTP to the emulator and a real database; a loaded CI machine can be slow.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe.each(dbTargets)('phone scheduler lifecycle (%s)', (target) => {
   let bench: Bench;
