@@ -2,9 +2,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { API_PROFILES, type EmClustersService } from '../../admin/em-clusters-service.js';
 import { minutesToHhmm, type SitesService } from '../../admin/sites-service.js';
+import { RoostError } from '../../errors.js';
 import { actorOf, adminOnly, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/** A refused password reference may be a password typed by mistake: never echo it back. */
+function withoutBadSecret(error: unknown, form: Record<string, unknown>) {
+  const values = valuesOf(form);
+  const fields =
+    error instanceof RoostError ? (error.details.fields as Record<string, string> | undefined) : undefined;
+  if (fields?.secretRef) values.secretRef = '';
+  return values;
+}
 
 /** Sites, booking policies and (admins only) EM clusters. */
 export async function sitesRoutes(
@@ -135,7 +145,7 @@ export async function sitesRoutes(
         .flash('success', `EM cluster ${cluster.name} created.`)
         .redirect(`/staff/clusters/${cluster.id}`, 303);
     } catch (error) {
-      return rerender(error, reply, 'staff/clusters.eta', () => clustersPage(valuesOf(form)));
+      return rerender(error, reply, 'staff/clusters.eta', () => clustersPage(withoutBadSecret(error, form)));
     }
   });
 
@@ -157,7 +167,9 @@ export async function sitesRoutes(
         .flash('success', `EM cluster ${cluster.name} saved.`)
         .redirect(`/staff/clusters/${id}`, 303);
     } catch (error) {
-      return rerender(error, reply, 'staff/cluster.eta', () => clusterPage(id, valuesOf(form)));
+      return rerender(error, reply, 'staff/cluster.eta', () =>
+        clusterPage(id, withoutBadSecret(error, form)),
+      );
     }
   });
 }

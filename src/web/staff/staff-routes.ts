@@ -10,7 +10,9 @@ import { createSitesService } from '../../admin/sites-service.js';
 import type { PrismaClient } from '../../db/database.js';
 import { invalidInput } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
+import { createBookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
+import { floorDayRoutes } from './floor-day-routes.js';
 import { floorsRoutes } from './floors-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { sitesRoutes } from './sites-routes.js';
@@ -62,6 +64,10 @@ export async function staffRoutes(app: FastifyInstance, opts: { prisma: PrismaCl
   await app.register(floorsRoutes, { sites, desks });
   await app.register(peopleRoutes, { people, sites });
   await app.register(auditRoutes, { prisma: opts.prisma });
+  await app.register(floorDayRoutes, {
+    ...deps,
+    bookings: createBookingService({ ...deps, log: app.log }),
+  });
 
   // JSON, read-only: for scripts and integrations. Changes go through the pages (audited the same way).
   const tags = ['admin'];
