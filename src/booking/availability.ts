@@ -4,7 +4,10 @@ import type { Db } from '../db/database.js';
  * Which active reservations overlap a time range, asked the way the exclusion
  * constraints are written (`tstzrange(startsAt, endsAt, '[)') && ...` over BOOKED and
  * CHECKED_IN rows) so PostgreSQL answers from the constraints' own GiST indexes
- * instead of walking every past booking of a desk.
+ * instead of walking every past booking of a desk. The floor-wide question uses the
+ * two-argument tstzrange (same '[)' bounds) to match Reservation_active_range_idx
+ * (migration *_active_reservation_range_index): the constraints' indexes lead with
+ * deskId/userId and are slow when asked by time alone.
  */
 type Raw = Pick<Db.PrismaClient, '$queryRaw'>;
 
@@ -27,7 +30,7 @@ export async function overlappingOnFloor(
     FROM "Reservation" r JOIN "Desk" d ON d."id" = r."deskId"
     WHERE d."floorId" = ${floorId}
       AND r."status" IN ('BOOKED', 'CHECKED_IN')
-      AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz, '[)')`;
+      AND tstzrange(r."startsAt", r."endsAt") && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz)`;
 }
 
 /** The first active reservation of a desk overlapping the range (not counting `exceptId`). */
@@ -119,4 +122,14 @@ export function markAvailability(
         phoneDeviceName: d.phone?.deviceName ?? null,
       };
     });
+}
+
+/** A floor's desks with their phone, in label order: one round trip (Prisma's include costs two). */
+export async function desksOnFloor(db: Raw, floorId: number): Promise<DeskRow[]> {
+  const rows = await db.$queryRaw<(Omit<DeskRow, 'phone'> & { deviceName: string | null })[]>`
+    SELECT d."id", d."label", d."features", d."posX", d."posY", d."bookable", p."deviceName"
+    FROM "Desk" d LEFT JOIN "Phone" p ON p."deskId" = d."id"
+    WHERE d."floorId" = ${floorId}
+    ORDER BY d."label"`;
+  return rows.map(({ deviceName, ...d }) => ({ ...d, phone: deviceName === null ? null : { deviceName } }));
 }

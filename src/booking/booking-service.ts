@@ -17,6 +17,7 @@ import {
   zoneLabel,
 } from '../time/zones.js';
 import {
+  desksOnFloor,
   markAvailability,
   overlappingForDesk,
   overlappingForUser,
@@ -277,11 +278,7 @@ export function createBookingService(deps: {
 
   async function alternatives(floorId: number, exceptDeskId: number, startsAt: Date, endsAt: Date) {
     const [desks, taken] = await Promise.all([
-      prisma.desk.findMany({
-        where: { floorId, bookable: true },
-        orderBy: { label: 'asc' },
-        include: { phone: true },
-      }),
+      desksOnFloor(prisma, floorId),
       overlappingOnFloor(prisma, floorId, startsAt, endsAt),
     ]);
     return markAvailability(desks, taken)
@@ -434,19 +431,7 @@ export function createBookingService(deps: {
       });
       if (!floor) throw notFound(`Floor ${input.floorId}`);
       const [desks, taken] = await Promise.all([
-        prisma.desk.findMany({
-          where: { floorId: floor.id },
-          orderBy: { label: 'asc' },
-          select: {
-            id: true,
-            label: true,
-            features: true,
-            posX: true,
-            posY: true,
-            bookable: true,
-            phone: { select: { deviceName: true } },
-          },
-        }),
+        desksOnFloor(prisma, floor.id),
         overlappingOnFloor(prisma, floor.id, input.startsAt, input.endsAt),
       ]);
       return {
