@@ -101,6 +101,27 @@ describe.each(dbTargets)('who may use the staff pages (%s)', (target) => {
     expect(res.headers.location).toBe('/signin?next=%2Fstaff%2Fsites');
   });
 
+  it('renders every staff page for an admin', async () => {
+    const idFor: [RegExp, string][] = [
+      [/^\/staff\/(sites|policies)\//, ids.id!],
+      [/^\/(staff|api\/v1\/admin)\/floors\//, ids.floor!],
+      [/^\/staff\/desks\//, ids.desk!],
+      [/^\/staff\/people\//, ids.user!],
+      [/^\/staff\/clusters\//, ids.cluster!],
+    ];
+    const mine = /^\/staff($|\/(sites|policies|floors|desks|people|clusters|audit|day))/;
+    const token = await apiToken(app, 'admin@test.example');
+    for (const route of staffRoutes().filter((r) => r.method === 'GET')) {
+      if (!mine.test(route.url) && !route.url.startsWith('/api/v1/admin/')) continue;
+      const id = idFor.find(([re]) => re.test(route.url))?.[1] ?? '';
+      const url = route.url.replace(':id', id);
+      const res = route.url.startsWith('/api/')
+        ? await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })
+        : await admin.get(url);
+      expect([200, 303], `GET ${url}: ${res.body.slice(0, 300)}`).toContain(res.statusCode);
+    }
+  });
+
   it('lets facilities see the pages but not the EM clusters', async () => {
     expect((await facilities.get('/staff')).statusCode).toBe(200);
     expect((await facilities.get(`/staff/floors/${ids.floor}`)).statusCode).toBe(200);

@@ -236,7 +236,7 @@ export async function floorDayRoutes(
       const id = parseId(request.params.id, 'That booking');
       try {
         await bookings.cancel({ actor: actorFor(request.user!), reservationId: id });
-        reply.flash('success', `Booking ${id} cancelled; the person sees that you did it.`);
+        reply.flash('success', `Booking ${id} cancelled. The person sees that you did it.`);
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
         reply.flash('error', error.message);

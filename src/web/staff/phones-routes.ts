@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidInput } from '../../errors.js';
+import type { PhonesService } from '../../scheduler/phones-service.js';
+import { actorOf, formOf, staff } from './staff-helpers.js';
+
+/** Staff Phones page (issue #6): EM state per phone of a floor, and manual login/logout. */
+export async function phonesRoutes(app: FastifyInstance, opts: { phones: PhonesService }) {
+  const idOf = (raw: unknown): number => {
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput('Unknown phone.');
+    return n;
+  };
+  const back = (form: Record<string, unknown>) => {
+    const floorId = Number(form.floorId);
+    return Number.isSafeInteger(floorId) && floorId > 0
+      ? `/staff/phones?floorId=${floorId}`
+      : '/staff/phones';
+  };
+
+  app.get<{ Querystring: { floorId?: string } }>('/staff/phones', staff, async (request, reply) => {
+    const raw = request.query.floorId;
+    const floorId = raw === undefined || raw === '' ? undefined : Number(raw);
+    const view = await opts.phones.floorPhones(Number.isSafeInteger(floorId) ? floorId : undefined);
+    return reply.render('staff/phones.eta', view as unknown as Record<string, unknown>);
+  });
+
+  app.post<{ Params: { phoneId: string } }>('/staff/phones/:phoneId/login', staff, async (request, reply) => {
+    const form = formOf(request);
+    const who = typeof form.who === 'string' ? form.who : undefined;
+    const result = await opts.phones.manualLogin(idOf(request.params.phoneId), who, actorOf(request));
+    reply.flash(result.ok ? 'success' : 'error', result.message);
+    return reply.redirect(back(form), 303);
+  });
+
+  app.post<{ Params: { phoneId: string } }>(
+    '/staff/phones/:phoneId/logout',
+    staff,
+    async (request, reply) => {
+      const form = formOf(request);
+      const result = await opts.phones.manualLogout(idOf(request.params.phoneId), actorOf(request));
+      reply.flash(result.ok ? 'success' : 'error', result.message);
+      return reply.redirect(back(form), 303);
+    },
+  );
+}
