@@ -26,6 +26,9 @@ import { healthRoutes } from './web/health-routes.js';
 import { homeRoutes } from './web/home-routes.js';
 import { insightRoutes } from './web/insight-routes.js';
 import { renderPlugin } from './web/render.js';
+import { metricsRoutes } from './web/metrics-routes.js';
+import { phonesRoutes } from './web/staff/phones-routes.js';
+import type { PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +39,8 @@ export interface AppDeps {
   clock: Clock;
   /** A pino logger to use (server.ts), or Fastify logger options; false keeps tests quiet. */
   logger?: FastifyBaseLogger | FastifyServerOptions['logger'];
+  /** The Phones page and scheduler counters (server.ts); without it there is no Phones page. */
+  phones?: PhonesService;
 }
 
 /** Log redaction: credentials, cookies, CSRF tokens and secret config never reach a log line. */
@@ -137,6 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(bookingApi, { prisma: db.prisma, clock });
   await app.register(staffRoutes, { prisma: db.prisma, clock });
   await app.register(insightRoutes, { prisma: db.prisma, clock });
+  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
+  await app.register(metricsRoutes, {
+    prisma: db.prisma,
+    clock,
+    ...(deps.phones ? { phones: deps.phones } : {}),
+  });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 
   return app;

@@ -9,6 +9,10 @@ import { DatabaseUnavailableError, openDatabase } from './db/database.js';
 import { prepareDatabase } from './db/setup.js';
 import { demoEmFixture } from './demo/em-fixture.js';
 import { startEmulator, type RunningEmulator } from './emulator/index.js';
+import { createEmClientRegistry } from './scheduler/em-clients.js';
+import { createSchedulerMetrics } from './scheduler/metrics.js';
+import { createPhonesService } from './scheduler/phones-service.js';
+import { createScheduler } from './scheduler/scheduler.js';
 import { systemClock } from './time/clock.js';
 
 function createLogger(config: Readonly<Config>): Logger {
@@ -69,8 +73,24 @@ async function main(): Promise<void> {
     );
     if (seed.seeded) log.info(seed, 'demo data loaded');
 
-    const app = await buildApp({ config, db, clock, logger: log });
+    const emClients = createEmClientRegistry({ prisma: db.prisma, config, log });
+    const metrics = createSchedulerMetrics();
+    const phones = createPhonesService({ prisma: db.prisma, clock, emClients, metrics });
+    const scheduler = createScheduler({
+      prisma: db.prisma,
+      clock,
+      log,
+      emClients,
+      metrics,
+      tickSeconds: config.schedulerTickSeconds,
+    });
+    const app = await buildApp({ config, db, clock, logger: log, phones });
     await app.listen({ port: config.port, host: config.host });
+    if (config.schedulerEnabled) scheduler.start();
+    else
+      log.warn(
+        'phone scheduler disabled (ROOST_SCHEDULER=false): no EM logins or logouts from this instance',
+      );
 
     let closing = false;
     const shutdown = async (signal: string) => {
@@ -79,6 +99,8 @@ async function main(): Promise<void> {
       log.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
+      // First the scheduler, waiting for a running tick: its EM calls finish and are recorded.
+      await scheduler.stop().catch((err: unknown) => log.error({ err }, 'stopping the scheduler failed'));
       await app.close().catch((err: unknown) => log.error({ err }, 'closing the web server failed'));
       await emulator?.close().catch((err: unknown) => log.error({ err }, 'closing the emulator failed'));
       await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));

@@ -1,0 +1,328 @@
+/**
+ * What staff see and do on the Phones page, and the numbers behind /metrics. Reads EM live (short
+ * timeout) and falls back to what Roost last learnt; manual logins and logouts go through the same
+ * EM client as the scheduler and are audited with the staff member as actor.
+ */
+import { recordAudit, type Actor } from '../audit/audit-log.js';
+import type { PrismaClient } from '../db/database.js';
+import { invalidInput, notFound } from '../errors.js';
+import type { DeviceUser } from '../em/index.js';
+import type { Clock } from '../time/clock.js';
+import { formatLocal, zoneLabel } from '../time/zones.js';
+import { LOGIN_GRACE_MINUTES, sameUser } from './action-context.js';
+import type { EmClientRegistry } from './em-clients.js';
+import { renderPrometheus, type QueueGauges, type SchedulerMetrics } from './metrics.js';
+import { describeFailure } from './retry-policy.js';
+
+export interface PhoneRow {
+  phoneId: number;
+  deviceName: string;
+  desk: string;
+  booking: { id: number; who: string; until: string; status: string } | null;
+  em: {
+    userId: string | null;
+    source: 'live' | 'last seen';
+    checkedAt: string | null;
+    unknownDevice: boolean;
+  };
+  since: string | null;
+  autoLogoutAt: string | null;
+  nextAction: { kind: string; dueAt: string; state: string } | null;
+  lastOutcome: string | null;
+  problem: { state: string; outcome: string | null } | null;
+}
+
+export interface FloorPhones {
+  floor: { id: number; name: string; site: string; zone: string; zoneLabel: string } | null;
+  floors: { id: number; label: string }[];
+  phones: PhoneRow[];
+  emAvailable: boolean;
+}
+
+export interface PhonesService {
+  floorPhones(floorId: number | undefined): Promise<FloorPhones>;
+  /** Logs `who` (email or EM user ID; default the current booking's owner) in. Returns a message. */
+  manualLogin(
+    phoneId: number,
+    who: string | undefined,
+    actor: Actor,
+  ): Promise<{ ok: boolean; message: string }>;
+  manualLogout(phoneId: number, actor: Actor): Promise<{ ok: boolean; message: string }>;
+  metricsText(): Promise<string>;
+}
+
+export interface PhonesServiceOptions {
+  prisma: PrismaClient;
+  clock: Clock;
+  emClients: EmClientRegistry;
+  metrics?: SchedulerMetrics;
+}
+
+const MANUAL_LOGIN_MINUTES_WITHOUT_BOOKING = 60;
+
+export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
+  const { prisma, clock, emClients } = opts;
+
+  async function phoneWithCluster(phoneId: number) {
+    const phone = await prisma.phone.findUnique({
+      where: { id: phoneId },
+      include: { desk: { include: { floor: { include: { site: true } } } } },
+    });
+    if (!phone) throw notFound('The phone');
+    const clusterId = phone.desk?.floor.site.emClusterId;
+    if (!phone.desk || clusterId == null) {
+      throw invalidInput(`${phone.deviceName} is not at a desk of a site with an EM cluster.`);
+    }
+    const cc = await emClients.forCluster(clusterId);
+    if (!cc) throw invalidInput(`The EM cluster of ${phone.desk.floor.site.name} does not exist.`);
+    return { phone, desk: phone.desk, cc };
+  }
+
+  async function currentBooking(deskId: number, now: Date) {
+    return prisma.reservation.findFirst({
+      where: {
+        deskId,
+        status: { in: ['BOOKED', 'CHECKED_IN'] },
+        startsAt: { lte: now },
+        endsAt: { gt: now },
+      },
+      include: { user: true },
+    });
+  }
+
+  return {
+    async floorPhones(floorId) {
+      const allFloors = await prisma.floor.findMany({
+        include: { site: true },
+        orderBy: [{ site: { name: 'asc' } }, { level: 'asc' }, { name: 'asc' }],
+      });
+      const floors = allFloors.map((f) => ({ id: f.id, label: `${f.site.name} – ${f.name}` }));
+      const floor = allFloors.find((f) => f.id === (floorId ?? allFloors[0]?.id));
+      if (!floor) return { floor: null, floors, phones: [], emAvailable: false };
+      const now = clock.now();
+      const zone = floor.site.timeZone;
+      const desks = await prisma.desk.findMany({
+        where: { floorId: floor.id, phone: { isNot: null } },
+        orderBy: { label: 'asc' },
+        include: {
+          phone: {
+            include: {
+              actions: {
+                where: { state: { in: ['PENDING', 'RUNNING'] } },
+                orderBy: { dueAt: 'asc' },
+                take: 1,
+              },
+            },
+          },
+          reservations: {
+            where: { status: { in: ['BOOKED', 'CHECKED_IN'] }, startsAt: { lte: now }, endsAt: { gt: now } },
+            include: {
+              user: true,
+              phoneActions: {
+                where: { state: { in: ['FAILED', 'CONFLICT'] } },
+                orderBy: { id: 'desc' },
+                take: 1,
+              },
+            },
+            take: 1,
+          },
+        },
+      });
+      let live: Map<string, DeviceUser> | undefined;
+      let emAvailable = false;
+      if (floor.site.emClusterId != null && desks.length > 0) {
+        const cc = await emClients.forCluster(floor.site.emClusterId).catch(() => undefined);
+        const q = cc ? await cc.liveClient.deviceUserQuery(desks.map((d) => d.phone!.deviceName)) : undefined;
+        if (q?.ok) {
+          emAvailable = true;
+          live = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
+        }
+      }
+      const show = (at: Date | null | undefined) => (at ? formatLocal(zone, at, 'ccc d LLL, HH:mm') : null);
+      const phones: PhoneRow[] = desks.map((d) => {
+        const phone = d.phone!;
+        const booking = d.reservations[0];
+        const seen = live?.get(phone.deviceName.toLowerCase());
+        const next = phone.actions[0];
+        const problem = booking?.phoneActions[0];
+        return {
+          phoneId: phone.id,
+          deviceName: phone.deviceName,
+          desk: d.label,
+          booking: booking
+            ? {
+                id: booking.id,
+                who: `${booking.user.displayName} (${booking.user.email})`,
+                until: show(booking.endsAt)!,
+                status: booking.status,
+              }
+            : null,
+          em: seen
+            ? {
+                userId: seen.state === 'loggedIn' ? (seen.userId ?? null) : null,
+                source: 'live',
+                checkedAt: show(now),
+                unknownDevice: seen.state === 'doesNotExist',
+              }
+            : {
+                userId: phone.emUserId,
+                source: 'last seen',
+                checkedAt: show(phone.emCheckedAt),
+                unknownDevice: false,
+              },
+          since:
+            seen && seen.state === 'loggedIn' && !sameUser(seen.userId, phone.emUserId)
+              ? null
+              : show(phone.emLoginAt),
+          autoLogoutAt: show(phone.emAutoLogoutAt),
+          nextAction: next ? { kind: next.kind, dueAt: show(next.dueAt)!, state: next.state } : null,
+          lastOutcome: phone.lastEmOutcome,
+          problem: problem ? { state: problem.state, outcome: problem.lastOutcome } : null,
+        };
+      });
+      return {
+        floor: {
+          id: floor.id,
+          name: floor.name,
+          site: floor.site.name,
+          zone,
+          zoneLabel: zoneLabel(zone, now),
+        },
+        floors,
+        phones,
+        emAvailable,
+      };
+    },
+
+    async manualLogin(phoneId, who, actor) {
+      const { phone, desk, cc } = await phoneWithCluster(phoneId);
+      const now = clock.now();
+      const booking = await currentBooking(desk.id, now);
+      const wanted = who?.trim();
+      const user = wanted
+        ? await prisma.user.findFirst({
+            where: {
+              OR: [
+                { email: { equals: wanted, mode: 'insensitive' } },
+                { emUserId: { equals: wanted, mode: 'insensitive' } },
+              ],
+            },
+          })
+        : (booking?.user ?? null);
+      if (!user) {
+        throw invalidInput(
+          wanted
+            ? `Nobody with the email or EM user ID "${wanted}".`
+            : 'Nobody has booked this desk now; say whom to log in.',
+        );
+      }
+      if (!user.emUserId) throw invalidInput(`${user.email} has no EM user ID.`);
+      const ownBooking = booking && booking.userId === user.id ? booking : null;
+      const minutes = ownBooking
+        ? Math.ceil((ownBooking.endsAt.getTime() - now.getTime()) / 60_000) + LOGIN_GRACE_MINUTES
+        : MANUAL_LOGIN_MINUTES_WITHOUT_BOOKING;
+      const out = await cc.client.login(
+        phone.deviceName,
+        user.emUserId,
+        user.deviceProfile ? { profile: user.deviceProfile, minutes } : { minutes },
+      );
+      const message = out.ok
+        ? `Logged ${user.emUserId} in on ${phone.deviceName} for ${minutes} minutes.`
+        : `EM refused the login on ${phone.deviceName}: ${describeFailure(out)}.`;
+      await recordAudit(
+        prisma,
+        actor,
+        {
+          action: 'phone.manual_login',
+          subjectType: 'phone',
+          subjectId: phone.id,
+          details: {
+            deviceName: phone.deviceName,
+            emUserId: user.emUserId,
+            minutes,
+            ok: out.ok,
+            outcome: message,
+          },
+        },
+        now,
+      );
+      await prisma.phone.update({
+        where: { id: phone.id },
+        data: out.ok
+          ? {
+              emUserId: user.emUserId,
+              emLoginAt: now,
+              emAutoLogoutAt: new Date(now.getTime() + minutes * 60_000),
+              emCheckedAt: now,
+              lastEmCode: null,
+              lastEmOutcome: `logged in ${user.emUserId} by hand (${actor.label})`,
+            }
+          : { lastEmCode: out.kind === 'em' ? out.code : null, lastEmOutcome: message },
+      });
+      return { ok: out.ok, message };
+    },
+
+    async manualLogout(phoneId, actor) {
+      const { phone, cc } = await phoneWithCluster(phoneId);
+      const now = clock.now();
+      const out = await cc.client.logout(phone.deviceName);
+      const ok = out.ok || (out.kind === 'em' && out.code === 19);
+      const message = out.ok
+        ? `Logged ${phone.deviceName} out.`
+        : ok
+          ? `Nobody was logged in on ${phone.deviceName}.`
+          : `EM refused the logout on ${phone.deviceName}: ${describeFailure(out)}.`;
+      await recordAudit(
+        prisma,
+        actor,
+        {
+          action: 'phone.manual_logout',
+          subjectType: 'phone',
+          subjectId: phone.id,
+          details: { deviceName: phone.deviceName, ok, outcome: message },
+        },
+        now,
+      );
+      await prisma.phone.update({
+        where: { id: phone.id },
+        data: ok
+          ? {
+              emUserId: null,
+              emLoginAt: null,
+              emAutoLogoutAt: null,
+              emCheckedAt: now,
+              lastEmCode: null,
+              lastEmOutcome: `logged out by hand (${actor.label})`,
+            }
+          : { lastEmCode: out.ok ? null : out.kind === 'em' ? out.code : null, lastEmOutcome: message },
+      });
+      return { ok, message };
+    },
+
+    metricsText: () => metricsText(prisma, clock, opts.metrics),
+  };
+}
+
+/** /metrics: this process's scheduler counters (when it runs one) and the shared queue gauges. */
+export async function metricsText(
+  prisma: PrismaClient,
+  clock: Clock,
+  metrics?: SchedulerMetrics,
+): Promise<string> {
+  const now = clock.now();
+  const [due] = await prisma.$queryRaw<{ n: bigint; oldest: Date | null }[]>`
+    SELECT count(*) AS "n", min("dueAt") AS "oldest" FROM "PhoneAction"
+    WHERE "state" = 'PENDING' AND "dueAt" <= ${now}::timestamptz`;
+  const byState = await prisma.phoneAction.groupBy({
+    by: ['state'],
+    where: { state: { in: ['FAILED', 'CONFLICT'] } },
+    _count: true,
+  });
+  const gauges: QueueGauges = {
+    dueNow: Number(due?.n ?? 0),
+    oldestDueSeconds: due?.oldest ? Math.max(0, (now.getTime() - due.oldest.getTime()) / 1000) : 0,
+    failed: byState.find((s) => s.state === 'FAILED')?._count ?? 0,
+    conflicts: byState.find((s) => s.state === 'CONFLICT')?._count ?? 0,
+  };
+  return renderPrometheus(metrics?.snapshot(), gauges);
+}
