@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { OccupancyReport } from './occupancy.js';
-import { barChart, lineChart } from './svg-charts.js';
+import { barChart, lineChart, niceMax } from './svg-charts.js';
 
 /**
  * The occupancy report as tables of text, built once and used twice: the dashboard
@@ -112,8 +112,6 @@ export function reportTables(report: OccupancyReport): ReportTable[] {
         },
       ],
     },
-    deskTable('most-used-desks', 'Most used desks', report.desks.most),
-    deskTable('least-used-desks', 'Least used desks', report.desks.least),
     {
       id: 'phone-logins',
       caption: 'Phone logins',
@@ -129,6 +127,8 @@ export function reportTables(report: OccupancyReport): ReportTable[] {
         { header: '95th percentile delay (s)', cells: [oneDecimal(logins.delayP95Seconds)] },
       ],
     },
+    deskTable('most-used-desks', 'Most used desks', report.desks.most),
+    deskTable('least-used-desks', 'Least used desks', report.desks.least),
   ];
 }
 
@@ -176,8 +176,9 @@ export function reportCharts(report: OccupancyReport): ReportCharts {
             ? ` Peak: ${(peak.utilisation! * 100).toFixed(1)}% at ${hourLabel(peak.hour)}.`
             : ' No desk time held.') +
           ' The numbers are in the table Desk utilisation by hour of day.',
-        max: 1,
-        format: (v) => `${Math.round(v * 100)}%`,
+        // Zoomed to the peak (a round share up to 100%), so a quiet site still shows its shape.
+        max: peak && peak.utilisation! > 0 ? Math.min(1, niceMax(peak.utilisation!)) : 1,
+        format: (v) => `${Number((v * 100).toFixed(1))}%`,
       },
     ),
   };
