@@ -17,7 +17,14 @@ import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
 import type { Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
+import { createBookingService } from './booking/booking-service.js';
+import { createNotifier, type Notifier } from './notify/notifier.js';
+import { createPhoneAuth } from './phone-service/phone-auth.js';
+import { createPhoneDeskService } from './phone-service/phone-desk.js';
 import { accessPlugin } from './web/access.js';
+import { accountRoutes } from './web/account-routes.js';
+import { calendarRoutes } from './web/calendar-routes.js';
+import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
@@ -39,6 +46,8 @@ export interface AppDeps {
   clock: Clock;
   /** A pino logger to use (server.ts), or Fastify logger options; false keeps tests quiet. */
   logger?: FastifyBaseLogger | FastifyServerOptions['logger'];
+  /** Email notices; default: SMTP from config.smtpUrl, or none when it is unset. */
+  notifier?: Notifier;
   /** The Phones page and scheduler counters (server.ts); without it there is no Phones page. */
   phones?: PhonesService;
 }
@@ -141,6 +150,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(bookingRoutes, { prisma: db.prisma, clock });
   await app.register(bookingApi, { prisma: db.prisma, clock });
   await app.register(staffRoutes, { prisma: db.prisma, clock });
+  await app.register(phoneServiceRoutes, {
+    desks: createPhoneDeskService({
+      prisma: db.prisma,
+      clock,
+      bookings: createBookingService({ prisma: db.prisma, clock, log: app.log }),
+    }),
+    auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
+    notifier: deps.notifier ?? createNotifier({ config, prisma: db.prisma, clock, log: app.log }),
+  });
+  await app.register(accountRoutes, { prisma: db.prisma, clock });
+  await app.register(calendarRoutes, { prisma: db.prisma, clock });
   await app.register(insightRoutes, { prisma: db.prisma, clock });
   if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
   await app.register(metricsRoutes, {

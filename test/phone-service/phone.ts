@@ -48,8 +48,9 @@ export function parseScreen(raw: string, status = 200, headers: Record<string, u
   expect(Object.keys(ORDER)).toContain(root);
   const body = doc[root]!;
   for (const key of Object.keys(body)) expect(ORDER[root]).toContain(key);
-  // Element order as the schema's sequence demands.
-  const seen = [...raw.matchAll(new RegExp(`<(${ORDER[root].join('|')})>`, 'g'))].map((m) => m[1]!);
+  // Element order as the schema's sequence demands (top-level children only).
+  const topLevel = raw.replace(/<(MenuItem|InputItem|SoftKeyItem)>[\s\S]*?<\/\1>/g, '<$1>');
+  const seen = [...topLevel.matchAll(new RegExp(`<(${ORDER[root].join('|')})>`, 'g'))].map((m) => m[1]!);
   const ranks = seen.map((name) => ORDER[root].indexOf(name));
   expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
 

@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db, PrismaClient } from '../db/database.js';
+import { DAY_MS } from '../time/clock.js';
+import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
+import { renderCalendar, type IcsEvent } from './ical.js';
+
+/**
+ * A person's private calendar feed and per-booking .ics files.
+ *
+ * The feed URL carries a random token (256 bits); only its SHA-256 is stored, in
+ * User.calendarTokenHash, like API tokens. It can be shown once, when made. Resetting the
+ * link stores the hash of a new token, which is what revokes the old URL.
+ */
+
+/** How far back the feed reaches: recent bookings stay visible in the calendar. */
+const FEED_PAST_DAYS = 60;
+const FEED_MAX_EVENTS = 500;
+
+export const hashCalendarToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** A new feed token for the person; the previous feed URL stops working. */
+export async function issueCalendarToken(prisma: PrismaClient, userId: number): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await prisma.user.update({ where: { id: userId }, data: { calendarTokenHash: hashCalendarToken(token) } });
+  return token;
+}
+
+export async function revokeCalendarFeed(prisma: PrismaClient, userId: number): Promise<void> {
+  await prisma.user.update({ where: { id: userId }, data: { calendarTokenHash: null } });
+}
+
+export async function hasCalendarFeed(prisma: PrismaClient, userId: number): Promise<boolean> {
+  const user = await prisma.user.findUnique({ where: { id: userId }, select: { calendarTokenHash: true } });
+  return Boolean(user?.calendarTokenHash);
+}
+
+export const reservationInclude = {
+  desk: { include: { floor: { include: { site: true } } } },
+} as const;
+
+export type ReservationWithPlace = Db.Prisma.ReservationGetPayload<{ include: typeof reservationInclude }>;
+
+const STATUS_LABEL: Record<Db.Reservation['status'], string> = {
+  BOOKED: 'booked',
+  CHECKED_IN: 'checked in',
+  RELEASED: 'released early',
+  CANCELLED: 'cancelled',
+  NO_SHOW: 'released (no check-in)',
+  COMPLETED: 'completed',
+};
+
+/** "Tue 1 Dec 2026, 09:00–17:00 CET (Europe/Berlin)" in the site's own zone. */
+export function localWhen(zone: string, startsAt: Date, endsAt: Date): string {
+  const sameDay = localDate(zone, startsAt) === localDate(zone, endsAt);
+  const end = sameDay ? formatLocalTime(zone, endsAt) : formatLocal(zone, endsAt);
+  const startZone = zoneLabel(zone, startsAt);
+  const endZone = zoneLabel(zone, endsAt);
+  return startZone === endZone
+    ? `${formatLocal(zone, startsAt)}–${end} ${startZone} (${zone})`
+    : `${formatLocal(zone, startsAt)} ${startZone} – ${end} ${endZone} (${zone})`;
+}
+
+export function reservationEvent(r: ReservationWithPlace): IcsEvent {
+  const site = r.desk.floor.site;
+  const place = `Desk ${r.desk.label}, ${r.desk.floor.name}, ${site.name}`;
+  return {
+    uid: `reservation-${r.id}@roost`,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    stampAt: r.updatedAt,
+    // Seconds between creation and the last change: grows with each change, as SEQUENCE must.
+    sequence: Math.max(0, Math.floor((r.updatedAt.getTime() - r.createdAt.getTime()) / 1000)),
+    summary: `Desk ${r.desk.label} (${site.name})`,
+    location: site.address ? `${place}, ${site.address}` : place,
+    description: [
+      place,
+      localWhen(site.timeZone, r.startsAt, r.endsAt),
+      `Status: ${STATUS_LABEL[r.status]}`,
+    ].join('\n'),
+    status: r.status === 'CANCELLED' || r.status === 'NO_SHOW' ? 'CANCELLED' : 'CONFIRMED',
+  };
+}
+
+/** The feed behind a token, or null when no one has that token (never made, or reset). */
+export async function calendarFeed(prisma: PrismaClient, token: string, now: Date): Promise<string | null> {
+  if (!/^[\w-]{20,100}$/.test(token)) return null;
+  const user = await prisma.user.findUnique({
+    where: { calendarTokenHash: hashCalendarToken(token) },
+    select: { id: true, disabled: true },
+  });
+  if (!user || user.disabled) return null;
+  const rows = await prisma.reservation.findMany({
+    where: { userId: user.id, endsAt: { gt: new Date(now.getTime() - FEED_PAST_DAYS * DAY_MS) } },
+    orderBy: { startsAt: 'asc' },
+    take: FEED_MAX_EVENTS,
+    include: reservationInclude,
+  });
+  return renderCalendar({ name: 'Roost desk bookings', events: rows.map(reservationEvent) });
+}
+
+/** One booking as a downloadable .ics (METHOD:PUBLISH). */
+export function reservationIcs(r: ReservationWithPlace): string {
+  return renderCalendar({ name: 'Roost desk booking', method: 'PUBLISH', events: [reservationEvent(r)] });
+}

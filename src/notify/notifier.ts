@@ -1,0 +1,185 @@
+import nodemailer from 'nodemailer';
+import type { Actor } from '../audit/audit-log.js';
+import { recordAudit, systemActor } from '../audit/audit-log.js';
+import {
+  localWhen,
+  reservationIcs,
+  reservationInclude,
+  type ReservationWithPlace,
+} from '../calendar/calendar-feed.js';
+import type { Config } from '../config.js';
+import type { PrismaClient } from '../db/database.js';
+import type { Clock } from '../time/clock.js';
+
+/**
+ * Optional email notices. With ROOST_SMTP_URL unset (the default) every notice is a no-op.
+ *
+ * A notice never fails the change that caused it: the booking is already committed when we
+ * send. Sending happens in the background; a failure is logged and recorded in the audit trail
+ * (`notice.failed`), so staff can see who was not told. `idle()` waits for notices in flight
+ * (tests and a graceful shutdown).
+ */
+export interface Notifier {
+  readonly enabled: boolean;
+  bookingConfirmed(reservationId: number): Promise<void>;
+  bookingCancelledByStaff(reservationId: number, by: { displayName: string } | null): Promise<void>;
+  /** For the scheduler: the login of this booking's phone has failed for good. */
+  phoneLoginFailed(reservationId: number, message: string): Promise<void>;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NotifierLog {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface Notice {
+  to: string;
+  subject: string;
+  text: string;
+  /** An .ics to attach (the booking as it is now). */
+  ics?: string;
+}
+
+/** Builds the notices' text; pure, so tests and other senders can reuse it. */
+export function composeNotice(
+  kind: 'confirmed' | 'cancelled-by-staff' | 'phone-login-failed',
+  r: ReservationWithPlace & { user: { email: string; displayName: string } },
+  extra: { by?: string | null; message?: string } = {},
+): Notice {
+  const site = r.desk.floor.site;
+  const place = `desk ${r.desk.label}, ${r.desk.floor.name}, ${site.name}`;
+  const when = localWhen(site.timeZone, r.startsAt, r.endsAt);
+  const hello = `Hello ${r.user.displayName},\n\n`;
+  const bye = '\n\n— Roost';
+  switch (kind) {
+    case 'confirmed':
+      return {
+        to: r.user.email,
+        subject: `Desk ${r.desk.label} booked: ${when}`,
+        text: `${hello}your booking of ${place} is confirmed for ${when}.\nYour desk phone logs you in when the booking starts.${bye}`,
+        ics: reservationIcs(r),
+      };
+    case 'cancelled-by-staff':
+      return {
+        to: r.user.email,
+        subject: `Desk ${r.desk.label} booking cancelled`,
+        text: `${hello}your booking of ${place} for ${when} was cancelled by ${extra.by ?? 'facilities staff'}.\nBook another desk in Roost if you still need one.${bye}`,
+        ics: reservationIcs(r),
+      };
+    case 'phone-login-failed':
+      return {
+        to: r.user.email,
+        subject: `Your desk phone could not be logged in (desk ${r.desk.label})`,
+        text: `${hello}Roost could not log the phone at ${place} in for your booking ${when}.\nReason: ${extra.message ?? 'not known'}\nYour booking stands. Log in on the phone yourself (Services, Extension Mobility) or ask facilities for help.${bye}`,
+      };
+  }
+}
+
+const noopNotifier: Notifier = {
+  enabled: false,
+  bookingConfirmed: async () => {},
+  bookingCancelledByStaff: async () => {},
+  phoneLoginFailed: async () => {},
+  idle: async () => {},
+  close: async () => {},
+};
+
+export function createNotifier(deps: {
+  config: Pick<Config, 'smtpUrl' | 'mailFrom'>;
+  prisma: PrismaClient;
+  clock: Clock;
+  log?: NotifierLog;
+}): Notifier {
+  const { config, prisma, clock, log } = deps;
+  if (!config.smtpUrl) return noopNotifier;
+  const transport = nodemailer.createTransport(config.smtpUrl);
+  const inFlight = new Set<Promise<void>>();
+
+  async function send(
+    kind: Parameters<typeof composeNotice>[0],
+    reservationId: number,
+    extra: Parameters<typeof composeNotice>[2],
+  ): Promise<void> {
+    try {
+      const r = await prisma.reservation.findUnique({
+        where: { id: reservationId },
+        include: { ...reservationInclude, user: { select: { email: true, displayName: true } } },
+      });
+      if (!r) return;
+      const notice = composeNotice(kind, r, extra);
+      await transport.sendMail({
+        from: config.mailFrom,
+        to: notice.to,
+        subject: notice.subject,
+        text: notice.text,
+        ...(notice.ics
+          ? { icalEvent: { method: 'PUBLISH', filename: `roost-booking-${r.id}.ics`, content: notice.ics } }
+          : {}),
+      });
+      log?.info({ bookingId: reservationId, notice: kind }, 'notice sent');
+    } catch (error) {
+      // Handled by recording it: the person was not told, and staff can see that.
+      log?.error({ err: error, bookingId: reservationId, notice: kind }, 'notice not sent');
+      await recordAudit(
+        prisma,
+        systemActor,
+        {
+          action: 'notice.failed',
+          subjectType: 'Reservation',
+          subjectId: reservationId,
+          details: { notice: kind, error: error instanceof Error ? error.message.slice(0, 300) : 'unknown' },
+        },
+        clock.now(),
+      ).catch((auditError: unknown) =>
+        log?.error({ err: auditError, bookingId: reservationId }, 'notice failure not recorded'),
+      );
+    }
+  }
+
+  function track(p: Promise<void>): Promise<void> {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  }
+
+  return {
+    enabled: true,
+    bookingConfirmed: (id) => track(send('confirmed', id, {})),
+    bookingCancelledByStaff: (id, by) =>
+      track(send('cancelled-by-staff', id, { by: by?.displayName ?? null })),
+    phoneLoginFailed: (id, message) => track(send('phone-login-failed', id, { message })),
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    async close() {
+      await this.idle();
+      transport.close();
+    },
+  };
+}
+
+/**
+ * The notice a booking change calls for, if any: a new booking is confirmed; a cancellation by
+ * someone other than the owner (facilities staff) is announced. Callers run it after the
+ * change has committed; it resolves once the notice is sent or given up (never rejects).
+ */
+export function notifyBookingChanged(
+  notifier: Notifier,
+  change: {
+    before: { status: string } | null;
+    after: { id: number; status: string; userId: number };
+    actor: Actor & { displayName?: string };
+  },
+): Promise<void> {
+  const { before, after, actor } = change;
+  if (before === null && (after.status === 'BOOKED' || after.status === 'CHECKED_IN'))
+    return notifier.bookingConfirmed(after.id);
+  if (after.status === 'CANCELLED' && before?.status !== 'CANCELLED' && actor.id !== after.userId)
+    return notifier.bookingCancelledByStaff(
+      after.id,
+      actor.displayName ? { displayName: actor.displayName } : null,
+    );
+  return Promise.resolve();
+}
