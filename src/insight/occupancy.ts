@@ -247,7 +247,7 @@ export function createOccupancyInsight(deps: { prisma: PrismaClient; clock: Cloc
       // Hour buckets step in real hours from local midnight, so each is one local clock
       // hour (zones whose offset changes by a whole hour; all our sites). Each held
       // booking is cut into the buckets it overlaps, without joining every bucket to
-      // every booking.
+      // every booking. Bookings sharing start and end (most start on the hour) are cut once.
       prisma.$queryRaw<{ hour: unknown; bucketHours: unknown; occupiedSeconds: unknown }[]>`
         WITH buckets AS (
           SELECT b AS "startsAt", (b AT TIME ZONE ${zone}::text) AS local
@@ -257,7 +257,8 @@ export function createOccupancyInsight(deps: { prisma: PrismaClient; clock: Cloc
         ),
         held AS (
           SELECT GREATEST(r."startsAt", ${rangeStartsAt}::timestamptz) AS s,
-                 LEAST(r."endsAt", ${rangeEndsAt}::timestamptz) AS e
+                 LEAST(r."endsAt", ${rangeEndsAt}::timestamptz) AS e,
+                 count(*) AS n
           FROM "Reservation" r
           JOIN "Desk" d ON d."id" = r."deskId"
           JOIN "Floor" f ON f."id" = d."floorId"
@@ -267,10 +268,11 @@ export function createOccupancyInsight(deps: { prisma: PrismaClient; clock: Cloc
             AND r."status" IN ('BOOKED', 'CHECKED_IN', 'COMPLETED', 'RELEASED')
             AND r."startsAt" < ${rangeEndsAt}::timestamptz
             AND r."endsAt" > ${rangeStartsAt}::timestamptz
+          GROUP BY 1, 2
         ),
         pieces AS (
           SELECT b AS "startsAt",
-                 EXTRACT(EPOCH FROM (LEAST(h.e, b + interval '1 hour') - GREATEST(h.s, b))) AS seconds
+                 h.n * EXTRACT(EPOCH FROM (LEAST(h.e, b + interval '1 hour') - GREATEST(h.s, b))) AS seconds
           FROM held h,
                LATERAL generate_series(
                  ${rangeStartsAt}::timestamptz
