@@ -60,7 +60,21 @@ export function localWhen(zone: string, startsAt: Date, endsAt: Date): string {
     : `${formatLocal(zone, startsAt)} ${startZone} – ${end} ${endZone} (${zone})`;
 }
 
-export function reservationEvent(r: ReservationWithPlace): IcsEvent {
+/**
+ * SEQUENCE per booking: how many changes it has had. Every booking change writes one audit
+ * event (booking service, scheduler), so the count after the creating one is the revision.
+ */
+export async function revisionsOf(prisma: PrismaClient, ids: number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await prisma.auditEvent.groupBy({
+    by: ['subjectId'],
+    where: { subjectType: { in: ['Reservation', 'reservation'] }, subjectId: { in: ids.map(String) } },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((r) => [Number(r.subjectId), Math.max(0, r._count._all - 1)]));
+}
+
+export function reservationEvent(r: ReservationWithPlace, sequence = 0): IcsEvent {
   const site = r.desk.floor.site;
   const place = `Desk ${r.desk.label}, ${r.desk.floor.name}, ${site.name}`;
   return {
@@ -68,8 +82,7 @@ export function reservationEvent(r: ReservationWithPlace): IcsEvent {
     startsAt: r.startsAt,
     endsAt: r.endsAt,
     stampAt: r.updatedAt,
-    // Seconds between creation and the last change: grows with each change, as SEQUENCE must.
-    sequence: Math.max(0, Math.floor((r.updatedAt.getTime() - r.createdAt.getTime()) / 1000)),
+    sequence,
     summary: `Desk ${r.desk.label} (${site.name})`,
     location: site.address ? `${place}, ${site.address}` : place,
     description: [
@@ -95,10 +108,22 @@ export async function calendarFeed(prisma: PrismaClient, token: string, now: Dat
     take: FEED_MAX_EVENTS,
     include: reservationInclude,
   });
-  return renderCalendar({ name: 'Roost desk bookings', events: rows.map(reservationEvent) });
+  const revisions = await revisionsOf(
+    prisma,
+    rows.map((r) => r.id),
+  );
+  return renderCalendar({
+    name: 'Roost desk bookings',
+    events: rows.map((r) => reservationEvent(r, revisions.get(r.id) ?? 0)),
+  });
 }
 
 /** One booking as a downloadable .ics (METHOD:PUBLISH). */
-export function reservationIcs(r: ReservationWithPlace): string {
-  return renderCalendar({ name: 'Roost desk booking', method: 'PUBLISH', events: [reservationEvent(r)] });
+export async function reservationIcs(prisma: PrismaClient, r: ReservationWithPlace): Promise<string> {
+  const sequence = (await revisionsOf(prisma, [r.id])).get(r.id) ?? 0;
+  return renderCalendar({
+    name: 'Roost desk booking',
+    method: 'PUBLISH',
+    events: [reservationEvent(r, sequence)],
+  });
 }

@@ -46,7 +46,7 @@ export interface Notice {
 export function composeNotice(
   kind: 'confirmed' | 'cancelled-by-staff' | 'phone-login-failed',
   r: ReservationWithPlace & { user: { email: string; displayName: string } },
-  extra: { by?: string | null; message?: string } = {},
+  extra: { by?: string | null; message?: string; ics?: string } = {},
 ): Notice {
   const site = r.desk.floor.site;
   const place = `desk ${r.desk.label}, ${r.desk.floor.name}, ${site.name}`;
@@ -59,14 +59,14 @@ export function composeNotice(
         to: r.user.email,
         subject: `Desk ${r.desk.label} booked: ${when}`,
         text: `${hello}your booking of ${place} is confirmed for ${when}.\nYour desk phone logs you in when the booking starts.${bye}`,
-        ics: reservationIcs(r),
+        ...(extra.ics ? { ics: extra.ics } : {}),
       };
     case 'cancelled-by-staff':
       return {
         to: r.user.email,
         subject: `Desk ${r.desk.label} booking cancelled`,
         text: `${hello}your booking of ${place} for ${when} was cancelled by ${extra.by ?? 'facilities staff'}.\nBook another desk in Roost if you still need one.${bye}`,
-        ics: reservationIcs(r),
+        ...(extra.ics ? { ics: extra.ics } : {}),
       };
     case 'phone-login-failed':
       return {
@@ -108,7 +108,10 @@ export function createNotifier(deps: {
         include: { ...reservationInclude, user: { select: { email: true, displayName: true } } },
       });
       if (!r) return;
-      const notice = composeNotice(kind, r, extra);
+      const notice = composeNotice(kind, r, {
+        ...extra,
+        ...(kind === 'phone-login-failed' ? {} : { ics: await reservationIcs(prisma, r) }),
+      });
       await transport.sendMail({
         from: config.mailFrom,
         to: notice.to,

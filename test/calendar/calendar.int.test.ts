@@ -46,6 +46,7 @@ interface FeedEvent {
   location: string;
   description: string;
   status: string;
+  sequence: number;
 }
 
 function parseFeed(text: string): FeedEvent[] {
@@ -60,6 +61,7 @@ function parseFeed(text: string): FeedEvent[] {
       location: e.location,
       description: e.description,
       status: String(v.getFirstPropertyValue('status')),
+      sequence: Number(v.getFirstPropertyValue('sequence')),
     };
   });
 }
@@ -161,7 +163,11 @@ describe.each(dbTargets)('calendar feed and .ics downloads (%s)', (target) => {
     expect(berlinEvent.location).toBe(
       'Desk A,1;x, Floor 2, Berlin, Spree; HQ, Friedrichstraße 1\n10117 Berlin',
     );
-    expect(events.find((x) => x.uid === `reservation-${cancelledId}@roost`)!.status).toBe('CANCELLED');
+    const cancelled = events.find((x) => x.uid === `reservation-${cancelledId}@roost`)!;
+    expect(cancelled.status).toBe('CANCELLED');
+    // Booked, then cancelled: one revision after the first, so calendars replace the entry.
+    expect(cancelled.sequence).toBe(1);
+    expect(berlinEvent.sequence).toBe(0);
   });
 
   it('resetting the link revokes the old URL, and turning it off revokes the new one', async () => {
