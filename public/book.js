@@ -17,6 +17,18 @@
   };
   site.addEventListener('change', () => sync(true));
   sync(false);
+  // One click on a free desk of the floor plan reserves it (its list entry holds the
+  // form). Without this script the click jumps to that entry and its Reserve button.
+  for (const link of document.querySelectorAll('svg.floorplan a.desk-free')) {
+    link.addEventListener('click', (event) => {
+      const id = (link.getAttribute('href') || '').slice(1);
+      const form = id && document.getElementById(id)?.querySelector('form.reserve');
+      if (form instanceof HTMLFormElement) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+  }
   const summary = document.getElementById('form-error');
   if (summary) summary.focus();
 })();

@@ -36,7 +36,8 @@ export class Browser {
   private keep(res: LightMyRequestResponse) {
     for (const c of res.cookies) {
       if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
+      // light-my-request hands back decoded values; send them encoded, as a browser would.
+      else this.cookies.set(c.name, encodeURIComponent(c.value));
     }
     return res;
   }

@@ -78,7 +78,7 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     expect(page).toContain('3 of 3 desks free');
     expect(res.body).toContain('Reserve desk 1.01');
     expect(res.body).toMatch(/<svg class="floorplan"[^>]*viewBox="0 0 1000 600"/);
-    expect(res.body).toContain('aria-label="Desk 1.02, free"');
+    expect(res.body).toContain('aria-label="Desk 1.02, free, select to reserve"');
     // The uploaded plan is an image, never inline markup that could run script.
     expect(res.body).toContain('<image href="data:image/svg+xml;base64,');
     expect(res.body).not.toContain('<rect width="10"');

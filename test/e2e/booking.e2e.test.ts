@@ -1,0 +1,135 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import { DateTime } from 'luxon';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } from './harness.js';
+
+let roost: RoostUnderTest;
+let floorId: number;
+let siteId: number;
+beforeAll(async () => {
+  roost = await startRoostWithBrowser();
+  const floor = await roost.db.prisma.floor.findFirstOrThrow({
+    where: { name: 'Floor 3', site: { name: 'Berlin' } },
+  });
+  floorId = floor.id;
+  siteId = floor.siteId;
+});
+afterAll(async () => roost?.close());
+
+/** A working day a week or so ahead in Berlin, inside the booking window; `offset` picks another. */
+function workingDay(offset = 0): string {
+  let day = DateTime.now()
+    .setZone('Europe/Berlin')
+    .plus({ days: 5 + offset });
+  while (day.weekday > 5) day = day.plus({ days: 1 });
+  return day.toISODate()!;
+}
+
+const findUrl = (date: string, start = '09:00', end = '17:00') =>
+  `${roost.url}/book?siteId=${siteId}&floorId=${floorId}&date=${date}&start=${start}&end=${end}`;
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page: page as never }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help}`);
+}
+
+describe('booking a desk in a real browser', () => {
+  it('an employee reserves a desk with one click on the floor plan, sees it at home, and cancels it', async () => {
+    const page = await newPage(roost.browser);
+    await signIn(page, roost.url, DEMO.employee);
+    const date = workingDay();
+    await page.goto(findUrl(date));
+    expect(await seriousViolations(page)).toEqual([]);
+    const free = page.locator('svg.floorplan a.desk-free').first();
+    const label = /Desk (\S+),/.exec((await free.getAttribute('aria-label')) ?? '')?.[1];
+    expect(label).toBeDefined();
+    await free.click();
+    await page.waitForURL(`${roost.url}/`);
+    expect(await page.getByRole('status').textContent()).toContain(`Desk ${label}`);
+    const card = page.locator('li', { hasText: `Desk ${label}` }).first();
+    expect(await card.textContent()).toContain('Floor 3');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page
+      .getByRole('button', { name: `Cancel booking of desk ${label}` })
+      .first()
+      .click();
+    await page.waitForLoadState('load');
+    expect(await page.getByRole('status').textContent()).toMatch(/cancel/i);
+    const held = await roost.db.prisma.reservation.count({
+      where: { desk: { label, floorId }, status: 'BOOKED', user: { email: DEMO.employee } },
+    });
+    expect(held).toBe(0);
+    await page.close();
+  });
+
+  it('a second employee who clicks a desk someone just took is told so and offered free desks', async () => {
+    const ada = await newPage(roost.browser);
+    const grace = await newPage(roost.browser);
+    await signIn(ada, roost.url, DEMO.employee);
+    await signIn(grace, roost.url, 'grace.hopper@roost.example');
+    const date = workingDay(1);
+    await grace.goto(findUrl(date, '10:00', '12:00'));
+    await ada.goto(findUrl(date, '10:00', '12:00'));
+    const button = ada.getByRole('button', { name: /^Reserve desk / }).first();
+    const label = ((await button.textContent()) ?? '').replace('Reserve desk ', '').trim();
+    await button.click();
+    await ada.waitForURL(`${roost.url}/`);
+
+    // Grace's page still shows the desk as free; her click comes second.
+    await grace.getByRole('button', { name: `Reserve desk ${label}`, exact: true }).click();
+    await grace.waitForLoadState('load');
+    expect(await grace.getByRole('alert').textContent()).toMatch(/taken|just booked|no longer free/i);
+    const alternatives = grace.getByRole('region', { name: /Free desks on the same floor/ });
+    expect(await alternatives.getByRole('button', { name: /^Reserve desk / }).count()).toBeGreaterThan(0);
+    expect(
+      await alternatives.getByRole('button', { name: `Reserve desk ${label}`, exact: true }).count(),
+    ).toBe(0);
+    expect(await seriousViolations(grace)).toEqual([]);
+    await ada.close();
+    await grace.close();
+  });
+
+  it('a desk that facilities staff add becomes bookable', async () => {
+    const staff = await newPage(roost.browser);
+    await signIn(staff, roost.url, DEMO.facilities);
+    await staff.goto(`${roost.url}/staff/floors/${floorId}`);
+    expect(await seriousViolations(staff)).toEqual([]);
+    const form = staff.locator('#desk-form');
+    await form.getByLabel('Label').fill('3.99');
+    await form.getByLabel('X position').fill('700');
+    await form.getByLabel('Y position').fill('560');
+    await form.getByRole('button', { name: 'Add desk' }).click();
+    await staff.waitForLoadState('load');
+    expect(await staff.locator('table').textContent()).toContain('3.99');
+    await staff.close();
+
+    const page = await newPage(roost.browser);
+    await signIn(page, roost.url, DEMO.employee);
+    await page.goto(findUrl(workingDay(2)));
+    expect(await page.getByRole('button', { name: 'Reserve desk 3.99', exact: true }).count()).toBe(1);
+    await page.close();
+  });
+
+  it('works on a phone-sized screen', async () => {
+    const page = await newPage(roost.browser, { width: 375, height: 740 });
+    await signIn(page, roost.url, DEMO.employee);
+    await page.goto(findUrl(workingDay(3)));
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(1);
+    expect(
+      await page
+        .getByRole('button', { name: /^Reserve desk / })
+        .first()
+        .isVisible(),
+    ).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
