@@ -33,21 +33,39 @@ export interface PlanOptions {
   minShiftMs?: number;
 }
 
-/** Planned due time (epoch ms) per item id; items not listed keep their booking's start. */
+/**
+ * Planned due time (epoch ms) per item id; items not listed keep their booking's start. Items form
+ * segments: runs of logins pushed earlier by the ones after them. A segment whose work fits in
+ * `minShiftMs` stays at its booked times (a few logins are served within a tick anyway); a longer
+ * one is planned as a whole, so its last login is ready by its booking's start.
+ */
 export function planLoginStarts(items: PlanItem[], opts: PlanOptions): Map<number, number> {
   const step = opts.serviceMs * (opts.safety ?? 1.2);
-  const minShift = opts.minShiftMs ?? 5_000;
+  const minShift = opts.minShiftMs ?? 2_000;
   const ordered = items.filter((i) => i.movable).sort((a, b) => b.targetAt - a.targetAt || b.id - a.id);
   const planned = new Map<number, number>();
   let nextStart = Number.POSITIVE_INFINITY;
+  let segment: { id: number; start: number }[] = [];
+  let segmentEnd = 0;
+  const close = () => {
+    const first = segment[segment.length - 1];
+    if (first && segmentEnd - first.start >= minShift) {
+      // Whole seconds, rounded down: never later than the plan.
+      for (const s of segment) planned.set(s.id, Math.floor(s.start / 1000) * 1000);
+    }
+    segment = [];
+  };
   for (const item of ordered) {
+    if (item.targetAt <= nextStart) {
+      close();
+      segmentEnd = item.targetAt;
+    }
     const finishBy = Math.min(item.targetAt, nextStart);
     const start = Math.max(finishBy - step, item.targetAt - opts.leadMs);
     nextStart = start;
-    // Whole seconds, rounded down: never later than the plan.
-    const due = Math.floor(start / 1000) * 1000;
-    if (item.targetAt - due >= minShift) planned.set(item.id, due);
+    segment.push({ id: item.id, start });
   }
+  close();
   return planned;
 }
 

@@ -50,7 +50,7 @@ export interface SchedulerOptions {
   metrics?: SchedulerMetrics;
   tickSeconds?: number;
   reconcileMinutes?: number;
-  /** Parallel claim-and-run loops per cluster (default 2: one queries EM while the other runs). */
+  /** Parallel claim-and-run loops per cluster (default 3: some query EM while others run). */
   lanes?: number;
   random?: () => number;
 }
@@ -110,7 +110,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const log: SchedulerLog = opts.log.child ? opts.log.child({ module: 'scheduler' }) : opts.log;
   const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const leaseMs = opts.leaseMs ?? 120_000;
-  const lanes = Math.max(1, opts.lanes ?? 2);
+  const lanes = Math.max(1, opts.lanes ?? 3);
   const metrics = opts.metrics ?? createSchedulerMetrics();
   const random = opts.random ?? Math.random;
   const latency = new Map<number, number>();
@@ -146,18 +146,23 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   async function releaseNoShows(now: Date): Promise<number> {
+    // From each desk's latest started booking (index deskId, startsAt): the cost follows the
+    // number of desks, not the number of future bookings.
     const due = await prisma.$queryRaw<{ id: number; endsAt: Date }[]>`
       SELECT r."id", r."endsAt"
-      FROM "Reservation" r
-      JOIN "Desk" d ON d."id" = r."deskId"
+      FROM "Desk" d
       JOIN "Floor" f ON f."id" = d."floorId"
       JOIN "BookingPolicy" bp ON bp."siteId" = f."siteId"
-      WHERE r."status" = 'BOOKED'
-        AND bp."releaseNoShowAfterMinutes" IS NOT NULL
+      JOIN LATERAL (
+        SELECT x."id", x."startsAt", x."endsAt", x."status" FROM "Reservation" x
+        WHERE x."deskId" = d."id" AND x."startsAt" < ${now}::timestamptz
+          AND x."status" IN ('BOOKED', 'CHECKED_IN')
+        ORDER BY x."startsAt" DESC LIMIT 1
+      ) r ON true
+      WHERE bp."releaseNoShowAfterMinutes" IS NOT NULL
+        AND r."status" = 'BOOKED'
         AND r."startsAt" + make_interval(mins => bp."releaseNoShowAfterMinutes") <= ${now}::timestamptz
-        AND r."startsAt" < ${now}::timestamptz
         AND r."endsAt" > ${now}::timestamptz
-      ORDER BY r."startsAt"
       LIMIT 500`;
     let released = 0;
     for (const row of due) {
@@ -200,17 +205,23 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
    * logout would have fired: the phone restarts at the moment it would have anyway.
    */
   async function queueRearms(now: Date): Promise<number> {
+    // Only phones Roost believes logged in can need a re-arm; their current booking by index.
     const rows = await prisma.$queryRaw<{ id: number; phoneId: number; autoLogoutAt: Date; n: bigint }[]>`
       SELECT r."id", p."id" AS "phoneId", p."emAutoLogoutAt" AS "autoLogoutAt",
         (SELECT count(*) FROM "PhoneAction" x WHERE x."reservationId" = r."id"
            AND x."idempotencyKey" LIKE 'r' || r."id" || ':rearm:%') AS "n"
-      FROM "Reservation" r
+      FROM "Phone" p
+      JOIN LATERAL (
+        SELECT y."id", y."userId", y."endsAt" FROM "Reservation" y
+        WHERE y."deskId" = p."deskId" AND y."startsAt" <= ${now}::timestamptz
+          AND y."status" IN ('BOOKED', 'CHECKED_IN')
+        ORDER BY y."startsAt" DESC LIMIT 1
+      ) r ON true
       JOIN "User" u ON u."id" = r."userId"
-      JOIN "Phone" p ON p."deskId" = r."deskId"
-      WHERE r."status" IN ('BOOKED', 'CHECKED_IN')
-        AND r."startsAt" <= ${now}::timestamptz AND r."endsAt" > ${now}::timestamptz
-        AND p."emUserId" IS NOT NULL AND lower(p."emUserId") = lower(u."emUserId")
-        AND p."emAutoLogoutAt" IS NOT NULL AND p."emAutoLogoutAt" < r."endsAt"
+      WHERE p."emUserId" IS NOT NULL AND p."emAutoLogoutAt" IS NOT NULL
+        AND r."endsAt" > ${now}::timestamptz
+        AND lower(p."emUserId") = lower(u."emUserId")
+        AND p."emAutoLogoutAt" < r."endsAt"
         AND NOT EXISTS (SELECT 1 FROM "PhoneAction" a WHERE a."phoneId" = p."id"
            AND a."kind" = 'LOGIN' AND a."state" IN ('PENDING', 'RUNNING'))`;
     for (const row of rows) {

@@ -1,0 +1,311 @@
+/**
+ * The morning rush: N bookings start at one instant on free phones.
+ *
+ *   npx tsx bench/morning-rush.ts [--quick]
+ *
+ * 1. No lead (loginLeadMinutes 0): time from the booked instant until the last phone is logged in,
+ *    divided by the floor N x latency / maxConcurrentRequests. Roost keeps at most the cluster's
+ *    concurrencyBudget = maxConcurrentRequests - 1 logins in flight (SPEC 10: leave a slot for
+ *    phones), so the best possible ratio is max / (max - 1) = 1.25 with max 5.
+ * 2. Default lead (10 min): the share of phones logged in by the booked instant.
+ * 3. Tick cost with 100 000 future actions in the database and nothing due.
+ *
+ * Database: PostgreSQL when BENCH_DATABASE_URL or TEST_DATABASE_URL is set, else PGlite. The
+ * emulator runs with its system clock; Roost's clock is real time; ticks every second like cron.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { loadConfig } from '../src/config.js';
+import { claimDueActions } from '../src/scheduler/claim.js';
+import { createEmClientRegistry } from '../src/scheduler/em-clients.js';
+import { schedulePhoneActionsMany } from '../src/scheduler/jobs.js';
+import { createScheduler, type Scheduler } from '../src/scheduler/scheduler.js';
+import { systemClock } from '../src/time/clock.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 100 : 500;
+const LATENCY_MS = quick ? 100 : 350;
+const MAX_CONCURRENT = 5;
+const FUTURE_ACTIONS = 100_000;
+const dbUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (dbUrl && !process.env.TEST_DATABASE_URL) process.env.TEST_DATABASE_URL = dbUrl;
+const target = dbUrl ? 'postgres' : 'pglite';
+
+const deviceName = (i: number) => `SEP${(0xb00000 + i).toString(16).toUpperCase().padStart(12, '0')}`;
+const userName = (i: number) => `rush${String(i).padStart(5, '0')}`;
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Setup {
+  db: TestDatabase;
+  emulator: RunningEmulator;
+  scheduler: Scheduler;
+  phoneIds: number[];
+  deskIds: number[];
+  userIds: number[];
+}
+
+async function setUp(leadMinutes: number, desks = N): Promise<Setup> {
+  const db = await createTestDatabase(target, { poolSize: 10 });
+  const emulator = await startEmulator({
+    port: 0,
+    profile: 'modern',
+    clock: 'system',
+    fixture: {
+      appUsers: [{ appID: 'emapi', password: 'emapi-pass', proxyRights: true }],
+      users: Array.from({ length: desks }, (_, i) => ({
+        userID: userName(i),
+        profiles: [`UDP_${userName(i)}`],
+      })),
+      devices: Array.from({ length: desks }, (_, i) => ({ name: deviceName(i), emEnabled: true })),
+      params: {
+        maxConcurrentRequests: MAX_CONCURRENT,
+        latencyMs: { login: LATENCY_MS, logout: Math.round(LATENCY_MS * 0.6), query: 30 },
+        requireAssociatedProfile: false,
+      },
+    },
+  });
+  const p = db.prisma;
+  const cluster = await p.emCluster.create({
+    data: {
+      name: 'bench',
+      serviceUrl: emulator.url,
+      appUser: 'emapi',
+      secretRef: 'env:ROOST_EM_APP_PASSWORD',
+      maxConcurrentRequests: MAX_CONCURRENT,
+      concurrencyBudget: MAX_CONCURRENT - 1,
+      loginLeadMinutes: leadMinutes,
+      apiProfile: 'modern',
+    },
+  });
+  const site = await p.site.create({
+    data: { name: 'Bench', timeZone: 'Europe/Berlin', emClusterId: cluster.id, policy: { create: {} } },
+  });
+  const floor = await p.floor.create({ data: { siteId: site.id, name: 'Rush' } });
+  await p.desk.createMany({
+    data: Array.from({ length: desks }, (_, i) => ({ floorId: floor.id, label: `R${i}` })),
+  });
+  const deskIds = (await p.desk.findMany({ orderBy: { id: 'asc' } })).map((d) => d.id);
+  await p.phone.createMany({ data: deskIds.map((deskId, i) => ({ deskId, deviceName: deviceName(i) })) });
+  const phoneIds = (await p.phone.findMany({ orderBy: { id: 'asc' } })).map((x) => x.id);
+  await p.user.createMany({
+    data: Array.from({ length: desks }, (_, i) => ({
+      email: `${userName(i)}@bench.example`,
+      displayName: userName(i),
+      emUserId: userName(i),
+      passwordHash: 'unused',
+    })),
+  });
+  const userIds = (await p.user.findMany({ orderBy: { id: 'asc' } })).map((u) => u.id);
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent' }) };
+  config.em = { ...config.em, appPassword: 'emapi-pass' };
+  const scheduler = createScheduler({
+    prisma: p,
+    clock: systemClock,
+    log: silent,
+    emClients: createEmClientRegistry({ prisma: p, config }),
+  });
+  return { db, emulator, scheduler, phoneIds, deskIds, userIds };
+}
+
+async function book(s: Setup, startsAt: Date): Promise<void> {
+  const endsAt = new Date(startsAt.getTime() + 8 * 3600_000);
+  await s.db.prisma.reservation.createMany({
+    data: Array.from({ length: N }, (_, i) => ({
+      deskId: s.deskIds[i]!,
+      userId: s.userIds[i]!,
+      startsAt,
+      endsAt,
+    })),
+  });
+  const rows = await s.db.prisma.reservation.findMany({ orderBy: { id: 'asc' } });
+  await schedulePhoneActionsMany(
+    s.db.prisma,
+    rows.map((r, i) => ({
+      id: r.id,
+      deskId: r.deskId,
+      startsAt: r.startsAt,
+      endsAt: r.endsAt,
+      phoneId: s.phoneIds[i]!,
+    })),
+  );
+}
+
+async function simState(
+  s: Setup,
+): Promise<{ name: string; currentUser: string | null; loginAt: string | null }[]> {
+  const res = await fetch(`${s.emulator.url}/__sim/state`);
+  return (
+    (await res.json()) as { devices: { name: string; currentUser: string | null; loginAt: string | null }[] }
+  ).devices;
+}
+
+/** Ticks at each whole second (as node-cron would) until `done` or `untilMs`. */
+async function tickLoop(s: Setup, done: () => Promise<boolean>, untilMs: number): Promise<void> {
+  while (Date.now() < untilMs) {
+    await sleep(1000 - (Date.now() % 1000));
+    await s.scheduler.tick(systemClock.now());
+    if (await done()) return;
+  }
+}
+
+async function tearDown(s: Setup) {
+  await s.scheduler.stop();
+  await s.emulator.close();
+  await s.db.destroy();
+}
+
+async function noLead() {
+  const s = await setUp(0);
+  try {
+    const startsAt = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
+    await book(s, startsAt);
+    await tickLoop(
+      s,
+      async () => (await s.db.prisma.phoneAction.count({ where: { kind: 'LOGIN', state: 'DONE' } })) === N,
+      startsAt.getTime() + 600_000,
+    );
+    const devices = await simState(s);
+    const logins = devices.filter((d) => d.loginAt !== null).map((d) => Date.parse(d.loginAt!));
+    const lastMs = Math.max(...logins) - startsAt.getTime();
+    const floorMs = (N * LATENCY_MS) / MAX_CONCURRENT;
+    const budgetFloorMs = (N * LATENCY_MS) / (MAX_CONCURRENT - 1);
+    const failed = await s.db.prisma.phoneAction.count({ where: { state: { in: ['FAILED', 'CONFLICT'] } } });
+    return {
+      phones: N,
+      loggedIn: logins.length,
+      failed,
+      lastLoginAfterStartMs: lastMs,
+      floorMs,
+      ratioToFloor: +(lastMs / floorMs).toFixed(3),
+      budgetFloorMs,
+      ratioToBudgetFloor: +(lastMs / budgetFloorMs).toFixed(3),
+    };
+  } finally {
+    await tearDown(s);
+  }
+}
+
+async function withLead() {
+  const s = await setUp(10);
+  try {
+    // Far enough ahead for the planner's first estimate (400 ms per login until measured).
+    const neededMs = ((N * 400) / (MAX_CONCURRENT - 1)) * 1.2;
+    const startsAt = new Date(Math.ceil((Date.now() + neededMs + 15_000) / 1000) * 1000);
+    await book(s, startsAt);
+    await tickLoop(s, async () => Date.now() >= startsAt.getTime(), startsAt.getTime() + 1000);
+    const devices = await simState(s);
+    const ready = devices.filter(
+      (d) => d.loginAt !== null && Date.parse(d.loginAt) <= startsAt.getTime(),
+    ).length;
+    const firstLogin = Math.min(...devices.filter((d) => d.loginAt).map((d) => Date.parse(d.loginAt!)));
+    await tickLoop(
+      s,
+      async () => (await s.db.prisma.phoneAction.count({ where: { kind: 'LOGIN', state: 'DONE' } })) === N,
+      startsAt.getTime() + 600_000,
+    );
+    return {
+      phones: N,
+      loginLeadMinutes: 10,
+      readyAtBookedTime: ready,
+      shareReady: +(ready / N).toFixed(4),
+      firstLoginBeforeStartMs: startsAt.getTime() - firstLogin,
+      measuredLoginLatencyMs: Math.round(s.scheduler.loginLatencyMs(1)),
+    };
+  } finally {
+    await tearDown(s);
+  }
+}
+
+async function tickCost() {
+  const desks = 500;
+  const s = await setUp(10, desks);
+  try {
+    const days = FUTURE_ACTIONS / 2 / desks;
+    const base = Date.now() + 86_400_000;
+    // 100 000 actions: every desk booked every day for `days` days, from tomorrow.
+    await s.db.prisma.$executeRaw`
+      INSERT INTO "Reservation" ("deskId", "userId", "startsAt", "endsAt", "updatedAt")
+      SELECT d.id, u.id, to_timestamp(${base / 1000}) + make_interval(days => g),
+             to_timestamp(${base / 1000}) + make_interval(days => g, hours => 8), now()
+      FROM generate_series(0, ${days - 1}::int) g
+      JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "Desk") d ON true
+      JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "User") u ON u.n = d.n`;
+    await s.db.prisma.$executeRaw`
+      INSERT INTO "PhoneAction" ("idempotencyKey", "kind", "phoneId", "reservationId", "dueAt", "updatedAt")
+      SELECT 'r' || r.id || ':' || k.suffix, k.kind::"PhoneActionKind", p.id, r.id,
+             CASE WHEN k.kind = 'LOGIN' THEN r."startsAt" ELSE r."endsAt" END, now()
+      FROM "Reservation" r JOIN "Phone" p ON p."deskId" = r."deskId"
+      CROSS JOIN (VALUES ('LOGIN', 'login'), ('LOGOUT', 'logout')) k(kind, suffix)`;
+    await s.db.prisma.$executeRawUnsafe('ANALYZE');
+    const actions = await s.db.prisma.phoneAction.count();
+    const now = systemClock.now();
+    const tickMs: number[] = [];
+    const claimMs: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      let t = performance.now();
+      await s.scheduler.tick(now);
+      tickMs.push(performance.now() - t);
+      t = performance.now();
+      await claimDueActions(s.db.prisma, {
+        now,
+        clusterId: 1,
+        limit: 4,
+        leaseOwner: 'bench',
+        leaseMs: 60_000,
+      });
+      claimMs.push(performance.now() - t);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return {
+      futureActions: actions,
+      tickMedianMs: +median(tickMs.slice(5)).toFixed(2),
+      tickMaxMs: +Math.max(...tickMs.slice(5)).toFixed(2),
+      claimQueryMedianMs: +median(claimMs.slice(5)).toFixed(2),
+    };
+  } finally {
+    await tearDown(s);
+  }
+}
+
+const started = Date.now();
+const noLeadResult = await noLead();
+console.log('no lead:', noLeadResult);
+const leadResult = await withLead();
+console.log('default lead:', leadResult);
+const tickResult = await tickCost();
+console.log('tick cost:', tickResult);
+
+const result = {
+  bench: 'morning-rush',
+  quick,
+  at: new Date().toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg(),
+  },
+  node: process.version,
+  database: target,
+  parameters: {
+    phones: N,
+    loginLatencyMs: LATENCY_MS,
+    maxConcurrentRequests: MAX_CONCURRENT,
+    concurrencyBudget: MAX_CONCURRENT - 1,
+    tickEverySeconds: 1,
+  },
+  noLead: { ...noLeadResult, target: '<= 1.3 x floor (best possible with budget max-1: 1.25)' },
+  defaultLead: { ...leadResult, target: '100% ready at the booked time' },
+  tickCost: { ...tickResult, target: '< 10 ms' },
+  benchSeconds: Math.round((Date.now() - started) / 1000),
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL('./results/morning-rush.json', import.meta.url),
+  JSON.stringify(result, null, 2) + '\n',
+);
+console.log('written bench/results/morning-rush.json');
+process.exit(0);
