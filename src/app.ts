@@ -18,7 +18,7 @@ import { secretConfigPaths } from './config.js';
 import type { Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
 import { createBookingService } from './booking/booking-service.js';
-import { createNotifier, type Notifier } from './notify/notifier.js';
+import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
 import { createPhoneDeskService } from './phone-service/phone-desk.js';
 import { accessPlugin } from './web/access.js';
@@ -137,7 +137,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(renderPlugin, { secureCookies: config.secureCookies });
   registerErrorHandling(app);
 
-  // 3. Routes.
+  // 3. Domain services, one of each, shared by the pages, the API and the phone service.
+  const notifier = deps.notifier ?? createNotifier({ config, prisma: db.prisma, clock, log: app.log });
+  if (!deps.notifier) app.addHook('onClose', () => notifier.close());
+  const bookings = createBookingService({
+    prisma: db.prisma,
+    clock,
+    log: app.log,
+    onChange: (change) => void notifyBookingChanged(notifier, change),
+  });
+
+  // 4. Routes.
   await app.register(healthRoutes, { db });
   await app.register(authRoutes, {
     prisma: db.prisma,
@@ -146,18 +156,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throttle: createSignInThrottle(clock),
     secureCookies: config.secureCookies,
   });
-  await app.register(homeRoutes, { prisma: db.prisma, clock });
-  await app.register(bookingRoutes, { prisma: db.prisma, clock });
-  await app.register(bookingApi, { prisma: db.prisma, clock });
-  await app.register(staffRoutes, { prisma: db.prisma, clock });
+  await app.register(homeRoutes, { bookings });
+  await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
+  await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
+  await app.register(staffRoutes, { prisma: db.prisma, clock, bookings });
   await app.register(phoneServiceRoutes, {
-    desks: createPhoneDeskService({
-      prisma: db.prisma,
-      clock,
-      bookings: createBookingService({ prisma: db.prisma, clock, log: app.log }),
-    }),
+    desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
-    notifier: deps.notifier ?? createNotifier({ config, prisma: db.prisma, clock, log: app.log }),
   });
   await app.register(accountRoutes, { prisma: db.prisma, clock });
   await app.register(calendarRoutes, { prisma: db.prisma, clock });

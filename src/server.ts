@@ -1,18 +1,11 @@
-// Entry point of `npm start`: read config, prepare the database, start the EM emulator
-// when no real cluster is configured, build the app, start the scheduler, listen, and
-// close everything with grace on SIGTERM/SIGINT.
-import path from 'node:path';
+// Entry point of `npm start`: read config, start Roost (src/roost.ts: emulator when no
+// real cluster is configured, database, app, scheduler), and close everything with grace
+// on SIGTERM/SIGINT. Errors a person can fix become one line.
 import { pino, type Logger } from 'pino';
-import { buildApp, redactPaths } from './app.js';
+import { redactPaths } from './app.js';
 import { ConfigError, loadConfig, resolveSessionSecret, type Config } from './config.js';
-import { DatabaseUnavailableError, openDatabase } from './db/database.js';
-import { prepareDatabase } from './db/setup.js';
-import { demoEmFixture } from './demo/em-fixture.js';
-import { startEmulator, type RunningEmulator } from './emulator/index.js';
-import { createEmClientRegistry } from './scheduler/em-clients.js';
-import { createSchedulerMetrics } from './scheduler/metrics.js';
-import { createPhonesService } from './scheduler/phones-service.js';
-import { createScheduler } from './scheduler/scheduler.js';
+import { DatabaseUnavailableError } from './db/database.js';
+import { startRoost } from './roost.js';
 import { systemClock } from './time/clock.js';
 
 function createLogger(config: Readonly<Config>): Logger {
@@ -49,48 +42,7 @@ async function main(): Promise<void> {
   try {
     config = resolveSessionSecret(loadConfig());
     const log = createLogger(config);
-    const clock = systemClock;
-
-    let emulator: RunningEmulator | undefined;
-    if (!config.em.url) {
-      emulator = await startEmulator({
-        host: '127.0.0.1',
-        port: config.em.simPort,
-        profile: config.em.apiProfile,
-        fixture: demoEmFixture(),
-        stateFile: path.join(config.dataDir, 'em-emulator-state.json'),
-        clock: 'system',
-        logger: log.child({ module: 'emulator' }),
-      });
-      log.info({ url: emulator.url }, 'EM emulator started beside Roost (ROOST_EM_URL is unset)');
-    }
-
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    const { applied, seed } = await prepareDatabase(db, config, clock, emulator?.url);
-    log.info(
-      { database: db.describe, kind: db.kind, applied },
-      applied.length ? 'migrations applied' : 'database schema is current',
-    );
-    if (seed.seeded) log.info(seed, 'demo data loaded');
-
-    const emClients = createEmClientRegistry({ prisma: db.prisma, config, log });
-    const metrics = createSchedulerMetrics();
-    const phones = createPhonesService({ prisma: db.prisma, clock, emClients, metrics });
-    const scheduler = createScheduler({
-      prisma: db.prisma,
-      clock,
-      log,
-      emClients,
-      metrics,
-      tickSeconds: config.schedulerTickSeconds,
-    });
-    const app = await buildApp({ config, db, clock, logger: log, phones });
-    await app.listen({ port: config.port, host: config.host });
-    if (config.schedulerEnabled) scheduler.start();
-    else
-      log.warn(
-        'phone scheduler disabled (ROOST_SCHEDULER=false): no EM logins or logouts from this instance',
-      );
+    const roost = await startRoost(config, { clock: systemClock, log });
 
     let closing = false;
     const shutdown = async (signal: string) => {
@@ -99,11 +51,8 @@ async function main(): Promise<void> {
       log.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
-      // First the scheduler, waiting for a running tick: its EM calls finish and are recorded.
-      await scheduler.stop().catch((err: unknown) => log.error({ err }, 'stopping the scheduler failed'));
-      await app.close().catch((err: unknown) => log.error({ err }, 'closing the web server failed'));
-      await emulator?.close().catch((err: unknown) => log.error({ err }, 'closing the emulator failed'));
-      await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
+      // The scheduler stops first, waiting for a running tick: its EM calls finish and are recorded.
+      await roost.close();
       process.exit(0);
     };
     process.once('SIGTERM', () => void shutdown('SIGTERM'));

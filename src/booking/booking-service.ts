@@ -248,10 +248,24 @@ export function phoneStatusOf(
   }
 }
 
+/** A committed change to one booking, for listeners such as email notices. */
+export interface BookingChange {
+  /** The booking before the change; null when it was just created. */
+  before: Reservation | null;
+  after: Reservation;
+  actor: BookingActor;
+}
+
 export function createBookingService(deps: {
   prisma: PrismaClient;
   clock: Clock;
   log?: Logger;
+  /**
+   * Told after each booking, cancellation, release, extension, check-in or move has
+   * committed (never inside the transaction, so a slow listener cannot hold locks).
+   * A series books day by day without it: one confirmation per day would be noise.
+   */
+  onChange?: (change: BookingChange) => void;
 }): BookingService {
   const { prisma, clock } = deps;
 
@@ -756,7 +770,36 @@ export function createBookingService(deps: {
       return summarize(r, clock.now());
     },
   };
-  return service;
+  return deps.onChange ? withChangeListener(service, prisma, deps.onChange) : service;
+}
+
+function withChangeListener(
+  service: BookingService,
+  prisma: PrismaClient,
+  onChange: (change: BookingChange) => void,
+): BookingService {
+  type ById = { actor: BookingActor; reservationId: number };
+  const tracked =
+    <I extends ById>(change: (input: I) => Promise<Reservation>) =>
+    async (input: I): Promise<Reservation> => {
+      const before = await prisma.reservation.findUnique({ where: { id: input.reservationId } });
+      const after = await change(input);
+      onChange({ before, after, actor: input.actor });
+      return after;
+    };
+  return {
+    ...service,
+    book: async (input) => {
+      const after = await service.book(input);
+      onChange({ before: null, after, actor: input.actor });
+      return after;
+    },
+    cancel: tracked(service.cancel),
+    release: tracked(service.release),
+    extend: tracked(service.extend),
+    checkIn: tracked(service.checkIn),
+    move: tracked(service.move),
+  };
 }
 
 /** Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside. */

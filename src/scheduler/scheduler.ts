@@ -53,6 +53,11 @@ export interface SchedulerOptions {
   /** Parallel claim-and-run loops per cluster (default 3: some query EM while others run). */
   lanes?: number;
   random?: () => number;
+  /**
+   * Told when a booking's phone login has failed for good (FAILED or CONFLICT, no more
+   * retries), e.g. to email the booking's owner. Must not throw or block.
+   */
+  onLoginFailed?: (reservationId: number, message: string) => void;
 }
 
 export interface Scheduler {
@@ -281,6 +286,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     });
   }
 
+  function loginGaveUp(action: { kind: string; reservationId: number | null }, outcome: string): void {
+    if (action.kind === 'LOGIN' && action.reservationId !== null)
+      opts.onLoginFailed?.(action.reservationId, outcome);
+  }
+
   async function apply(ctx: ActionContext, verdict: Verdict): Promise<void> {
     const { action } = ctx;
     const at = clock.now();
@@ -307,6 +317,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
               ? 'failed'
               : 'conflict';
       metrics.outcome(action.kind, label);
+      if ((verdict.state === 'FAILED' || verdict.state === 'CONFLICT') && kept)
+        loginGaveUp(action, verdict.outcome);
       if (verdict.state === 'FAILED')
         log.error({ ...fields, outcome: verdict.outcome }, 'phone action failed');
       else if (verdict.state === 'CONFLICT')
@@ -333,6 +345,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         );
       } else {
         kept = await finishAction(prisma, action, { state: 'FAILED', at, emCode, outcome: verdict.outcome });
+        if (kept) loginGaveUp(action, verdict.outcome);
         metrics.outcome(action.kind, 'failed');
         log.error(
           { ...fields, emCode, attempts: action.attempts, outcome: verdict.outcome },

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DateTime } from 'luxon';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localRange, seriesDates } from '../booking/booking-rules.js';
-import { actorFor, createBookingService, type BookingService } from '../booking/booking-service.js';
+import { actorFor, type BookingService } from '../booking/booking-service.js';
 import type { PrismaClient } from '../db/database.js';
 import { RoostError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
@@ -62,8 +62,11 @@ const SeriesBody = Type.Object(
 
 const user = { config: { access: 'user' as const } };
 
-export async function bookingRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
-  const bookings = createBookingService({ prisma: opts.prisma, clock: opts.clock, log: app.log });
+export async function bookingRoutes(
+  app: FastifyInstance,
+  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
+) {
+  const { bookings } = opts;
   const { clock } = opts;
 
   /** Re-renders the find page with what went wrong and the person's input. */

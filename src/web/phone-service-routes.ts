@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notifyBookingChanged, type Notifier } from '../notify/notifier.js';
 import {
   CISCO_XML_CONTENT_TYPE,
   renderPhoneScreen,
@@ -30,7 +29,6 @@ import { formatLocalTime, zoneLabel } from '../time/zones.js';
 export interface PhoneServiceRouteOptions {
   desks: PhoneDeskService;
   auth: PhoneAuth;
-  notifier: Notifier;
 }
 
 const Device = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
@@ -63,7 +61,7 @@ export const maskSecrets = (url: string) => url.replace(/([?&](?:pin|token)=)[^&
 const timeIn = (zone: string, at: Date) => `${formatLocalTime(zone, at)} ${zoneLabel(zone, at)}`;
 
 export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServiceRouteOptions) {
-  const { desks, auth, notifier } = opts;
+  const { desks, auth } = opts;
 
   /** Absolute URLs: phones do not resolve relative ones. */
   const urlFor = (request: FastifyRequest, path: string, query: Record<string, string>) =>
@@ -300,11 +298,6 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
         pin: request.query.pin,
       });
       const reservation = await desks.bookNow({ deviceName: d.deviceName, user, endsAt });
-      void notifyBookingChanged(notifier, {
-        before: null,
-        after: reservation,
-        actor: { id: user.id, label: user.email },
-      });
       return send(reply, {
         kind: 'text',
         title: `${deskTitle(d)} is yours`,

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { AxeBuilder } from '@axe-core/playwright';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';

@@ -1,21 +1,22 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildApp } from '../../src/app.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { applyMigrations } from '../../src/db/migrations.js';
-import { seedDemo } from '../../src/db/seed.js';
+import { pino } from 'pino';
+import type { Database } from '../../src/db/database.js';
+import { startRoost, type RunningRoost } from '../../src/roost.js';
 import { systemClock } from '../../src/time/clock.js';
 import { testConfig } from '../helpers/app.js';
 
 /**
- * A real Roost on a free port with the demo company in an in-memory database, and a
- * headless Chromium (found by scripts/find-chromium.mjs, passed as ROOST_CHROMIUM).
+ * A real Roost, started as `npm start` starts it (src/roost.ts: the EM emulator, the
+ * database with the demo company, the app and the phone scheduler), on free ports with
+ * an in-memory database, and a headless Chromium (found by scripts/find-chromium.mjs,
+ * passed as ROOST_CHROMIUM).
  */
 export interface RoostUnderTest {
   url: string;
   app: FastifyInstance;
   db: Database;
+  roost: RunningRoost;
   browser: Browser;
   close(): Promise<void>;
 }
@@ -24,22 +25,15 @@ export async function startRoostWithBrowser(): Promise<RoostUnderTest> {
   const executablePath = process.env.ROOST_CHROMIUM;
   if (!executablePath)
     throw new Error('ROOST_CHROMIUM is not set: run the browser tests through `npm test`.');
-  const db = await openDatabase({ dataDir: 'memory://' });
-  await applyMigrations(db.adapterFactory);
-  await seedDemo(db.prisma, {
-    clock: systemClock,
-    withUsers: true,
-    emCluster: {
-      serviceUrl: 'http://127.0.0.1:9',
-      appUser: 'roost-em',
-      secretRef: 'env:ROOST_EM_APP_PASSWORD',
-      maxConcurrentRequests: 5,
-      apiProfile: '4.1',
-    },
+  const config = Object.freeze({
+    ...testConfig(),
+    dataDir: 'memory://',
+    port: 0,
+    em: { ...testConfig().em, simPort: 0 },
+    seedDemo: true,
+    schedulerTickSeconds: 1,
   });
-  const app = await buildApp({ config: testConfig(), db, clock: systemClock, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const roost = await startRoost(config, { clock: systemClock, log: pino({ level: 'silent' }) });
   const browser = await chromium.launch({
     executablePath,
     headless: true,
@@ -54,14 +48,14 @@ export async function startRoostWithBrowser(): Promise<RoostUnderTest> {
     ],
   });
   return {
-    url,
-    app,
-    db,
+    url: roost.url,
+    app: roost.app,
+    db: roost.db,
+    roost,
     browser,
     close: async () => {
       await browser.close();
-      await app.close();
-      await db.close();
+      await roost.close();
     },
   };
 }
@@ -75,7 +69,7 @@ export async function newPage(
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
   });
   const page = await context.newPage();
-  page.on('close', () => void context.close());
+  page.on('close', () => void context.close().catch(() => {}));
   return page;
 }
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { actorFor, createBookingService, type BookingSummary } from '../../booking/booking-service.js';
+import { actorFor, type BookingService, type BookingSummary } from '../../booking/booking-service.js';
 import type { PrismaClient } from '../../db/database.js';
 import { invalidInput, notFound } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
@@ -81,8 +81,11 @@ export function reservationJson(b: BookingSummary) {
 const bodyLimit = 4 * 1024;
 const tags = ['bookings'];
 
-export async function bookingApi(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
-  const bookings = createBookingService({ prisma: opts.prisma, clock: opts.clock, log: app.log });
+export async function bookingApi(
+  app: FastifyInstance,
+  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
+) {
+  const { bookings } = opts;
   const user = { config: { access: 'user' as const } };
   const summaryOf = (request: FastifyRequest, reservationId: number) =>
     bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);

@@ -10,7 +10,7 @@ import { createSitesService } from '../../admin/sites-service.js';
 import type { PrismaClient } from '../../db/database.js';
 import { invalidInput } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
-import { createBookingService } from '../../booking/booking-service.js';
+import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
 import { floorsRoutes } from './floors-routes.js';
@@ -24,7 +24,10 @@ import { adminOnly, pageOf, staff } from './staff-helpers.js';
  * file of at most 1 MiB. Fields are attached to the body as key/values, so the CSRF
  * token travels as the form's hidden `_csrf` field like every other form.
  */
-export async function staffRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
+export async function staffRoutes(
+  app: FastifyInstance,
+  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
+) {
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: MAX_PLAN_BYTES, files: 1, fields: 20, parts: 25 },
@@ -64,10 +67,7 @@ export async function staffRoutes(app: FastifyInstance, opts: { prisma: PrismaCl
   await app.register(floorsRoutes, { sites, desks });
   await app.register(peopleRoutes, { people, sites });
   await app.register(auditRoutes, { prisma: opts.prisma });
-  await app.register(floorDayRoutes, {
-    ...deps,
-    bookings: createBookingService({ ...deps, log: app.log }),
-  });
+  await app.register(floorDayRoutes, { ...deps, bookings: opts.bookings });
 
   // JSON, read-only: for scripts and integrations. Changes go through the pages (audited the same way).
   const tags = ['admin'];

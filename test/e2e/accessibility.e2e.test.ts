@@ -1,0 +1,76 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { AxeBuilder } from '@axe-core/playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } from './harness.js';
+
+// Every main page, as the person who uses it, at desktop and phone width: no serious or
+// critical axe violations, and nothing wider than the screen.
+let roost: RoostUnderTest;
+let floorId: number;
+let deskId: number;
+let personId: number;
+beforeAll(async () => {
+  roost = await startRoostWithBrowser();
+  const desk = await roost.db.prisma.desk.findFirstOrThrow({
+    where: { floor: { site: { name: 'Berlin' } } },
+  });
+  deskId = desk.id;
+  floorId = desk.floorId;
+  personId = (await roost.db.prisma.user.findUniqueOrThrow({ where: { email: DEMO.employee } })).id;
+});
+afterAll(async () => roost?.close());
+
+const employeePages = () => [
+  '/',
+  '/book',
+  `/book/series?floorId=${floorId}`,
+  '/account/phone-pin',
+  '/account/calendar',
+];
+const staffPages = () => [
+  '/staff',
+  '/staff/sites',
+  '/staff/floors',
+  `/staff/floors/${floorId}`,
+  `/staff/desks/${deskId}`,
+  '/staff/people',
+  `/staff/people/${personId}`,
+  '/staff/people/new',
+  '/staff/people/import',
+  '/staff/desks/import',
+  '/staff/policies',
+  '/staff/day',
+  `/staff/floors/${floorId}/day`,
+  `/staff/phones?floorId=${floorId}`,
+  '/staff/audit',
+];
+
+describe.each([
+  ['desktop', 1280],
+  ['phone', 375],
+])('accessibility of every main page (%s)', (_name, width) => {
+  it.each([
+    ['employee', DEMO.employee, employeePages],
+    ['facilities', DEMO.facilities, staffPages],
+    ['admin', DEMO.admin, () => ['/staff/clusters']],
+  ] as const)('pages of the %s', async (_role, email, pages) => {
+    const page = await newPage(roost.browser, { width, height: 800 });
+    await signIn(page, roost.url, email);
+    const problems: string[] = [];
+    for (const path of pages()) {
+      const res = await page.goto(`${roost.url}${path}`);
+      if (res?.status() !== 200) problems.push(`${path}: HTTP ${res?.status()}`);
+      const { violations } = await new AxeBuilder({ page: page as never }).analyze();
+      for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+        problems.push(`${path}: ${v.id} (${v.nodes.length}) ${v.nodes[0]?.html.slice(0, 120)}`);
+      }
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      if (overflow > 1) problems.push(`${path}: ${overflow}px wider than a ${width}px screen`);
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
