@@ -55,12 +55,13 @@ if (STEPS.some((n, i) => !Number.isInteger(n) || n <= 0 || (i > 0 && n <= STEPS[
   throw new Error(`--steps must be increasing positive integers, got ${stepsArg}`);
 const DESKS = 500;
 const USERS = 1000;
-const SAMPLES = quick ? 25 : 300;
+const SAMPLES = quick ? 20 : 300;
 // Before the first step the JIT is cold, so it warms up longer there.
-const FIRST_WARMUP = quick ? 20 : 50;
+const FIRST_WARMUP = quick ? 10 : 50;
 const WARMUP = quick ? 5 : 20;
 const CHUNK = 50_000;
 const THROUGHPUT_SECONDS = quick ? 2 : 5;
+const BASELINE_THROUGHPUT_SECONDS = quick ? 0.5 : 1;
 const CONCURRENCY = 8;
 const NOW = new Date('2026-12-01T05:00:00Z');
 const TODAY = new Date(Date.UTC(2026, 11, 1));
@@ -381,13 +382,13 @@ async function main() {
     }
 
     console.log(
-      `[throughput] closed loop, ${CONCURRENCY} in flight, ${THROUGHPUT_SECONDS} s each: bare route, SELECT 1, bookings ...`,
+      `[throughput] closed loop, ${CONCURRENCY} in flight: bare route and SELECT 1 for ${BASELINE_THROUGHPUT_SECONDS} s each, bookings for ${THROUGHPUT_SECONDS} s ...`,
     );
-    const bareThroughput = await closedLoop(1, CONCURRENCY, async () => {
+    const bareThroughput = await closedLoop(BASELINE_THROUGHPUT_SECONDS, CONCURRENCY, async () => {
       await bare.inject({ method: 'GET', url: '/bare' });
       return true;
     });
-    const selectOneThroughput = await closedLoop(1, CONCURRENCY, async () => {
+    const selectOneThroughput = await closedLoop(BASELINE_THROUGHPUT_SECONDS, CONCURRENCY, async () => {
       await prisma.$queryRawUnsafe('SELECT 1');
       return true;
     });
@@ -447,6 +448,7 @@ async function main() {
         availabilityRange: 'today 08:00-17:00Z, all 500 desks taken',
         booking: 'a free evening half hour, one request at a time',
         throughputSeconds: THROUGHPUT_SECONDS,
+        baselineThroughputSeconds: BASELINE_THROUGHPUT_SECONDS,
         concurrency: CONCURRENCY,
       },
       steps,

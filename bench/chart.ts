@@ -119,7 +119,7 @@ function renderScalingChart(result: ScalingResult): string {
 <title id="chart-title">${escapeXml(title)}</title>
 <desc id="chart-desc">${escapeXml(desc)}</desc>
 <rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>
-<text x="${PAD.left}" y="22" font-size="14" font-weight="600">${escapeXml(`p95 latency vs reservations stored, ${result.database}`)}</text>
+<text x="${PAD.left}" y="22" font-size="14" font-weight="600">${escapeXml(`p95 latency vs reservations stored, ${result.database.replace(/ \(.*\)$/, '')}`)}</text>
 ${parts.join('\n')}
 </svg>
 `;
