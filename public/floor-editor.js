@@ -1,4 +1,3 @@
-/* global document, Event */
 // Floor plan editor (progressive enhancement): a click on the plan fills in the X and Y
 // inputs of the desk form, in the plan's own coordinates. Without JS the inputs are typed.
 (function () {
