@@ -10,7 +10,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
 import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import type { Config } from './config.js';
@@ -50,6 +55,8 @@ export interface AppDeps {
   notifier?: Notifier;
   /** The Phones page and scheduler counters (server.ts); without it there is no Phones page. */
   phones?: PhonesService;
+  /** Told about every route as it is registered (the access-table test lists them all). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Log redaction: credentials, cookies, CSRF tokens and secret config never reach a log line. */
@@ -94,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     return503OnClosing: true,
   });
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -110,6 +118,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
   });
+  // Before the plugins that add routes (static files, API docs), so its onRoute check sees them.
+  const sessions = createSessionStore(db.prisma, clock);
+  const tokens = createApiTokenStore(db.prisma, clock);
+  await app.register(accessPlugin, { sessions, tokens });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
     root: path.join(root, 'views'),
@@ -131,9 +143,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
 
   // 2. Roost's own cross-cutting pieces.
-  const sessions = createSessionStore(db.prisma, clock);
-  const tokens = createApiTokenStore(db.prisma, clock);
-  await app.register(accessPlugin, { sessions, tokens });
   await app.register(renderPlugin, { secureCookies: config.secureCookies });
   registerErrorHandling(app);
 

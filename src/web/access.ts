@@ -70,7 +70,8 @@ export const accessPlugin = fp(
       }
     });
 
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    // Before schema validation: a caller who may not use a route learns nothing about its input.
+    app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
       const access = request.routeOptions.config?.access ?? 'user';
       if (!allowed(access, request.user)) {
         if (request.user === null) {
