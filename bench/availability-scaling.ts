@@ -28,18 +28,16 @@
  * process, so its RSS includes the whole database; on PostgreSQL it is Roost's alone.
  * Writes bench/results/availability-scaling.json.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/database.js';
-import { applyMigrations } from '../src/db/migrations.js';
+import type { Database } from '../src/db/database.js';
 import { createManualClock, DAY_MS } from '../src/time/clock.js';
+import { figures, openBenchDatabase, round, type Figures } from './lib/bench-kit.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.find((a) => a.startsWith('--steps='));
@@ -71,28 +69,6 @@ const PASSWORD = 'bench-password-123';
 const BOOKING_DAYS = 360;
 const HALF_HOURS = 8;
 const SLOTS_PER_BOOKER = BOOKING_DAYS * HALF_HOURS;
-
-interface Figures {
-  samples: number;
-  p50Ms: number;
-  p95Ms: number;
-  meanMs: number;
-  maxMs: number;
-}
-
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-function figures(samples: number[]): Figures {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return {
-    samples: samples.length,
-    p50Ms: round(at(0.5)),
-    p95Ms: round(at(0.95)),
-    meanMs: round(samples.reduce((a, b) => a + b, 0) / samples.length),
-    maxMs: round(sorted.at(-1)!),
-  };
-}
 
 /**
  * Times each probe `n` times, taking them in turn (probe 1, 2, 3, 4, 1, 2, ...) so that a
@@ -131,37 +107,6 @@ async function closedLoop(seconds: number, concurrency: number, run: (worker: nu
   );
   const elapsedS = (performance.now() - t0) / 1000;
   return { requests: done, seconds: round(elapsedS, 2), perSecond: round(done / elapsedS, 1) };
-}
-
-async function openBenchDatabase(): Promise<{ db: Database; label: string; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    await applyMigrations(db.adapterFactory);
-    return { db, label: 'PGlite (in memory)', drop: () => db.close() };
-  }
-  const name = `roost_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!
-    .server_version;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const benchUrl = new URL(url);
-  benchUrl.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: benchUrl.toString(), poolSize: 10 });
-  await applyMigrations(db.adapterFactory);
-  return {
-    db,
-    label: `PostgreSQL ${version}`,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 async function seedFloor(db: Database) {

@@ -13,18 +13,16 @@
  * it and dropped afterwards), else PGlite in memory. Targets (PostgreSQL): availability
  * p95 < 50 ms, booking p95 < 100 ms.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/database.js';
-import { applyMigrations } from '../src/db/migrations.js';
+import type { Database } from '../src/db/database.js';
 import { createManualClock, DAY_MS } from '../src/time/clock.js';
+import { figures, openBenchDatabase, type Figures } from './lib/bench-kit.js';
 
 const quick = process.argv.includes('--quick');
 const DESKS = 500;
@@ -35,27 +33,6 @@ const WARMUP = 20;
 const NOW = new Date('2026-12-01T05:00:00Z');
 const PASSWORD = 'bench-password-123';
 
-interface Figures {
-  samples: number;
-  p50Ms: number;
-  p95Ms: number;
-  meanMs: number;
-  maxMs: number;
-}
-
-function figures(samples: number[]): Figures {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const round = (n: number) => Math.round(n * 1000) / 1000;
-  return {
-    samples: samples.length,
-    p50Ms: round(at(0.5)),
-    p95Ms: round(at(0.95)),
-    meanMs: round(samples.reduce((a, b) => a + b, 0) / samples.length),
-    maxMs: round(sorted.at(-1)!),
-  };
-}
-
 async function measure(n: number, run: (i: number) => Promise<void>): Promise<Figures> {
   for (let i = 0; i < WARMUP; i++) await run(-1 - i);
   const samples: number[] = [];
@@ -65,37 +42,6 @@ async function measure(n: number, run: (i: number) => Promise<void>): Promise<Fi
     samples.push(performance.now() - t0);
   }
   return figures(samples);
-}
-
-async function openBenchDatabase(): Promise<{ db: Database; label: string; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    await applyMigrations(db.adapterFactory);
-    return { db, label: 'PGlite (in memory)', drop: () => db.close() };
-  }
-  const name = `roost_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!
-    .server_version;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const benchUrl = new URL(url);
-  benchUrl.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: benchUrl.toString(), poolSize: 10 });
-  await applyMigrations(db.adapterFactory);
-  return {
-    db,
-    label: `PostgreSQL ${version}`,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 async function seed(db: Database) {
