@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import { Db } from '../db/database.js';
 
 /**
  * Which active reservations overlap a time range, asked the way the exclusion
@@ -33,41 +33,34 @@ export async function overlappingOnFloor(
       AND tstzrange(r."startsAt", r."endsAt") && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz)`;
 }
 
-/** The first active reservation of a desk overlapping the range (not counting `exceptId`). */
-export async function overlappingForDesk(
+/**
+ * The first active reservation of a desk, or of a person, overlapping the range (not
+ * counting `exceptId`): the kind pre-check that comes before the exclusion constraints.
+ */
+async function firstOverlap(
   db: Raw,
-  deskId: number,
+  by: 'deskId' | 'userId',
+  id: number,
   startsAt: Date,
   endsAt: Date,
-  exceptId = 0,
+  exceptId: number,
 ): Promise<OverlapRow | null> {
+  // `by` is one of two fixed column names, never input, so it may be spliced in raw.
   const rows = await db.$queryRaw<OverlapRow[]>`
     SELECT r."id", r."deskId", r."userId", r."startsAt", r."endsAt"
     FROM "Reservation" r
-    WHERE r."deskId" = ${deskId} AND r."id" <> ${exceptId}
+    WHERE r.${Db.Prisma.raw(`"${by}"`)} = ${id} AND r."id" <> ${exceptId}
       AND r."status" IN ('BOOKED', 'CHECKED_IN')
       AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz, '[)')
     LIMIT 1`;
   return rows[0] ?? null;
 }
 
-/** The first active reservation of a person overlapping the range (not counting `exceptId`). */
-export async function overlappingForUser(
-  db: Raw,
-  userId: number,
-  startsAt: Date,
-  endsAt: Date,
-  exceptId = 0,
-): Promise<OverlapRow | null> {
-  const rows = await db.$queryRaw<OverlapRow[]>`
-    SELECT r."id", r."deskId", r."userId", r."startsAt", r."endsAt"
-    FROM "Reservation" r
-    WHERE r."userId" = ${userId} AND r."id" <> ${exceptId}
-      AND r."status" IN ('BOOKED', 'CHECKED_IN')
-      AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz, '[)')
-    LIMIT 1`;
-  return rows[0] ?? null;
-}
+export const overlappingForDesk = (db: Raw, deskId: number, startsAt: Date, endsAt: Date, exceptId = 0) =>
+  firstOverlap(db, 'deskId', deskId, startsAt, endsAt, exceptId);
+
+export const overlappingForUser = (db: Raw, userId: number, startsAt: Date, endsAt: Date, exceptId = 0) =>
+  firstOverlap(db, 'userId', userId, startsAt, endsAt, exceptId);
 
 export interface DeskRow {
   id: number;
