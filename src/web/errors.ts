@@ -23,6 +23,21 @@ function isDatabaseDown(error: unknown): boolean {
   );
 }
 
+/**
+ * True when PostgreSQL refused a text value it cannot store (a NUL byte: SQLSTATE 22021, or a
+ * character the encoding lacks: 22P05). That is the caller's input, not our fault: 400, not 500.
+ */
+function isUnstorableText(error: unknown): boolean {
+  const e = error as { message?: unknown; meta?: unknown };
+  let meta = '';
+  try {
+    meta = JSON.stringify(e?.meta ?? '');
+  } catch {
+    // meta is only a second place to look for the SQLSTATE
+  }
+  return /\b(22021|22P05)\b/.test(`${String(e?.message ?? '')} ${meta}`);
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(
     async (error: FastifyError | RoostError | Error, request: FastifyRequest, reply: FastifyReply) => {
@@ -46,6 +61,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
         status = (error as FastifyError).statusCode!;
         code = (error as FastifyError).code ?? 'BAD_REQUEST';
         message = friendly4xx(status, error.message);
+      } else if (isUnstorableText(error)) {
+        status = 400;
+        code = 'INVALID_INPUT';
+        message = 'The request contains a character that cannot be stored, such as a NUL byte.';
       } else if (isDatabaseDown(error)) {
         status = 503;
         code = 'UNAVAILABLE';

@@ -52,9 +52,20 @@ const ErrorBody = Type.Object(
   { additionalProperties: true },
 );
 
+/** True when the date and time of day written in `text` exist (Date would roll 02-30 into March). */
+function isRealDateTime(text: string): boolean {
+  const [, y, mo, d, h, mi] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text)?.map(Number) ?? [];
+  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined)
+    return false;
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(y, mo, 0);
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= lastDay.getUTCDate() && h <= 23 && mi <= 59;
+}
+
 function instant(text: string, field: string): Date {
   const at = new Date(text);
-  if (Number.isNaN(at.getTime())) throw invalidInput(`${field} is not a valid date and time: "${text}".`);
+  if (Number.isNaN(at.getTime()) || !isRealDateTime(text))
+    throw invalidInput(`${field} is not a valid date and time: "${text}".`);
   return at;
 }
 
