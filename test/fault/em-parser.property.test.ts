@@ -41,7 +41,7 @@ function feed(body: string): EmReply<unknown>[] {
     try {
       reply = interpret(body);
     } catch (err) {
-      throw new Error(`${name} threw on a ${body.length}-char body: ${String(err)}`);
+      throw new Error(`${name} threw on a ${body.length}-char body: ${String(err)}`, { cause: err });
     }
     expectTyped(reply);
     return reply;
