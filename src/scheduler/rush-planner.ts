@@ -30,7 +30,6 @@ export interface PlanOptions {
   /**
    * Headroom over the estimate (default 1.35): ticks are seconds apart, each one spends time on
    * the database before its first claim, and the last batch of a second may not fill the budget.
-   * With 1.2, 2 of 500 phones were still late in bench/morning-rush.ts on a loaded machine.
    */
   safety?: number;
   /** Logins that would start less than this early stay at their booked time (default 2 s). */
@@ -122,10 +121,16 @@ export async function planRush(
   const ids: number[] = [];
   const dues: string[] = [];
   for (const row of rows) {
-    const want = plan.get(row.id) ?? row.targetAt.getTime();
+    const target = row.targetAt.getTime();
+    const due = row.dueAt.getTime();
+    // Not in a planned segment. Either a small group (it stays at its booked time), or the tail
+    // of a rush whose first logins are done: what is left of a segment may fit in minShiftMs, and
+    // sending it back to the booked time would make those last phones late. A due time an earlier
+    // plan set within the lead is kept.
+    const want = plan.get(row.id) ?? (due < target && due >= target - leadMs ? due : target);
     // An action already due stays due: moving it later would only make it later.
-    if (row.dueAt.getTime() <= nowMs && want > row.dueAt.getTime()) continue;
-    if (want !== row.dueAt.getTime()) {
+    if (due <= nowMs && want > due) continue;
+    if (want !== due) {
       ids.push(row.id);
       dues.push(new Date(want).toISOString());
     }

@@ -150,7 +150,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 let pgliteTemplate: Promise<PGlite> | undefined;
 
 /** A fresh PGlite database with every migration applied: a clone of this worker's template. */
-async function clonedPGlite(): Promise<TestDatabase> {
+export async function clonedPGlite(): Promise<TestDatabase> {
   pgliteTemplate ??= (async () => {
     const template = await openPGlite('memory://');
     await applyMigrations(new PrismaPGlite(template));

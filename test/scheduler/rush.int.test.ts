@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { claimDueActions } from '../../src/scheduler/claim.js';
+import { planRush } from '../../src/scheduler/rush-planner.js';
 import { dbTargets } from '../helpers/db.js';
 import { createBench, deviceName, emUser, type Bench, type SimLogEntry } from './harness.js';
 
@@ -68,6 +69,47 @@ describe.each(dbTargets)('crash recovery (%s)', (target) => {
     expect(successfulLogins(log)).toHaveLength(n);
     expect(log.filter((e) => e.operation === 'login' && e.code !== null)).toEqual([]);
     await fresh.stop();
+  });
+});
+
+describe.each(dbTargets)('rush planning (%s)', (target) => {
+  let bench: Bench;
+  afterEach(async () => {
+    await bench?.close();
+  });
+
+  it('keeps the early due times of the last logins of a rush, and only within the lead', async () => {
+    bench = await createBench({ target, n: 12, start: '2026-03-02T07:59:50Z' });
+    const ids = await bench.bookMany(12, START, END);
+    const prisma = bench.db.prisma;
+    // An earlier plan started these logins early; the rest of the rush is done. What is left fits
+    // in the planner's minimum shift, which must not send them back to the booked 08:00 (late).
+    const early = ids.slice(0, 10);
+    await prisma.phoneAction.updateMany({
+      where: { reservationId: { in: early }, kind: 'LOGIN' },
+      data: { dueAt: new Date('2026-03-02T07:59:56Z') },
+    });
+    // One further back than the 10-minute lead allows goes back to its booked time.
+    await prisma.phoneAction.updateMany({
+      where: { reservationId: ids[10]!, kind: 'LOGIN' },
+      data: { dueAt: new Date('2026-03-02T07:45:00Z') },
+    });
+    const planned = await planRush(prisma, {
+      now: new Date('2026-03-02T07:40:00Z'),
+      clusterId: bench.clusterId,
+      serviceMs: 10,
+      leadMinutes: 10,
+    });
+    expect(planned).toBe(1);
+    const logins = await prisma.phoneAction.findMany({
+      where: { kind: 'LOGIN' },
+      orderBy: { reservationId: 'asc' },
+    });
+    expect(logins.map((a) => a.dueAt.toISOString())).toEqual([
+      ...Array.from({ length: 10 }, () => '2026-03-02T07:59:56.000Z'),
+      '2026-03-02T08:00:00.000Z',
+      '2026-03-02T08:00:00.000Z',
+    ]);
   });
 });
 
