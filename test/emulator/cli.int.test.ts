@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { FIXTURE_S_PATH } from './emulator-harness.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 function runCli(args: string[]) {
-  const child = spawn(tsx, ['src/emulator/cli.ts', ...args], {
+  // As `npm run em-sim` runs it: one node process with tsx's loader, so signals reach it.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -19,7 +19,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
  * TEST_DATABASE_URL is set, as in .ci/run, and is skipped otherwise.
  */
 const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
+// As `npm start` runs it: TypeScript through tsx's loader in one node process, so
+// signals reach Roost itself (no launcher in between).
+const node = process.execPath;
+const startArgs = ['--import', 'tsx', 'src/server.ts'];
 const ROUNDS = 10;
 const PER_ROUND = 6;
 const PHONES = ROUNDS * PER_ROUND + 4;
@@ -112,7 +115,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('crash safety: kill -9 during a 
   });
 
   function startRoost(): Promise<Child> {
-    const child = spawn(tsx, ['src/server.ts'], {
+    const child = spawn(node, startArgs, {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
