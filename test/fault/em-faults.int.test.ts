@@ -33,7 +33,8 @@ vi.setConfig({ testTimeout: 120_000 });
  */
 const START = '2026-03-02T08:00:00Z';
 const END = '2026-03-02T16:00:00Z';
-const TIMEOUT_MS = 300;
+// Long enough for a loaded machine to answer a healthy request, short enough to wait out.
+const TIMEOUT_MS = 1_500;
 
 type Mode = 'pass' | 'hang' | 'garbage';
 
@@ -187,10 +188,10 @@ describe('EM faults: busy, timeouts and garbage for a while, then recovery', () 
     await setUp();
     const id = await bench.book(0, 0, START, END);
     proxy.set('hang');
-    await run(START, '2026-03-02T08:10:00Z', 30_000);
+    await run(START, '2026-03-02T08:04:00Z', 30_000);
     const during = await loginOf(id);
     expect(during.state).toBe('PENDING');
-    expect(during.attempts).toBeGreaterThan(2);
+    expect(during.attempts).toBeGreaterThanOrEqual(2);
     expect(during.lastOutcome).toMatch(new RegExp(`timeout after ${TIMEOUT_MS} ms`));
     const phone = await bench.db.prisma.phone.findUniqueOrThrow({ where: { id: bench.desks[0]!.phoneId } });
     expect(phone.lastEmOutcome).toMatch(/timeout/);
@@ -199,13 +200,14 @@ describe('EM faults: busy, timeouts and garbage for a while, then recovery', () 
     // EM answers again but slower than the client waits: the login lands after the client
     // has given up, so Roost does not know; the next attempt must find it done, not fail.
     proxy.set('pass');
-    await bench.sim.params({ latencyMs: { login: TIMEOUT_MS + 400 } });
+    await bench.sim.params({ latencyMs: { login: TIMEOUT_MS + 1_000 } });
     await run('2026-03-02T08:10:30Z', '2026-03-02T08:15:00Z', 30_000, async () => {
       return (await bench.sim.log()).some((e) => e.operation === 'login' && e.code === null);
     });
-    await new Promise((r) => setTimeout(r, TIMEOUT_MS + 600));
+    await new Promise((r) => setTimeout(r, 1_200));
     expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
-    expect((await loginOf(id)).state).toBe('PENDING');
+    // Roost may already have seen it (a later query) or not yet; it never gives up on it.
+    expect((await loginOf(id)).state).not.toBe('FAILED');
 
     await bench.sim.params({ latencyMs: { login: 5 } });
     const doneAt = await run('2026-03-02T08:15:30Z', '2026-03-02T08:30:00Z', 30_000, async () => {
