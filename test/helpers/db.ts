@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { applyMigrations } from '../../src/db/migrations.js';
+import { openPGlite } from '../../src/db/pglite.js';
 
 /**
  * Database tests run on PGlite always, and also on a served PostgreSQL when
