@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } from './harness.js';
 
@@ -21,56 +22,67 @@ beforeAll(async () => {
 });
 afterAll(async () => roost?.close());
 
-const employeePages = () => [
+const employeePages = [
   '/',
   '/book',
-  `/book/series?floorId=${floorId}`,
+  '/book/series?floorId=:floor',
   '/account/phone-pin',
   '/account/calendar',
 ];
-const staffPages = () => [
+const staffPages = [
   '/staff',
   '/staff/sites',
   '/staff/floors',
-  `/staff/floors/${floorId}`,
-  `/staff/desks/${deskId}`,
+  '/staff/floors/:floor',
+  '/staff/desks/:desk',
   '/staff/people',
-  `/staff/people/${personId}`,
+  '/staff/people/:person',
   '/staff/people/new',
   '/staff/people/import',
   '/staff/desks/import',
   '/staff/policies',
   '/staff/day',
-  `/staff/floors/${floorId}/day`,
-  `/staff/phones?floorId=${floorId}`,
+  '/staff/floors/:floor/day',
+  '/staff/phones?floorId=:floor',
   '/staff/audit',
 ];
+
+const roles = [
+  ['employee', DEMO.employee, employeePages],
+  ['facilities', DEMO.facilities, staffPages],
+  ['admin', DEMO.admin, ['/staff/clusters']],
+] as [string, string, string[]][];
 
 describe.each([
   ['desktop', 1280],
   ['phone', 375],
 ])('accessibility of every main page (%s)', (_name, width) => {
-  it.each([
-    ['employee', DEMO.employee, employeePages],
-    ['facilities', DEMO.facilities, staffPages],
-    ['admin', DEMO.admin, () => ['/staff/clusters']],
-  ] as const)('pages of the %s', async (_role, email, pages) => {
-    const page = await newPage(roost.browser, { width, height: 800 });
-    await signIn(page, roost.url, email);
-    const problems: string[] = [];
-    for (const path of pages()) {
+  describe.each(roles)('as %s', (_role, email, pages) => {
+    let page: Page;
+    beforeAll(async () => {
+      page = await newPage(roost.browser, { width, height: 800 });
+      await signIn(page, roost.url, email);
+    });
+    afterAll(async () => page?.close());
+
+    // Each page on its own, so a slow machine times out one page, not the sweep.
+    it.each(pages.map((p) => [p]))('%s', async (template) => {
+      const path = template
+        .replace(':floor', String(floorId))
+        .replace(':desk', String(deskId))
+        .replace(':person', String(personId));
+      const problems: string[] = [];
       const res = await page.goto(`${roost.url}${path}`);
-      if (res?.status() !== 200) problems.push(`${path}: HTTP ${res?.status()}`);
+      if (res?.status() !== 200) problems.push(`HTTP ${res?.status()}`);
       const { violations } = await new AxeBuilder({ page: page as never }).analyze();
       for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
-        problems.push(`${path}: ${v.id} (${v.nodes.length}) ${v.nodes[0]?.html.slice(0, 120)}`);
+        problems.push(`${v.id} (${v.nodes.length}) ${v.nodes[0]?.html.slice(0, 120)}`);
       }
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
-      if (overflow > 1) problems.push(`${path}: ${overflow}px wider than a ${width}px screen`);
-    }
-    expect(problems).toEqual([]);
-    await page.close();
+      if (overflow > 1) problems.push(`${overflow}px wider than a ${width}px screen`);
+      expect(problems).toEqual([]);
+    });
   });
 });
