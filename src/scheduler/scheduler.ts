@@ -138,7 +138,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { prisma, clock, emClients } = opts;
   const log: SchedulerLog = opts.log.child ? opts.log.child({ module: 'scheduler' }) : opts.log;
   const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const leaseMs = opts.leaseMs ?? 120_000;
+  // Short, and renewed every leaseMs / 4 while the work runs (see renewLeases): an instance
+  // that dies mid-action holds its work for at most this long before another takes it over.
+  const leaseMs = opts.leaseMs ?? 20_000;
+  /** Claimed actions being worked on by this instance, for lease renewal. */
+  const inFlight = new Map<number, string>();
   const lanes = Math.max(1, opts.lanes ?? 3);
   const metrics = opts.metrics ?? createSchedulerMetrics();
   const random = opts.random ?? Math.random;
@@ -153,6 +157,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let stopping = false;
   let running: Promise<unknown> | undefined;
   const tasks: ScheduledTask[] = [];
+  let renewal: NodeJS.Timeout | undefined;
 
   const later = (a: Date, b: Date) => (a > b ? a : b);
 
@@ -492,8 +497,15 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         });
         if (batch.length === 0) return;
         claimed += batch.length;
-        for (const a of batch) metrics.claimed(a.kind, now.getTime() - a.dueAt.getTime());
-        await runBatch(clients, batch, tickNow);
+        for (const a of batch) {
+          metrics.claimed(a.kind, now.getTime() - a.dueAt.getTime());
+          inFlight.set(a.id, a.leaseOwner);
+        }
+        try {
+          await runBatch(clients, batch, tickNow);
+        } finally {
+          for (const a of batch) inFlight.delete(a.id);
+        }
       }
     };
     await Promise.all(Array.from({ length: lanes }, lane));
@@ -535,6 +547,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         metrics.outcome(action.kind, skip ? 'skipped' : 'failed');
         if (!skip) log.error({ jobId: action.id, clusterId, outcome: why }, 'phone action failed');
       }
+    }
+  }
+
+  /**
+   * Extends the lease of every action this instance is still working on (EM calls can be
+   * slow: busy retries, a slow node), so a short lease never lets a second instance take
+   * over live work, while a dead instance's work is free again within one lease.
+   */
+  async function renewLeases(): Promise<void> {
+    if (inFlight.size === 0) return;
+    const until = new Date(clock.now().getTime() + leaseMs);
+    for (const [id, owner] of inFlight) {
+      await prisma.phoneAction.updateMany({
+        where: { id, state: 'RUNNING', leaseOwner: owner },
+        data: { leaseExpiresAt: until },
+      });
     }
   }
 
@@ -862,6 +890,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           name: `roost-reconcile-${instanceId}`,
         }),
       );
+      renewal = setInterval(() => {
+        renewLeases().catch((error: unknown) => log.warn({ err: error }, 'lease renewal failed'));
+      }, leaseMs / 4);
+      renewal.unref();
       // Catch up at once after a start: whatever fell due while Roost was down.
       void onReconcile().then(onTick);
       log.info({ instanceId, tickSeconds: seconds, reconcileMinutes: minutes }, 'scheduler started');
@@ -870,6 +902,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       stopping = true;
       for (const task of tasks.splice(0)) await task.destroy();
       await running;
+      clearInterval(renewal);
       log.info({ instanceId }, 'scheduler stopped');
     },
   };

@@ -205,10 +205,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('crash safety: kill -9 during a 
           await post(child, '/api/v1/tokens', { email: user.email, password: PASSWORD })
         ).body.token;
       for (let round = 0; round < ROUNDS; round++) {
-        // A rush: bookings starting within the next seconds (their logins fall due while
-        // Roost may be dead), some releases of the previous round's bookings.
+        // A rush: bookings starting within the next seconds, so their logins fall due
+        // around the crash. The first half is acknowledged before the kill window opens
+        // (those must survive); the rest, and releases of the previous round's bookings,
+        // are in flight when Roost dies (they may or may not have happened, but never twice).
         const now = Date.now();
-        const rush = Array.from({ length: PER_ROUND }, (_, k) => {
+        const book = (k: number) => {
           const i = round * PER_ROUND + k;
           return post(
             child,
@@ -219,17 +221,28 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('crash safety: kill -9 during a 
               end: new Date(now + 25_000 + k * 3_000).toISOString(),
             },
             users[i]!.token,
-          )
-            .then((r) => (r.status === 201 && r.body.id ? acknowledged.push(r.body.id) : undefined))
-            .catch(() => undefined); // no answer: the process died mid-request
-        });
-        const previous = acknowledged.slice(-PER_ROUND, -PER_ROUND + 2);
+          );
+        };
+        const half = PER_ROUND / 2;
+        for (let k = 0; k < half; k++) {
+          const r = await book(k);
+          expect(r.status, `round ${round}: booking ${k} before the crash`).toBe(201);
+          acknowledged.push(r.body.id!);
+        }
+        const rush = Array.from(
+          { length: PER_ROUND - half },
+          (_, k) =>
+            book(half + k)
+              .then((r) => (r.status === 201 && r.body.id ? acknowledged.push(r.body.id) : undefined))
+              .catch(() => undefined), // no answer: the process died mid-request
+        );
+        const previous = acknowledged.slice(-PER_ROUND - half, -PER_ROUND);
         const releases = previous.map(async (id) => {
           const r = await db.prisma.reservation.findUnique({ where: { id }, include: { user: true } });
           const token = users.find((u) => u.id === r?.userId)?.token;
           return post(child, `/api/v1/reservations/${id}/release`, {}, token).catch(() => undefined);
         });
-        await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 2500)));
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1500)));
         await killHard(child);
         await Promise.all([...rush, ...releases]);
 
