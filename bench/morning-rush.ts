@@ -33,7 +33,6 @@ import { schedulePhoneActionsMany } from '../src/scheduler/jobs.js';
 import { createScheduler, type Scheduler } from '../src/scheduler/scheduler.js';
 import { systemClock } from '../src/time/clock.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
-import { clonedPGlite } from '../test/scheduler/harness.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 40 : 500;
@@ -67,7 +66,7 @@ interface Setup {
 
 async function setUp(leadMinutes: number, desks = N): Promise<Setup> {
   // On PGlite: clones of one migrated database, as in the scheduler tests (seconds faster each).
-  const db = target === 'pglite' ? await clonedPGlite() : await createTestDatabase(target, { poolSize: 10 });
+  const db = await createTestDatabase(target, { poolSize: 10 });
   const emulator = await startEmulator({
     port: 0,
     profile: 'modern',

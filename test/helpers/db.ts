@@ -23,15 +23,41 @@ export interface TestDatabase extends Database {
   destroy(): Promise<void>;
 }
 
+let pgliteTemplate: Promise<PGlite> | undefined;
+
+/**
+ * A fresh in-memory PGlite with every migration applied: a clone of one template per
+ * test worker, so the schema engine runs once per worker instead of once per test file.
+ */
+async function clonedPGlite(): Promise<TestDatabase> {
+  pgliteTemplate ??= (async () => {
+    const template = await openPGlite('memory://');
+    await applyMigrations(new PrismaPGlite(template));
+    return template;
+  })();
+  const pglite = (await (await pgliteTemplate).clone()) as PGlite;
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const close = async () => {
+    await prisma.$disconnect();
+    await pglite.close();
+  };
+  return {
+    prisma,
+    adapterFactory,
+    kind: 'pglite',
+    describe: 'memory:// (clone of a migrated template)',
+    target: 'pglite',
+    close,
+    destroy: close,
+  };
+}
+
 export async function createTestDatabase(
   target: DbTarget,
   options: { poolSize?: number } = {},
 ): Promise<TestDatabase> {
-  if (target === 'pglite') {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    await applyMigrations(db.adapterFactory);
-    return { ...db, target, destroy: () => db.close() };
-  }
+  if (target === 'pglite') return clonedPGlite();
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `roost_test_${process.pid}_${randomBytes(4).toString('hex')}`;

@@ -8,11 +8,6 @@
  * starting PGlite and migrating costs 5-10 s on a loaded 2-core machine, a clone under 2 s, and
  * most of the scheduler suite's time went there. Every bench still has a database of its own.
  */
-import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { applyMigrations } from '../../src/db/migrations.js';
-import { openPGlite } from '../../src/db/pglite.js';
-import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { createEmClientRegistry, type EmClientRegistry } from '../../src/scheduler/em-clients.js';
@@ -147,38 +142,8 @@ export interface BenchOptions {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-let pgliteTemplate: Promise<PGlite> | undefined;
-
-/** A fresh PGlite database with every migration applied: a clone of this worker's template. */
-export async function clonedPGlite(): Promise<TestDatabase> {
-  pgliteTemplate ??= (async () => {
-    const template = await openPGlite('memory://');
-    await applyMigrations(new PrismaPGlite(template));
-    return template;
-  })();
-  const pglite = (await (await pgliteTemplate).clone()) as PGlite;
-  const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
-  const close = async () => {
-    await prisma.$disconnect();
-    await pglite.close();
-  };
-  return {
-    prisma,
-    adapterFactory,
-    kind: 'pglite',
-    describe: 'memory:// (clone of a migrated template)',
-    target: 'pglite',
-    close,
-    destroy: close,
-  };
-}
-
 export async function createBench(opts: BenchOptions): Promise<Bench> {
-  const db =
-    opts.target === 'pglite'
-      ? await clonedPGlite()
-      : await createTestDatabase(opts.target, opts.poolSize ? { poolSize: opts.poolSize } : {});
+  const db = await createTestDatabase(opts.target, opts.poolSize ? { poolSize: opts.poolSize } : {});
   const simFixture = fixture(opts.n, {
     maxConcurrentRequests: 5,
     latencyMs: { login: 5, logout: 5, query: 1 },
