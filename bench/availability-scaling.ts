@@ -37,7 +37,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
 import { createManualClock, DAY_MS } from '../src/time/clock.js';
-import { figures, openBenchDatabase, round, type Figures } from './lib/bench-kit.js';
+import { figures, openBenchDatabase, round, seedBenchFloor, type Figures } from './lib/bench-kit.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.find((a) => a.startsWith('--steps='));
@@ -111,46 +111,18 @@ async function closedLoop(seconds: number, concurrency: number, run: (worker: nu
 
 async function seedFloor(db: Database) {
   const prisma = db.prisma;
-  const site = await prisma.site.create({
-    data: {
-      name: 'Scaling site',
-      timeZone: 'Europe/Berlin',
-      // Wide enough that every measured booking is allowed; the rules still run.
-      policy: {
-        create: {
-          maxDaysAhead: BOOKING_DAYS + 10,
-          maxBookingsPerDay: 1000,
-          workingDays: [1, 2, 3, 4, 5, 6, 7],
-          workdayEndMinute: 1380,
-        },
-      },
-    },
-  });
-  const floor = await prisma.floor.create({
-    data: { siteId: site.id, name: 'Floor 1', planWidth: 2000, planHeight: 1000 },
-  });
-  await prisma.desk.createMany({
-    data: Array.from({ length: DESKS }, (_, i) => ({
-      floorId: floor.id,
-      label: `D${String(i).padStart(3, '0')}`,
-      features: i % 5 === 0 ? ['standing'] : [],
-      posX: 40 + (i % 25) * 75,
-      posY: 40 + Math.floor(i / 25) * 45,
-    })),
-  });
-  const desks = await prisma.desk.findMany({ where: { floorId: floor.id }, orderBy: { id: 'asc' } });
-  await prisma.phone.createMany({
-    data: desks.map((d, i) => ({
-      deskId: d.id,
-      deviceName: `SEP${(0xc00000 + i).toString(16).toUpperCase().padStart(12, '0')}`,
-    })),
+  const { siteId, floorId, deskIds } = await seedBenchFloor(db, {
+    siteName: 'Scaling site',
+    desks: DESKS,
+    maxDaysAhead: BOOKING_DAYS + 10,
+    devicePrefix: 0xc00000,
   });
   const passwordHash = await hashPassword(PASSWORD);
   const user = (email: string, displayName: string) => ({
     email,
     displayName,
     passwordHash,
-    homeSiteId: site.id,
+    homeSiteId: siteId,
   });
   await prisma.user.createMany({
     data: Array.from({ length: USERS }, (_, i) => user(`scale${i}@bench.example`, `Scale ${i}`)),
@@ -160,7 +132,7 @@ async function seedFloor(db: Database) {
   await prisma.user.createMany({
     data: Array.from({ length: CONCURRENCY + 1 }, (_, i) => user(`booker${i}@bench.example`, `Booker ${i}`)),
   });
-  return { floorId: floor.id, deskIds: desks.map((d) => d.id) };
+  return { floorId, deskIds };
 }
 
 /** Adds reservations number `from` .. `to - 1` of the layout described at the top. */

@@ -22,7 +22,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
 import { createManualClock, DAY_MS } from '../src/time/clock.js';
-import { figures, openBenchDatabase, type Figures } from './lib/bench-kit.js';
+import { figures, openBenchDatabase, seedBenchFloor, type Figures } from './lib/bench-kit.js';
 
 const quick = process.argv.includes('--quick');
 const DESKS = 500;
@@ -46,39 +46,11 @@ async function measure(n: number, run: (i: number) => Promise<void>): Promise<Fi
 
 async function seed(db: Database) {
   const prisma = db.prisma;
-  const site = await prisma.site.create({
-    data: {
-      name: 'Bench site',
-      timeZone: 'Europe/Berlin',
-      // Rules wide enough that every measured booking is allowed; the rules still run.
-      policy: {
-        create: {
-          maxDaysAhead: 400,
-          maxBookingsPerDay: 1000,
-          workingDays: [1, 2, 3, 4, 5, 6, 7],
-          workdayEndMinute: 1380,
-        },
-      },
-    },
-  });
-  const floor = await prisma.floor.create({
-    data: { siteId: site.id, name: 'Floor 1', planWidth: 2000, planHeight: 1000 },
-  });
-  await prisma.desk.createMany({
-    data: Array.from({ length: DESKS }, (_, i) => ({
-      floorId: floor.id,
-      label: `D${String(i).padStart(3, '0')}`,
-      features: i % 5 === 0 ? ['standing'] : [],
-      posX: 40 + (i % 25) * 75,
-      posY: 40 + Math.floor(i / 25) * 45,
-    })),
-  });
-  const desks = await prisma.desk.findMany({ where: { floorId: floor.id }, orderBy: { id: 'asc' } });
-  await prisma.phone.createMany({
-    data: desks.map((d, i) => ({
-      deskId: d.id,
-      deviceName: `SEP${(0xa00000 + i).toString(16).toUpperCase().padStart(12, '0')}`,
-    })),
+  const { siteId, floorId, deskIds } = await seedBenchFloor(db, {
+    siteName: 'Bench site',
+    desks: DESKS,
+    maxDaysAhead: 400,
+    devicePrefix: 0xa00000,
   });
   const passwordHash = await hashPassword(PASSWORD);
   await prisma.user.createMany({
@@ -86,7 +58,7 @@ async function seed(db: Database) {
       email: `bench${i}@bench.example`,
       displayName: `Bench ${i}`,
       passwordHash,
-      homeSiteId: site.id,
+      homeSiteId: siteId,
     })),
   });
   const users = await prisma.user.findMany({ orderBy: { id: 'asc' }, select: { id: true } });
@@ -105,8 +77,8 @@ async function seed(db: Database) {
     const end = new Date(start.getTime() + 8 * 3_600_000);
     const past = end < NOW;
     await prisma.reservation.createMany({
-      data: desks.map((d, i) => ({
-        deskId: d.id,
+      data: deskIds.map((deskId, i) => ({
+        deskId,
         userId: users[(i + day * 7) % USERS]!.id,
         startsAt: start,
         endsAt: end,
@@ -116,7 +88,7 @@ async function seed(db: Database) {
   }
   const seedSeconds = (performance.now() - t0) / 1000;
   await prisma.$executeRawUnsafe('ANALYZE');
-  return { floorId: floor.id, desks, booker, seedSeconds, firstDay };
+  return { floorId, deskIds, booker, seedSeconds, firstDay };
 }
 
 async function main() {
@@ -174,7 +146,7 @@ async function main() {
         url: '/api/v1/reservations',
         headers,
         payload: {
-          deskId: data.desks[n % DESKS]!.id,
+          deskId: data.deskIds[n % DESKS]!,
           start: `${day}T${hour}:00:00+01:00`,
           end: `${day}T${hour}:30:00+01:00`,
         },

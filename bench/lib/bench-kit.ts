@@ -63,3 +63,48 @@ export async function openBenchDatabase(
     },
   };
 }
+
+/**
+ * One site in Europe/Berlin whose rules allow every measured booking (the rules still
+ * run) and one floor of `desks` desks, each with a phone. Returns the floor and desk ids.
+ */
+export async function seedBenchFloor(
+  db: Database,
+  opts: { siteName: string; desks: number; maxDaysAhead: number; devicePrefix: number },
+): Promise<{ siteId: number; floorId: number; deskIds: number[] }> {
+  const prisma = db.prisma;
+  const site = await prisma.site.create({
+    data: {
+      name: opts.siteName,
+      timeZone: 'Europe/Berlin',
+      policy: {
+        create: {
+          maxDaysAhead: opts.maxDaysAhead,
+          maxBookingsPerDay: 1000,
+          workingDays: [1, 2, 3, 4, 5, 6, 7],
+          workdayEndMinute: 1380,
+        },
+      },
+    },
+  });
+  const floor = await prisma.floor.create({
+    data: { siteId: site.id, name: 'Floor 1', planWidth: 2000, planHeight: 1000 },
+  });
+  await prisma.desk.createMany({
+    data: Array.from({ length: opts.desks }, (_, i) => ({
+      floorId: floor.id,
+      label: `D${String(i).padStart(3, '0')}`,
+      features: i % 5 === 0 ? ['standing'] : [],
+      posX: 40 + (i % 25) * 75,
+      posY: 40 + Math.floor(i / 25) * 45,
+    })),
+  });
+  const desks = await prisma.desk.findMany({ where: { floorId: floor.id }, orderBy: { id: 'asc' } });
+  await prisma.phone.createMany({
+    data: desks.map((d, i) => ({
+      deskId: d.id,
+      deviceName: `SEP${(opts.devicePrefix + i).toString(16).toUpperCase().padStart(12, '0')}`,
+    })),
+  });
+  return { siteId: site.id, floorId: floor.id, deskIds: desks.map((d) => d.id) };
+}
