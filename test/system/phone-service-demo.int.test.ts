@@ -1,0 +1,111 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { startRoost, type RunningRoost } from '../../src/roost.js';
+import { systemClock } from '../../src/time/clock.js';
+import { testConfig } from '../helpers/app.js';
+import { Phone } from '../phone-service/phone.js';
+
+/**
+ * Issue 8 acceptance with the demo data and the emulator, in real time: a desk phone's
+ * service screens, fetched as the phone fetches them, let Ada book her desk now (and be
+ * checked in), extend and release it, and the emulator's state follows each step.
+ */
+const PIN = '2468';
+let roost: RunningRoost;
+beforeAll(async () => {
+  const base = testConfig();
+  roost = await startRoost(
+    Object.freeze({
+      ...base,
+      dataDir: 'memory://',
+      port: 0,
+      em: { ...base.em, simPort: 0 },
+      seedDemo: true,
+      schedulerTickSeconds: 1,
+    }),
+    { clock: systemClock, log: pino({ level: 'silent' }) },
+  );
+  // Whatever the hour this runs at, the demo site's rules allow a booking now.
+  await roost.db.prisma.bookingPolicy.updateMany({
+    data: {
+      workdayStartMinute: 0,
+      workdayEndMinute: 1440,
+      workingDays: [1, 2, 3, 4, 5, 6, 7],
+      maxBookingsPerDay: 5,
+    },
+  });
+}, 120_000);
+afterAll(async () => roost?.close());
+
+async function phoneUser(deviceName: string): Promise<string | null> {
+  const state = (await (await fetch(`${roost.emulator!.url}/__sim/state`)).json()) as {
+    devices: { name: string; currentUser: string | null }[];
+  };
+  return state.devices.find((d) => d.name === deviceName)?.currentUser ?? null;
+}
+
+async function waitForPhone(deviceName: string, user: string | null, ms = 10_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if ((await phoneUser(deviceName)) === user) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${deviceName} did not show ${user ?? 'nobody'} within ${ms} ms`);
+}
+
+describe('the desk phone as a check-in point, on the demo company', () => {
+  it('books now, extends and releases from the phone, and the emulator follows', async () => {
+    const prisma = roost.db.prisma;
+    const ada = await prisma.user.update({
+      where: { email: 'ada@roost.example' },
+      data: { phonePinHash: await hashPassword(PIN) },
+    });
+    await prisma.reservation.updateMany({
+      where: { userId: ada.id, status: 'BOOKED' },
+      data: { status: 'CANCELLED' },
+    });
+    // A desk on Ada's site that nobody holds for the next three hours.
+    const now = new Date();
+    const busy = await prisma.reservation.findMany({
+      where: {
+        status: { in: ['BOOKED', 'CHECKED_IN'] },
+        startsAt: { lt: new Date(now.getTime() + 3 * 3_600_000) },
+        endsAt: { gt: now },
+      },
+      select: { deskId: true },
+    });
+    const desk = await prisma.desk.findFirstOrThrow({
+      where: { floor: { siteId: ada.homeSiteId! }, id: { notIn: busy.map((b) => b.deskId) } },
+      include: { phone: true },
+    });
+    const device = desk.phone!.deviceName;
+    const phone = new Phone(roost.app, device);
+
+    const home = await phone.home();
+    expect(home.title).toMatch(/: free$/);
+    const until = await phone.select(home, 'Book this desk now');
+    expect(until.root).toBe('CiscoIPPhoneMenu');
+    const signIn = await phone.get(until.items[0]!.url);
+    const booked = await phone.submit(signIn, { user: ada.emUserId!, pin: PIN });
+    expect(booked.title).toMatch(/is yours$/);
+    const reservation = await prisma.reservation.findFirstOrThrow({
+      where: { userId: ada.id, deskId: desk.id, status: 'CHECKED_IN' },
+    });
+    await waitForPhone(device, ada.emUserId);
+
+    const manage = await phone.softKey(booked, 'Manage');
+    const extended = await phone.select(manage, 'Extend by 30 minutes');
+    expect(extended.text).toMatch(/until/);
+    const after = await prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
+    expect(after.endsAt.getTime() - reservation.endsAt.getTime()).toBe(30 * 60_000);
+
+    const released = await phone.select(await phone.softKey(extended, 'Manage'), 'Release desk now');
+    expect(released.text).toMatch(/released/i);
+    expect((await prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe(
+      'RELEASED',
+    );
+    await waitForPhone(device, null);
+    expect((await phone.home()).title).toMatch(/: free$/);
+  }, 60_000);
+});
