@@ -1,8 +1,6 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRoost, type RunningRoost } from '../../src/roost.js';
-import { systemClock } from '../../src/time/clock.js';
-import { testConfig } from '../helpers/app.js';
+import type { RunningRoost } from '../../src/roost.js';
+import { phoneUser, startLiveRoost, waitForPhone } from './live-roost.js';
 
 /**
  * Issue 6 acceptance, end to end in real time: Roost started as `npm start` starts it
@@ -12,27 +10,7 @@ import { testConfig } from '../helpers/app.js';
  */
 let roost: RunningRoost;
 beforeAll(async () => {
-  const base = testConfig();
-  roost = await startRoost(
-    Object.freeze({
-      ...base,
-      dataDir: 'memory://',
-      port: 0,
-      em: { ...base.em, simPort: 0 },
-      seedDemo: true,
-      schedulerTickSeconds: 1,
-    }),
-    { clock: systemClock, log: pino({ level: 'silent' }) },
-  );
-  // Whatever the hour this runs at, the demo site's rules allow a booking now.
-  await roost.db.prisma.bookingPolicy.updateMany({
-    data: {
-      workdayStartMinute: 0,
-      workdayEndMinute: 1440,
-      workingDays: [1, 2, 3, 4, 5, 6, 7],
-      maxBookingsPerDay: 5,
-    },
-  });
+  roost = await startLiveRoost();
 }, 120_000);
 afterAll(async () => roost?.close());
 
@@ -46,25 +24,6 @@ async function api(path: string, init: { method?: string; token?: string; body?:
     body: init.body ? JSON.stringify(init.body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function phoneUser(deviceName: string): Promise<string | null> {
-  const state = (await (await fetch(`${roost.emulator!.url}/__sim/state`)).json()) as {
-    devices: { name: string; currentUser: string | null }[];
-  };
-  return state.devices.find((d) => d.name === deviceName)?.currentUser ?? null;
-}
-
-/** Polls until the phone shows `user`, for at most `ms`; returns how long it took. */
-async function waitForPhone(deviceName: string, user: string | null, ms: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if ((await phoneUser(deviceName)) === user) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `${deviceName} did not show ${user ?? 'nobody'} within ${ms} ms (now: ${await phoneUser(deviceName)})`,
-  );
 }
 
 describe('a booking made through the API drives the desk phone (npm start wiring)', () => {
@@ -89,7 +48,7 @@ describe('a booking made through the API drives the desk phone (npm start wiring
     );
     const desk = (availability.desks as { id: number; available: boolean }[]).find((d) => d.available)!;
     const phone = await roost.db.prisma.phone.findUniqueOrThrow({ where: { deskId: desk.id } });
-    expect(await phoneUser(phone.deviceName)).toBeNull();
+    expect(await phoneUser(roost, phone.deviceName)).toBeNull();
 
     const created = await api('/api/v1/reservations', {
       method: 'POST',
@@ -97,7 +56,7 @@ describe('a booking made through the API drives the desk phone (npm start wiring
       body: { deskId: desk.id, start: start.toISOString(), end: end.toISOString() },
     });
     expect(created.status).toBe(201);
-    await waitForPhone(phone.deviceName, ada.emUserId, 10_000);
+    await waitForPhone(roost, phone.deviceName, ada.emUserId);
 
     const released = await api(`/api/v1/reservations/${created.body.id as number}/release`, {
       method: 'POST',
@@ -105,6 +64,6 @@ describe('a booking made through the API drives the desk phone (npm start wiring
       body: {},
     });
     expect(released.status).toBe(200);
-    await waitForPhone(phone.deviceName, null, 10_000);
+    await waitForPhone(roost, phone.deviceName, null);
   }, 40_000);
 });

@@ -1,9 +1,7 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { startRoost, type RunningRoost } from '../../src/roost.js';
-import { systemClock } from '../../src/time/clock.js';
-import { testConfig } from '../helpers/app.js';
+import type { RunningRoost } from '../../src/roost.js';
+import { startLiveRoost, waitForPhone } from './live-roost.js';
 import { Phone } from '../phone-service/phone.js';
 
 /**
@@ -14,45 +12,9 @@ import { Phone } from '../phone-service/phone.js';
 const PIN = '2468';
 let roost: RunningRoost;
 beforeAll(async () => {
-  const base = testConfig();
-  roost = await startRoost(
-    Object.freeze({
-      ...base,
-      dataDir: 'memory://',
-      port: 0,
-      em: { ...base.em, simPort: 0 },
-      seedDemo: true,
-      schedulerTickSeconds: 1,
-    }),
-    { clock: systemClock, log: pino({ level: 'silent' }) },
-  );
-  // Whatever the hour this runs at, the demo site's rules allow a booking now.
-  await roost.db.prisma.bookingPolicy.updateMany({
-    data: {
-      workdayStartMinute: 0,
-      workdayEndMinute: 1440,
-      workingDays: [1, 2, 3, 4, 5, 6, 7],
-      maxBookingsPerDay: 5,
-    },
-  });
+  roost = await startLiveRoost();
 }, 120_000);
 afterAll(async () => roost?.close());
-
-async function phoneUser(deviceName: string): Promise<string | null> {
-  const state = (await (await fetch(`${roost.emulator!.url}/__sim/state`)).json()) as {
-    devices: { name: string; currentUser: string | null }[];
-  };
-  return state.devices.find((d) => d.name === deviceName)?.currentUser ?? null;
-}
-
-async function waitForPhone(deviceName: string, user: string | null, ms = 10_000): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if ((await phoneUser(deviceName)) === user) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${deviceName} did not show ${user ?? 'nobody'} within ${ms} ms`);
-}
 
 describe('the desk phone as a check-in point, on the demo company', () => {
   it('books now, extends and releases from the phone, and the emulator follows', async () => {
@@ -92,7 +54,7 @@ describe('the desk phone as a check-in point, on the demo company', () => {
     const reservation = await prisma.reservation.findFirstOrThrow({
       where: { userId: ada.id, deskId: desk.id, status: 'CHECKED_IN' },
     });
-    await waitForPhone(device, ada.emUserId);
+    await waitForPhone(roost, device, ada.emUserId);
 
     const manage = await phone.softKey(booked, 'Manage');
     const extended = await phone.select(manage, 'Extend by 30 minutes');
@@ -105,7 +67,7 @@ describe('the desk phone as a check-in point, on the demo company', () => {
     expect((await prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe(
       'RELEASED',
     );
-    await waitForPhone(device, null);
+    await waitForPhone(roost, device, null);
     expect((await phone.home()).title).toMatch(/: free$/);
   }, 60_000);
 });
