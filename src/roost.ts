@@ -40,7 +40,10 @@ export async function startRoost(
       profile: config.em.apiProfile,
       fixture: demoEmFixture(),
       ...(inMemory ? {} : { stateFile: path.join(config.dataDir, 'em-emulator-state.json') }),
+      // Real time from where Roost's clock stands, so the emulator's automatic logouts and
+      // Roost's bookings agree even when Roost runs on a clock started at a chosen instant.
       clock: 'system',
+      startAt: clock.now().toISOString(),
       logger: log.child({ module: 'emulator' }),
     });
     log.info({ url: emulator.url }, 'EM emulator started beside Roost (ROOST_EM_URL is unset)');

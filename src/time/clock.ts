@@ -30,6 +30,18 @@ export function createManualClock(start: Date | string): ManualClock {
   };
 }
 
+/**
+ * A clock that starts at a chosen instant and then runs at real speed. The browser tests
+ * start Roost on one at a fixed instant, so every page and every phone sees the same date
+ * and hour whenever the suite runs, while timers, sessions and the scheduler still move.
+ */
+export function createRunningClock(startAt: Date | string): Clock {
+  const start = new Date(startAt).getTime();
+  if (Number.isNaN(start)) throw new Error(`Invalid clock start: ${String(startAt)}`);
+  const realStart = Date.now();
+  return { now: () => new Date(start + (Date.now() - realStart)) };
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;

@@ -17,7 +17,7 @@ async function seriousViolations(page: import('playwright-core').Page) {
 
 describe('accounts in a real browser', () => {
   it('refuses a wrong password and says so on the page', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee, 'not-the-password');
     expect(await page.getByRole('alert').textContent()).toContain('do not match an active account');
     expect(new URL(page.url()).pathname).toBe('/signin');
@@ -25,7 +25,7 @@ describe('accounts in a real browser', () => {
   });
 
   it('signs in the demo employee, who cannot open staff pages', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('My bookings');
     const staff = await page.goto(`${roost.url}/staff`);
@@ -35,7 +35,7 @@ describe('accounts in a real browser', () => {
   });
 
   it('has no serious accessibility violations on the sign-in and home pages', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await page.goto(`${roost.url}/signin`);
     expect(await seriousViolations(page)).toEqual([]);
     await signIn(page, roost.url, DEMO.employee);

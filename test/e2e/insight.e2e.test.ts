@@ -51,7 +51,7 @@ async function bookingsPerDay(page: Page) {
 
 describe('occupancy dashboard in a real browser', () => {
   it('shows the demo data for the last and next four weeks, with charts beside their tables', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.facilities);
     const res = await page.goto(`${roost.url}/staff/insight`);
     expect(res?.status()).toBe(200);
@@ -60,7 +60,7 @@ describe('occupancy dashboard in a real browser', () => {
     expect(await page.locator('select#insight-site option:checked').textContent()).toBe('Berlin');
 
     // Today in Berlin, four weeks back to four weeks ahead, every day a row.
-    const today = DateTime.now().setZone('Europe/Berlin').startOf('day');
+    const today = DateTime.fromJSDate(roost.clock.now()).setZone('Europe/Berlin').startOf('day');
     const days = await bookingsPerDay(page);
     expect(days).toHaveLength(57);
     expect(days[0]!.date).toBe(today.minus({ days: 28 }).toISODate());
@@ -90,7 +90,7 @@ describe('occupancy dashboard in a real browser', () => {
   });
 
   it('downloads a CSV with exactly the numbers of the tables', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.facilities);
     await page.goto(`${roost.url}/staff/insight`);
     const cells = await tableCells(page);
@@ -118,10 +118,10 @@ describe('occupancy dashboard in a real browser', () => {
   });
 
   it('narrows to a floor and a range chosen in the form, and the CSV follows', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.facilities);
     await page.goto(`${roost.url}/staff/insight`);
-    const today = DateTime.now().setZone('Europe/Berlin').startOf('day');
+    const today = DateTime.fromJSDate(roost.clock.now()).setZone('Europe/Berlin').startOf('day');
     const from = today.minus({ days: 14 }).toISODate()!;
     const to = today.minus({ days: 1 }).toISODate()!;
     await page.getByLabel('Floor', { exact: true }).selectOption({ label: 'Floor 2' });
@@ -144,7 +144,7 @@ describe('occupancy dashboard in a real browser', () => {
   });
 
   it('explains a wrong range next to the form', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.facilities);
     const res = await page.goto(`${roost.url}/staff/insight?from=2026-01-01&to=2026-06-30`);
     expect(res?.status()).toBe(400);
@@ -155,7 +155,7 @@ describe('occupancy dashboard in a real browser', () => {
   });
 
   it('has no serious accessibility violations and fits a phone screen', async () => {
-    const page = await newPage(roost.browser, { width: 375, height: 740 });
+    const page = await newPage(roost, { width: 375, height: 740 });
     await signIn(page, roost.url, DEMO.facilities);
     await page.goto(`${roost.url}/staff/insight`);
     expect(await seriousViolations(page)).toEqual([]);
@@ -173,7 +173,7 @@ describe('occupancy dashboard in a real browser', () => {
   });
 
   it('is not for employees', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee);
     expect((await page.goto(`${roost.url}/staff/insight`))?.status()).toBe(403);
     await page.close();
