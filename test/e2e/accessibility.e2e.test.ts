@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { AxeBuilder } from '@axe-core/playwright';
+import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } from './harness.js';
@@ -19,7 +20,39 @@ beforeAll(async () => {
   deskId = desk.id;
   floorId = desk.floorId;
   personId = (await roost.db.prisma.user.findUniqueOrThrow({ where: { email: DEMO.employee } })).id;
+  await bookTodayForSomeoneWithALongName();
 });
+
+/**
+ * Long names and addresses are what widen pages, and whether the demo data holds one on a
+ * given day is luck: so the floor-day page always shows, today, a booking of a person whose
+ * name and email address are longer than a phone screen is wide.
+ */
+async function bookTodayForSomeoneWithALongName() {
+  const { prisma } = roost.db;
+  const today = DateTime.fromJSDate(roost.clock.now()).setZone('Europe/Berlin').startOf('day');
+  const [startsAt, endsAt] = [today.plus({ hours: 12 }).toJSDate(), today.plus({ hours: 13 }).toJSDate()];
+  const desk = await prisma.desk.findFirstOrThrow({
+    where: {
+      floorId,
+      reservations: {
+        none: {
+          status: { in: ['BOOKED', 'CHECKED_IN'] },
+          startsAt: { lt: endsAt },
+          endsAt: { gt: startsAt },
+        },
+      },
+    },
+  });
+  const person = await prisma.user.create({
+    data: {
+      email: 'bartholomew.featherstonehaugh-wolfeschlegelsteinhausen@facilities-subsidiary.roost.example',
+      displayName: 'Bartholomew Alexander Featherstonehaugh-Wolfeschlegelsteinhausenbergerdorff',
+      passwordHash: 'not-a-usable-hash',
+    },
+  });
+  await prisma.reservation.create({ data: { deskId: desk.id, userId: person.id, startsAt, endsAt } });
+}
 afterAll(async () => roost?.close());
 
 const employeePages = [
@@ -60,7 +93,7 @@ describe.each([
   describe.each(roles)('as %s', (_role, email, pages) => {
     let page: Page;
     beforeAll(async () => {
-      page = await newPage(roost.browser, { width, height: 800 });
+      page = await newPage(roost, { width, height: 800 });
       await signIn(page, roost.url, email);
     });
     afterAll(async () => page?.close());
