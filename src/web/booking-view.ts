@@ -27,6 +27,12 @@ export interface FindModel {
   /** The error for the whole form, with the field it concerns (for aria-describedby). */
   error: { message: string; field: 'date' | 'start' | 'end' | 'desk' | null } | null;
   alternatives: { id: number; label: string; features: string[] }[];
+  /**
+   * The person's own booking that overlaps the searched time, on any floor. One desk per
+   * person at a time, so while it stands no desk can be reserved and the page says so
+   * instead of offering Reserve buttons that can only be refused.
+   */
+  ownBooking: { id: number; deskLabel: string; floorName: string; siteName: string; when: string } | null;
 }
 
 const roundUpToQuarter = (minute: number) => Math.ceil(minute / 15) * 15;
@@ -61,6 +67,7 @@ export async function buildFindModel(
       result: null,
       error: error ?? { message: 'No floors are set up yet. Ask facilities to add one.', field: null },
       alternatives,
+      ownBooking: null,
     };
   }
   const floor = site.floors.find((f) => f.id === raw.floorId) ?? site.floors[0]!;
@@ -79,16 +86,29 @@ export async function buildFindModel(
     features: raw.features ?? [],
   };
   let result: FindModel['result'] = null;
+  let ownBooking: FindModel['ownBooking'] = null;
   let formError = error;
   try {
     const { startsAt, endsAt } = localRange(site.timeZone, date, input.start, input.end);
-    const found = await bookings.availability({
-      floorId: floor.id,
-      startsAt,
-      endsAt,
-      forUserId: user.id,
-      ...(input.features.length > 0 ? { features: input.features } : {}),
-    });
+    const [found, mine] = await Promise.all([
+      bookings.availability({
+        floorId: floor.id,
+        startsAt,
+        endsAt,
+        forUserId: user.id,
+        ...(input.features.length > 0 ? { features: input.features } : {}),
+      }),
+      bookings.listForUser(user.id, { from: startsAt }),
+    ]);
+    const overlapping = mine.find((b) => b.startsAt < endsAt);
+    if (overlapping)
+      ownBooking = {
+        id: overlapping.id,
+        deskLabel: overlapping.desk.label,
+        floorName: overlapping.floor.name,
+        siteName: overlapping.site.name,
+        when: overlapping.when,
+      };
     result = {
       ...found,
       when: `${formatLocal(site.timeZone, startsAt, 'cccc d LLLL yyyy')}, ${formatLocalTime(site.timeZone, startsAt)}–${formatLocalTime(site.timeZone, endsAt)} ${zoneLabel(site.timeZone, startsAt)}`,
@@ -112,6 +132,7 @@ export async function buildFindModel(
     zoneName: `${site.timeZone}`,
     result,
     error: formError,
-    alternatives,
+    alternatives: ownBooking ? [] : alternatives,
+    ownBooking,
   };
 }

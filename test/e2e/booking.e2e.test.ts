@@ -21,11 +21,33 @@ afterAll(async () => roost?.close());
 
 /** A working day a week or so ahead in Berlin, inside the booking window; `offset` picks another. */
 function workingDay(offset = 0): string {
-  let day = DateTime.now()
+  let day = DateTime.fromJSDate(roost.clock.now())
     .setZone('Europe/Berlin')
     .plus({ days: 5 + offset });
   while (day.weekday > 5) day = day.plus({ days: 1 });
   return day.toISODate()!;
+}
+
+/**
+ * The first working day from `workingDay(offset)` on which none of these people holds a desk:
+ * the demo company books desks for its people (Ada has every Tuesday), and one desk per person
+ * at a time means a person who already has one cannot reserve another.
+ */
+async function dayWithoutBookings(emails: string[], offset = 0): Promise<string> {
+  for (let extra = 0; extra < 14; extra++) {
+    const date = workingDay(offset + extra);
+    const day = DateTime.fromISO(date, { zone: 'Europe/Berlin' });
+    const held = await roost.db.prisma.reservation.count({
+      where: {
+        user: { email: { in: emails } },
+        status: { in: ['BOOKED', 'CHECKED_IN'] },
+        startsAt: { lt: day.plus({ days: 1 }).toJSDate() },
+        endsAt: { gt: day.toJSDate() },
+      },
+    });
+    if (held === 0) return date;
+  }
+  throw new Error(`No working day without bookings for ${emails.join(', ')} in two weeks`);
 }
 
 const findUrl = (date: string, start = '09:00', end = '17:00') =>
@@ -40,9 +62,9 @@ async function seriousViolations(page: Page) {
 
 describe('booking a desk in a real browser', () => {
   it('an employee reserves a desk with one click on the floor plan, sees it at home, and cancels it', async () => {
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee);
-    const date = workingDay();
+    const date = await dayWithoutBookings([DEMO.employee]);
     await page.goto(findUrl(date));
     expect(await seriousViolations(page)).toEqual([]);
     const free = page.locator('svg.floorplan a.desk-free').first();
@@ -70,11 +92,11 @@ describe('booking a desk in a real browser', () => {
   });
 
   it('a second employee who clicks a desk someone just took is told so and offered free desks', async () => {
-    const ada = await newPage(roost.browser);
-    const grace = await newPage(roost.browser);
+    const ada = await newPage(roost);
+    const grace = await newPage(roost);
     await signIn(ada, roost.url, DEMO.employee);
     await signIn(grace, roost.url, 'grace.hopper@roost.example');
-    const date = workingDay(1);
+    const date = await dayWithoutBookings([DEMO.employee, 'grace.hopper@roost.example'], 1);
     await grace.goto(findUrl(date, '10:00', '12:00'));
     await ada.goto(findUrl(date, '10:00', '12:00'));
     const button = ada.getByRole('button', { name: /^Reserve desk / }).first();
@@ -97,7 +119,7 @@ describe('booking a desk in a real browser', () => {
   });
 
   it('a desk that facilities staff add becomes bookable', async () => {
-    const staff = await newPage(roost.browser);
+    const staff = await newPage(roost);
     await signIn(staff, roost.url, DEMO.facilities);
     await staff.goto(`${roost.url}/staff/floors/${floorId}`);
     expect(await seriousViolations(staff)).toEqual([]);
@@ -110,17 +132,17 @@ describe('booking a desk in a real browser', () => {
     expect(await staff.locator('table').textContent()).toContain('3.99');
     await staff.close();
 
-    const page = await newPage(roost.browser);
+    const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee);
-    await page.goto(findUrl(workingDay(2)));
+    await page.goto(findUrl(await dayWithoutBookings([DEMO.employee], 2)));
     expect(await page.getByRole('button', { name: 'Reserve desk 3.99', exact: true }).count()).toBe(1);
     await page.close();
   });
 
   it('works on a phone-sized screen', async () => {
-    const page = await newPage(roost.browser, { width: 375, height: 740 });
+    const page = await newPage(roost, { width: 375, height: 740 });
     await signIn(page, roost.url, DEMO.employee);
-    await page.goto(findUrl(workingDay(3)));
+    await page.goto(findUrl(await dayWithoutBookings([DEMO.employee], 3)));
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );

@@ -126,6 +126,24 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     expect(res.body).toContain('value="2026-12-02"');
   });
 
+  it('a person who already holds a desk at that time is told so up front, with no Reserve buttons', async () => {
+    const ada = new Browser(app);
+    await ada.signIn(adaEmail);
+    expect((await reserve(ada, deskIds[1]!, '2026-12-02', '08:00', '16:30')).statusCode).toBe(303);
+    const overlapping = await ada.get(`/book?floorId=${floorId}&date=2026-12-02&start=10:00&end=12:00`);
+    expect(overlapping.statusCode).toBe(200);
+    expect(text(overlapping.body)).toContain(
+      'You already have desk 1.02 (Floor 1, Berlin HQ) at this time: Wed 2 Dec 2026, 08:00–16:30 CET.',
+    );
+    expect(overlapping.body).not.toContain('Reserve desk');
+    expect(overlapping.body).toContain('Desk 1.01, free"');
+
+    // Back to back is no overlap: from 16:30 on, every other desk can be reserved again.
+    const after = await ada.get(`/book?floorId=${floorId}&date=2026-12-02&start=16:30&end=18:00`);
+    expect(after.body).not.toContain('You already have desk');
+    expect(after.body).toContain('Reserve desk 1.01');
+  });
+
   it('a broken rule re-renders the form with the rule message and the input (422)', async () => {
     const browser = new Browser(app);
     await browser.signIn(adaEmail);
