@@ -35,7 +35,11 @@ export class Browser {
 
   private keep(res: LightMyRequestResponse) {
     for (const c of res.cookies) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+      // A cleared cookie comes back empty, with Max-Age 0 or an expiry at the epoch. Whether a
+      // live cookie has expired is the server's business (it checks sessions on its own clock),
+      // so the jar never compares expiries with the machine's clock.
+      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() <= 0))
+        this.cookies.delete(c.name);
       // light-my-request hands back decoded values; send them encoded, as a browser would.
       else this.cookies.set(c.name, encodeURIComponent(c.value));
     }

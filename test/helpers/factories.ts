@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../src/db/database.js';
 import { hashPassword } from '../../src/auth/passwords.js';
+
+/** Tells apart the people of test files that share one database (not the clock: tests never read it). */
+const RUN = randomBytes(4).toString('hex');
 
 /** Small factories: each test makes the data it needs, nothing shared. */
 let counter = 0;
@@ -75,7 +79,7 @@ export async function createUser(
   const n = next();
   return prisma.user.create({
     data: {
-      email: data.email ?? `user${n}-${Date.now()}@test.example`,
+      email: data.email ?? `user${n}-${RUN}@test.example`,
       displayName: `Test User ${n}`,
       role: data.role ?? 'EMPLOYEE',
       emUserId: data.emUserId === undefined ? `user${n}` : data.emUserId,

@@ -2,11 +2,13 @@ import { pino } from 'pino';
 import { startRoost, type RunningRoost } from '../../src/roost.js';
 import { systemClock } from '../../src/time/clock.js';
 import { testConfig } from '../helpers/app.js';
+import { zoneWhereItIsMidday } from '../helpers/zones.js';
 
 /**
  * Roost started as `npm start` starts it (emulator beside it, demo data, scheduler ticking
  * every second), in real time, on free ports with an in-memory database. The demo sites'
- * rules are widened so that a booking "now" is allowed whatever the hour the test runs at.
+ * rules are widened, and their zone moved, so that a booking "now" is allowed whatever the
+ * hour and weekday the test runs at.
  */
 export async function startLiveRoost(): Promise<RunningRoost> {
   const base = testConfig();
@@ -21,6 +23,9 @@ export async function startLiveRoost(): Promise<RunningRoost> {
     }),
     { clock: systemClock, log: pino({ level: 'silent' }) },
   );
+  // In real time the hour is whatever it is: the demo sites move to a zone where it is midday,
+  // so a booking from now for an hour or two never crosses a local midnight or a DST change.
+  await roost.db.prisma.site.updateMany({ data: { timeZone: zoneWhereItIsMidday(systemClock.now()) } });
   await roost.db.prisma.bookingPolicy.updateMany({
     data: {
       workdayStartMinute: 0,
