@@ -26,6 +26,9 @@ import { createBookingService } from './booking/booking-service.js';
 import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
 import { createPhoneDeskService } from './phone-service/phone-desk.js';
+import { createLanguageSetting } from './account/language-setting.js';
+import { accountLanguageRoutes } from './web/account-language-routes.js';
+import { i18nPlugin } from './web/i18n-plugin.js';
 import { accessPlugin } from './web/access.js';
 import { accountRoutes } from './web/account-routes.js';
 import { calendarRoutes } from './web/calendar-routes.js';
@@ -122,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessions = createSessionStore(db.prisma, clock);
   const tokens = createApiTokenStore(db.prisma, clock);
   await app.register(accessPlugin, { sessions, tokens });
+  await app.register(i18nPlugin);
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
     root: path.join(root, 'views'),
@@ -174,6 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
   });
   await app.register(accountRoutes, { prisma: db.prisma, clock });
+  await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
   await app.register(calendarRoutes, { prisma: db.prisma, clock });
   await app.register(insightRoutes, { prisma: db.prisma, clock });
   if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });

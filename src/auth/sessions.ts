@@ -12,6 +12,8 @@ export interface SessionUser {
   displayName: string;
   role: 'EMPLOYEE' | 'FACILITIES' | 'ADMIN';
   homeSiteId: number | null;
+  /** The person's language setting ("en", "de"), or null to follow the browser. */
+  language: string | null;
 }
 
 const userSelect = {
@@ -20,6 +22,7 @@ const userSelect = {
   displayName: true,
   role: true,
   homeSiteId: true,
+  language: true,
   disabled: true,
 } as const;
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RoostError, type RoostErrorCode } from '../errors.js';
+import { languageLocals } from './i18n-plugin.js';
 
 /** The one place where domain error codes become HTTP statuses. */
 export const statusFor: Record<RoostErrorCode, number> = {
@@ -83,6 +84,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         return { error: code, message, ...details, requestId: request.id };
       }
       return reply.viewAsync('errors/error.eta', {
+        ...languageLocals(request),
         status,
         message,
         requestId: request.id,
@@ -97,6 +99,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return { error: 'NOT_FOUND', message: `No such page: ${request.method} ${request.url.split('?')[0]}` };
     }
     return reply.viewAsync('errors/error.eta', {
+      ...languageLocals(request),
       status: 404,
       message: 'This page does not exist.',
       requestId: request.id,

@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { isStaff } from './access.js';
+import { languageLocals } from './i18n-plugin.js';
 
 /**
  * Page rendering with what every page needs: the signed-in user, a fresh CSRF token
- * for its forms (views/partials/csrf.eta), and the flash message left by the
- * previous POST (POST, then redirect, then show what happened).
+ * for its forms (views/partials/csrf.eta), the flash message left by the previous POST
+ * (POST, then redirect, then show what happened), and the page's language: `it.lang`,
+ * `it.t(key, params)` and `it.fmt` (dates and times in that language).
  */
 export interface Flash {
   kind: 'success' | 'error' | 'info';
@@ -37,7 +39,9 @@ export const renderPlugin = fp(
         this.clearCookie(FLASH_COOKIE, { path: '/' });
       }
       this.header('cache-control', 'no-store');
+      this.header('content-language', request.lang);
       return this.viewAsync(template, {
+        ...languageLocals(request),
         user: request.user,
         isStaff: isStaff(request.user),
         csrfToken: this.generateCsrf(),
@@ -58,5 +62,8 @@ export const renderPlugin = fp(
       });
     });
   },
-  { name: 'roost-render', dependencies: ['@fastify/view', '@fastify/cookie', '@fastify/csrf-protection'] },
+  {
+    name: 'roost-render',
+    dependencies: ['@fastify/view', '@fastify/cookie', '@fastify/csrf-protection', 'roost-i18n'],
+  },
 );

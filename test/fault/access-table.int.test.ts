@@ -59,6 +59,8 @@ const ACCESS: Record<string, Need> = {
   'GET /reservations/:id.ics': 'user',
   'GET /book/series': 'user',
   'POST /book/series': 'user',
+  'GET /account': 'user',
+  'POST /account/language': 'user',
   'GET /account/phone-pin': 'user',
   'POST /account/phone-pin': 'user',
   'POST /account/phone-pin/remove': 'user',

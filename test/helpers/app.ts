@@ -27,7 +27,11 @@ export async function createTestApp(
 /** Cookie jar for app.inject: keeps cookies between requests like a browser. */
 export class Browser {
   cookies = new Map<string, string>();
-  constructor(readonly app: FastifyInstance) {}
+  /** `headers` go with every request, like a browser's own (e.g. Accept-Language). */
+  constructor(
+    readonly app: FastifyInstance,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -51,7 +55,7 @@ export class Browser {
       await this.app.inject({
         method: 'GET',
         url,
-        headers: { cookie: this.cookieHeader(), accept: 'text/html' },
+        headers: { ...this.headers, cookie: this.cookieHeader(), accept: 'text/html' },
       }),
     );
   }
@@ -79,6 +83,7 @@ export class Browser {
         url,
         payload: body.toString(),
         headers: {
+          ...this.headers,
           cookie: this.cookieHeader(),
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'text/html',
