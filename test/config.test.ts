@@ -74,4 +74,68 @@ describe('loadConfig', () => {
     expect(second.sessionSecret).toBe(first.sessionSecret);
     expect(readFileSync(path.join(dir, 'session-secret'), 'utf8')).toBe(first.sessionSecret);
   });
+
+  it('reads an EM node list, the public URL, proxy trust and single sign-on as CONTRACT.md names them', () => {
+    const config = loadConfig({
+      ROOST_EM_URL: 'https://cucm1:8443, https://cucm2:8443/',
+      ROOST_EM_APP_USER: 'app',
+      ROOST_EM_APP_PASSWORD: 'pw',
+      ROOST_PUBLIC_URL: 'https://roost.example.com/',
+      ROOST_TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+      ROOST_OIDC_ISSUER: 'https://login.example.com/realm',
+      ROOST_OIDC_CLIENT_ID: 'roost',
+      ROOST_OIDC_CLIENT_SECRET: 's3cret',
+      ROOST_OIDC_ADMIN_GROUPS: 'IT Admins, Roost Admins',
+      ROOST_WEBHOOK_ALLOWED_HOSTS: 'hooks.corp.lan,10.1.0.0/16',
+    });
+    expect(config.em.nodeUrls).toEqual(['https://cucm1:8443', 'https://cucm2:8443']);
+    expect(config.em.url).toBe('https://cucm1:8443');
+    expect(config.publicUrl).toBe('https://roost.example.com');
+    expect(config.httpsPublicUrl).toBe(true);
+    expect(config.secureCookies).toBe(true);
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(config.oidc).toMatchObject({
+      redirectUri: 'https://roost.example.com/auth/oidc/callback',
+      emUserClaim: 'preferred_username',
+      roleClaim: 'groups',
+      adminGroups: ['IT Admins', 'Roost Admins'],
+      facilitiesGroups: [],
+    });
+    expect(config.webhookAllowedHosts).toEqual(['hooks.corp.lan', '10.1.0.0/16']);
+  });
+
+  it('defaults to a plain-HTTP public URL on the port, trusting no proxy', () => {
+    const config = loadConfig({ PORT: '3100' });
+    expect(config.publicUrl).toBe('http://localhost:3100');
+    expect(config.httpsPublicUrl).toBe(false);
+    expect(config.secureCookies).toBe(false);
+    expect(config.trustProxy).toBe(false);
+    expect(config.oidc).toBeUndefined();
+    expect(loadConfig({ ROOST_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('explains a bad node list, proxy setting or half-configured sign-on', () => {
+    const problems = problemsOf({
+      ROOST_EM_URL: 'https://cucm1:8443,ftp://cucm2',
+      ROOST_EM_APP_USER: 'app',
+      ROOST_EM_APP_PASSWORD: 'pw',
+      ROOST_TRUST_PROXY: 'proxy.corp',
+      ROOST_OIDC_ISSUER: 'https://login.example.com',
+      ROOST_PASSWORD_SIGNIN: 'false',
+      ROOST_SCIM_TOKEN: 'short',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'ROOST_EM_URL must be a http:// or https:// URL, or a comma-separated list of them (item 2',
+        ),
+        expect.stringContaining('ROOST_TRUST_PROXY must be true'),
+        expect.stringContaining('ROOST_OIDC_CLIENT_ID and ROOST_OIDC_CLIENT_SECRET are required'),
+        expect.stringContaining('ROOST_SCIM_TOKEN must be at least 32 characters'),
+      ]),
+    );
+    expect(problemsOf({ ROOST_PASSWORD_SIGNIN: 'false' })).toEqual([
+      expect.stringContaining('ROOST_PASSWORD_SIGNIN=false needs single sign-on'),
+    ]);
+  });
 });
