@@ -198,7 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
   await app.register(calendarRoutes, { prisma: db.prisma, clock });
   await app.register(insightRoutes, { prisma: db.prisma, clock });
-  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
+  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
   await app.register(metricsRoutes, {
     prisma: db.prisma,
     clock,
