@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
 import type { Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
+import { createAdminServices } from './admin/admin-services.js';
 import { createBookingService } from './booking/booking-service.js';
 import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
@@ -172,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
   await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
-  await app.register(staffRoutes, { prisma: db.prisma, clock, bookings });
+  await app.register(staffRoutes, { admin: createAdminServices({ prisma: db.prisma, clock }), bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
