@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CalendarService } from '../calendar/calendar-feed.js';
 import { RoostError } from '../errors.js';
 import type { PhonePins } from '../phone-service/phone-pins.js';
+import { publicUrls } from './public-url.js';
 
 /**
  * The signed-in person's own settings for issue 8: the PIN typed on desk phones, and the
@@ -11,9 +12,11 @@ import type { PhonePins } from '../phone-service/phone-pins.js';
  */
 export async function accountRoutes(
   app: FastifyInstance,
-  opts: { pins: PhonePins; calendar: CalendarService },
+  opts: { pins: PhonePins; calendar: CalendarService; publicUrl: string },
 ) {
   const { pins, calendar } = opts;
+  // Feed links come from ROOST_PUBLIC_URL, never from the Host header of the request.
+  const urls = publicUrls(opts.publicUrl);
   const me = (request: FastifyRequest) => request.user!;
 
   async function pinPage(reply: FastifyReply, userId: number, error: string | null = null) {
@@ -62,11 +65,10 @@ export async function accountRoutes(
 
   async function calendarPage(request: FastifyRequest, reply: FastifyReply, newToken: string | null) {
     const user = me(request);
-    const base = `${request.protocol}://${request.host}`;
     return reply.render('account/calendar.eta', {
       hasFeed: await calendar.hasFeed(user.id),
-      feedUrl: newToken ? `${base}/calendar/${newToken}.ics` : null,
-      webcalUrl: newToken ? `webcal://${request.host}/calendar/${newToken}.ics` : null,
+      feedUrl: newToken ? urls.to(`/calendar/${newToken}.ics`) : null,
+      webcalUrl: newToken ? urls.webcal(`/calendar/${newToken}.ics`) : null,
       bookings: await calendar.upcoming(user.id),
     });
   }
