@@ -209,7 +209,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
   await app.register(calendarRoutes, { calendar });
   await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
-  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
+  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
   const phones = deps.phones;
   await app.register(metricsRoutes, {
     metricsText: phones ? () => phones.metricsText() : () => metricsText(db.prisma, clock),
