@@ -45,6 +45,10 @@ import { metricsRoutes } from './web/metrics-routes.js';
 import { phonesRoutes } from './web/staff/phones-routes.js';
 import type { PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
+import { webhooksRoutes } from './web/staff/webhooks-routes.js';
+import { webhooksApi } from './web/api/admin/webhooks-api.js';
+import { createWebhookEndpointsService } from './webhooks/endpoints-service.js';
+import { createUrlGuard } from './webhooks/url-guard.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,6 +77,7 @@ export const redactPaths = [
   '*.appCertificate',
   '*.passwordHash',
   '*.token',
+  '*.secret',
   '*._csrf',
   ...secretConfigPaths.map((p) => `config.${p}`),
 ];
@@ -182,6 +187,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes, { prisma: db.prisma, clock });
   await app.register(insightRoutes, { prisma: db.prisma, clock });
   if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
+  const webhooks = createWebhookEndpointsService({
+    prisma: db.prisma,
+    clock,
+    guard: createUrlGuard({ allowedHosts: config.webhookAllowedHosts }),
+  });
+  await app.register(webhooksRoutes, { webhooks });
+  await app.register(webhooksApi, { webhooks });
   await app.register(metricsRoutes, {
     prisma: db.prisma,
     clock,

@@ -120,6 +120,16 @@ const ACCESS: Record<string, Need> = {
   'GET /api/v1/admin/sites': 'staff',
   'GET /api/v1/admin/floors/:id': 'staff',
   'GET /api/v1/admin/audit': 'staff',
+  // Webhooks (issue 14): the page and the API.
+  'GET /staff/webhooks': 'staff',
+  'POST /staff/webhooks': 'staff',
+  'GET /staff/webhooks/:id': 'staff',
+  'POST /staff/webhooks/:id/delete': 'staff',
+  'GET /api/v1/admin/webhooks': 'staff',
+  'POST /api/v1/admin/webhooks': 'staff',
+  'GET /api/v1/admin/webhooks/:id': 'staff',
+  'GET /api/v1/admin/webhooks/:id/deliveries': 'staff',
+  'DELETE /api/v1/admin/webhooks/:id': 'staff',
   // Administrators only: EM clusters carry credentials references.
   'GET /staff/clusters': 'admin',
   'POST /staff/clusters': 'admin',
