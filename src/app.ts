@@ -47,6 +47,7 @@ import type { PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
 import { webhooksRoutes } from './web/staff/webhooks-routes.js';
 import { webhooksApi } from './web/api/admin/webhooks-api.js';
+import { adminApi } from './web/api/admin/index.js';
 import { createWebhookEndpointsService } from './webhooks/endpoints-service.js';
 import { createUrlGuard } from './webhooks/url-guard.js';
 
@@ -178,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
   await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
   await app.register(staffRoutes, { prisma: db.prisma, clock, bookings });
+  await app.register(adminApi, { prisma: db.prisma, clock, bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
