@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
-import { webhookEventForAudit } from '../webhooks/events.js';
-import { enqueueReservationEvent, type OutboxTx } from '../webhooks/outbox.js';
+import { webhookEventForAudit } from '../outbox/events.js';
+import { enqueueReservationEvent, type OutboxTx } from '../outbox/outbox.js';
 
 type Tx = Pick<Db.PrismaClient, 'auditEvent'> & OutboxTx;
 

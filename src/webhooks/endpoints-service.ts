@@ -8,7 +8,7 @@ import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { invalidInput, notFound } from '../errors.js';
 import type { Clock } from '../time/clock.js';
-import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from './events.js';
+import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '../outbox/events.js';
 import type { UrlGuard } from './url-guard.js';
 
 export type EndpointStatus = 'ok' | 'retrying' | 'failing' | 'new';

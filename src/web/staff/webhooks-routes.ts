@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
-import { WEBHOOK_EVENTS } from '../../webhooks/events.js';
+import { WEBHOOK_EVENTS } from '../../outbox/events.js';
 import type { WebhookEndpointsService } from '../../webhooks/endpoints-service.js';
 import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
 

@@ -1,11 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createDesksService } from '../../../admin/desks-service.js';
-import { createEmClustersService } from '../../../admin/em-clusters-service.js';
-import { createPeopleService } from '../../../admin/people-service.js';
-import { createSitesService } from '../../../admin/sites-service.js';
+import type { AdminServices } from '../../../admin/admin-services.js';
 import type { BookingService } from '../../../booking/booking-service.js';
-import type { PrismaClient } from '../../../db/database.js';
-import type { Clock } from '../../../time/clock.js';
 import { emClustersApi } from './em-clusters-api.js';
 import { floorsApi } from './floors-api.js';
 import { peopleApi } from './people-api.js';
@@ -20,13 +15,12 @@ import { sitesApi } from './sites-api.js';
  */
 export async function adminApi(
   app: FastifyInstance,
-  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
+  opts: { admin: AdminServices; bookings: BookingService },
 ) {
-  const deps = { prisma: opts.prisma, clock: opts.clock };
-  const sites = createSitesService(deps);
-  await app.register(sitesApi, { sites });
-  await app.register(floorsApi, { sites, desks: createDesksService(deps) });
-  await app.register(peopleApi, { people: createPeopleService(deps) });
-  await app.register(emClustersApi, { clusters: createEmClustersService(deps) });
+  const { admin } = opts;
+  await app.register(sitesApi, { sites: admin.sites });
+  await app.register(floorsApi, { sites: admin.sites, desks: admin.desks });
+  await app.register(peopleApi, { people: admin.people });
+  await app.register(emClustersApi, { clusters: admin.clusters });
   await app.register(reservationsAdminApi, { bookings: opts.bookings });
 }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { userActor } from '../../../audit/audit-log.js';
-import { WEBHOOK_EVENTS } from '../../../webhooks/events.js';
+import { apiActor } from './admin-api-helpers.js';
+import { WEBHOOK_EVENTS } from '../../../outbox/events.js';
 import type { EndpointView, WebhookEndpointsService } from '../../../webhooks/endpoints-service.js';
 
 /**
@@ -74,7 +74,7 @@ export async function webhooksApi(app: FastifyInstance, opts: { webhooks: Webhoo
       },
     },
     async (request: FastifyRequest<{ Body: Static<typeof CreateBody> }>, reply) => {
-      const { endpoint, secret } = await webhooks.create(userActor(request.user!), request.body);
+      const { endpoint, secret } = await webhooks.create(apiActor(request), request.body);
       reply.status(201).header('location', `/api/v1/admin/webhooks/${endpoint.id}`);
       return { ...endpointJson(endpoint), secret };
     },
@@ -120,7 +120,7 @@ export async function webhooksApi(app: FastifyInstance, opts: { webhooks: Webhoo
       schema: { tags, summary: 'Remove an endpoint and its pending deliveries', params: IdParams },
     },
     async (request: WithId, reply) => {
-      await webhooks.remove(userActor(request.user!), request.params.id);
+      await webhooks.remove(apiActor(request), request.params.id);
       return reply.status(204).send();
     },
   );
