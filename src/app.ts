@@ -49,6 +49,11 @@ import { metricsRoutes } from './web/metrics-routes.js';
 import { phonesRoutes } from './web/staff/phones-routes.js';
 import { metricsText, type PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
+import { webhooksRoutes } from './web/staff/webhooks-routes.js';
+import { webhooksApi } from './web/api/admin/webhooks-api.js';
+import { adminApi } from './web/api/admin/index.js';
+import { createWebhookEndpointsService } from './webhooks/endpoints-service.js';
+import { createUrlGuard } from './webhooks/url-guard.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -77,6 +82,7 @@ export const redactPaths = [
   '*.appCertificate',
   '*.passwordHash',
   '*.token',
+  '*.secret',
   '*._csrf',
   ...secretConfigPaths.map((p) => `config.${p}`),
 ];
@@ -195,7 +201,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { clock, bookings });
   await app.register(bookingApi, { bookings });
-  await app.register(staffRoutes, { admin: createAdminServices({ prisma: db.prisma, clock }), bookings });
+  const admin = createAdminServices({ prisma: db.prisma, clock });
+  await app.register(staffRoutes, { admin, bookings });
+  await app.register(adminApi, { admin, bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
@@ -211,6 +219,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
   if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
   const phones = deps.phones;
+  const webhooks = createWebhookEndpointsService({
+    prisma: db.prisma,
+    clock,
+    guard: createUrlGuard({ allowedHosts: config.webhookAllowedHosts }),
+  });
+  await app.register(webhooksRoutes, { webhooks });
+  await app.register(webhooksApi, { webhooks });
   await app.register(metricsRoutes, {
     metricsText: phones ? () => phones.metricsText() : () => metricsText(db.prisma, clock),
   });
