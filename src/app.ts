@@ -34,6 +34,9 @@ import { accountRoutes } from './web/account-routes.js';
 import { calendarRoutes } from './web/calendar-routes.js';
 import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
+import { createOidcClient } from './auth/oidc/oidc-client.js';
+import { oidcRoutes, providerSignOutFor } from './web/oidc-routes.js';
+import { scimRoutes } from './web/scim-routes.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
@@ -129,6 +132,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
     root: path.join(root, 'views'),
+    // The sign-in page shows the SSO button, and hides password sign-in behind "Administrator sign-in".
+    defaultContext: {
+      signInOptions: { sso: config.oidc !== undefined, passwordSignin: config.passwordSignin },
+    },
   });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', maxAge: '1h' });
   await app.register(fastifySwagger, {
@@ -162,13 +169,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // 4. Routes.
   await app.register(healthRoutes, { db });
+  const oidcClient = config.oidc ? createOidcClient(config.oidc, clock) : undefined;
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
     tokens,
     throttle: createSignInThrottle(clock),
     secureCookies: config.secureCookies,
+    passwordSignin: config.passwordSignin,
+    ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
   });
+  if (config.oidc && oidcClient) {
+    await app.register(oidcRoutes, {
+      prisma: db.prisma,
+      sessions,
+      clock,
+      oidc: config.oidc,
+      client: oidcClient,
+      secureCookies: config.secureCookies,
+    });
+  }
+  if (config.scimToken) {
+    await app.register(scimRoutes, {
+      prefix: '/scim/v2',
+      prisma: db.prisma,
+      clock,
+      token: config.scimToken,
+      publicUrl: config.publicUrl,
+      roleLists: config.oidc,
+    });
+  }
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
   await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
