@@ -57,7 +57,7 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
 
   async function refuse(request: FastifyRequest, reply: FastifyReply, error: OidcSignInError) {
     request.log.warn({ reason: error.message }, 'single sign-on refused');
-    reply.status(401);
+    reply.status(error.status);
     return reply.render('auth/signin.eta', { next: '/', email: '', error: error.userMessage });
   }
 

@@ -43,6 +43,7 @@ export async function personFromClaims(
     throw new OidcSignInError(
       `no email claim for subject ${claims.sub}`,
       'Your identity provider did not send an email address for you, so Roost cannot sign you in. Ask your administrator to release the "email" claim to Roost.',
+      { status: 403 },
     );
   }
   const givenFamily = [str(claims.given_name), str(claims.family_name)].filter(Boolean).join(' ');
@@ -63,6 +64,7 @@ export async function personFromClaims(
           throw new OidcSignInError(
             `email ${email} not linked: ${byEmail.oidcSubject !== null ? 'other subject' : 'email not verified'}`,
             'A Roost account with your email address already exists, but your identity provider has not confirmed that this address is yours, so Roost will not link them. Ask your administrator.',
+            { status: 403 },
           );
         }
         user = byEmail;
@@ -83,6 +85,7 @@ export async function personFromClaims(
         throw new OidcSignInError(
           `account ${user.id} is disabled`,
           'Your Roost account is disabled. Ask your administrator.',
+          { status: 403 },
         );
       }
       const emailFree =

@@ -25,11 +25,14 @@ export class OidcSignInError extends Error {
     message: string,
     /** A message a person can act on, shown on the sign-in page. */
     readonly userMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: 400 | 403 | 503 },
   ) {
     super(message, options);
     this.name = 'OidcSignInError';
+    this.status = options?.status ?? 400;
   }
+  /** 400: the sign-in attempt was invalid; 403: the account is refused; 503: provider down. */
+  readonly status: 400 | 403 | 503;
 }
 
 /**
@@ -55,7 +58,7 @@ export function createOidcClient(oidc: OidcConfig, clock: Clock) {
         throw new OidcSignInError(
           `OpenID Provider discovery failed: ${(error as Error).message}`,
           'Single sign-on is not reachable right now. Try again in a moment, or ask your administrator.',
-          { cause: error },
+          { cause: error, status: 503 },
         );
       });
     return discovered;
