@@ -69,6 +69,11 @@ const modules = {
     owns: 'facilities and admin services: sites, desks, people, imports, EM clusters, audit view',
     may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config'],
   },
+  scim: {
+    path: '^src/scim/',
+    owns: 'SCIM 2.0 provisioning: Users, Groups (teams and roles), filters, PATCH, SCIM errors',
+    may: ['db', 'time', 'errors', 'audit', 'auth', 'admin'],
+  },
   demo: {
     path: '^src/demo/',
     owns: 'the demo company, its seed and the emulator fixture derived from it',
@@ -90,6 +95,7 @@ const modules = {
       'phone-service',
       'admin',
       'scheduler',
+      'scim',
     ],
   },
   app: {
@@ -111,6 +117,7 @@ const modules = {
       'phone-service',
       'admin',
       'scheduler',
+      'scim',
       'web',
     ],
   },

@@ -38,6 +38,9 @@ import { authRoutes } from './web/auth-routes.js';
 import { createOidcClient } from './auth/oidc/oidc-client.js';
 import { oidcRoutes, providerSignOutFor } from './web/oidc-routes.js';
 import { scimRoutes } from './web/scim-routes.js';
+import { personFromClaims } from './auth/oidc/oidc-accounts.js';
+import { createScimUsers } from './scim/scim-users.js';
+import { createScimGroups } from './scim/scim-groups.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
@@ -196,23 +199,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
   });
   if (config.oidc && oidcClient) {
+    const oidc = config.oidc;
     await app.register(oidcRoutes, {
-      prisma: db.prisma,
       sessions,
-      clock,
-      oidc: config.oidc,
       client: oidcClient,
+      personFromClaims: (claims) => personFromClaims(db.prisma, oidc, claims, clock),
       secureCookies: config.secureCookies,
     });
   }
   if (config.scimToken) {
+    const base = `${config.publicUrl}/scim/v2`;
     await app.register(scimRoutes, {
       prefix: '/scim/v2',
-      prisma: db.prisma,
-      clock,
+      users: createScimUsers({ prisma: db.prisma, clock, base }),
+      groups: createScimGroups({ prisma: db.prisma, clock, base, roleLists: config.oidc }),
       token: config.scimToken,
-      publicUrl: config.publicUrl,
-      roleLists: config.oidc,
+      base,
     });
   }
   await app.register(homeRoutes, { bookings });

@@ -1,24 +1,21 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { personFromClaims } from '../auth/oidc/oidc-accounts.js';
+import type { SsoPerson } from '../auth/oidc/oidc-accounts.js';
 import {
   OidcSignInError,
   PENDING_TTL_MS,
+  type Claims,
   type OidcClient,
-  type OidcConfig,
   type PendingSignIn,
 } from '../auth/oidc/oidc-client.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../auth/sessions.js';
-import type { PrismaClient } from '../db/database.js';
-import type { Clock } from '../time/clock.js';
 import { safeNext } from './auth-routes.js';
 
 interface OidcRouteOptions {
-  prisma: PrismaClient;
   sessions: SessionStore;
-  clock: Clock;
-  oidc: OidcConfig;
   client: OidcClient;
+  /** The person behind the claims, created or updated (src/auth/oidc/oidc-accounts.ts). */
+  personFromClaims: (claims: Claims) => Promise<SsoPerson>;
   secureCookies: boolean;
 }
 
@@ -100,7 +97,7 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
       try {
         const result = await opts.client.finish(request.query, pending);
         idToken = result.idToken;
-        person = await personFromClaims(opts.prisma, opts.oidc, result.claims, opts.clock);
+        person = await opts.personFromClaims(result.claims);
       } catch (error) {
         if (error instanceof OidcSignInError) return refuse(request, reply, error);
         throw error;

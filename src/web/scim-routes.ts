@@ -1,9 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GroupRoleLists } from '../auth/oidc/group-roles.js';
-import type { PrismaClient } from '../db/database.js';
 import { ScimError } from '../scim/scim-errors.js';
-import { createScimGroups } from '../scim/scim-groups.js';
+import type { ScimGroups } from '../scim/scim-groups.js';
 import {
   MAX_PAGE,
   listResponse,
@@ -11,17 +9,15 @@ import {
   schemas,
   serviceProviderConfig,
 } from '../scim/scim-schemas.js';
-import { createScimUsers } from '../scim/scim-users.js';
-import type { Clock } from '../time/clock.js';
+import type { ScimUsers } from '../scim/scim-users.js';
 
 interface ScimRouteOptions {
-  prisma: PrismaClient;
-  clock: Clock;
+  users: ScimUsers;
+  groups: ScimGroups;
   /** ROOST_SCIM_TOKEN. */
   token: string;
-  publicUrl: string;
-  /** Group names that give roles (ROOST_OIDC_FACILITIES_GROUPS / _ADMIN_GROUPS). */
-  roleLists: GroupRoleLists | undefined;
+  /** ROOST_PUBLIC_URL + /scim/v2: where resources' locations point. */
+  base: string;
 }
 
 const SCIM_TYPE = 'application/scim+json; charset=utf-8';
@@ -65,15 +61,7 @@ const listed = (value: string | undefined) =>
  * routes are `access: 'public'` to the session check and `bearerOnly` (no CSRF: no cookies).
  */
 export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
-  const base = `${opts.publicUrl}/scim/v2`;
-  const users = createScimUsers({ prisma: opts.prisma, clock: opts.clock, base });
-  const groups = createScimGroups({
-    prisma: opts.prisma,
-    clock: opts.clock,
-    base,
-    roleLists: opts.roleLists,
-    log: app.log,
-  });
+  const { users, groups, base } = opts;
   const expected = digest(opts.token);
   const config = { access: 'public' as const, bearerOnly: true };
 

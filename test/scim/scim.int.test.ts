@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiTokenStore, createSessionStore } from '../../src/auth/sessions.js';
-import { logoutKey, schedulePhoneActions } from '../../src/scheduler/jobs.js';
+import { bookingAction } from '../../src/scheduler/action-keys.js';
+import { schedulePhoneActions } from '../../src/scheduler/jobs.js';
 import { HOUR_MS, createManualClock } from '../../src/time/clock.js';
 import { createTestApp } from '../helpers/app.js';
 import { createTestDatabase, dbTargets, type TestDatabase } from '../helpers/db.js';
@@ -327,7 +328,7 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
         'CANCELLED',
       );
       const logout = await db.prisma.phoneAction.findUniqueOrThrow({
-        where: { idempotencyKey: logoutKey(current.id) },
+        where: { idempotencyKey: bookingAction('LOGOUT', current.id).idempotencyKey },
       });
       expect(logout).toMatchObject({ state: 'PENDING', dueAt: at(0) });
       const audit = await db.prisma.auditEvent.findMany({ where: { subjectType: 'user', subjectId: u.id } });

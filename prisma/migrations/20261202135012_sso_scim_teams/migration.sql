@@ -3,10 +3,7 @@ ALTER TABLE "Session" ADD COLUMN     "oidcIdToken" TEXT;
 
 -- AlterTable
 ALTER TABLE "User" ADD COLUMN     "department" TEXT,
-ADD COLUMN     "deprovisionedAt" TIMESTAMPTZ(3),
 ADD COLUMN     "externalId" TEXT,
-ADD COLUMN     "familyName" TEXT,
-ADD COLUMN     "givenName" TEXT,
 ADD COLUMN     "oidcSubject" TEXT;
 
 -- CreateTable
