@@ -38,6 +38,12 @@ import { accountRoutes } from './web/account-routes.js';
 import { calendarRoutes } from './web/calendar-routes.js';
 import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
+import { createOidcClient } from './auth/oidc/oidc-client.js';
+import { oidcRoutes, providerSignOutFor } from './web/oidc-routes.js';
+import { scimRoutes } from './web/scim-routes.js';
+import { personFromClaims } from './auth/oidc/oidc-accounts.js';
+import { createScimUsers } from './scim/scim-users.js';
+import { createScimGroups } from './scim/scim-groups.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
@@ -148,6 +154,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
     root: path.join(root, 'views'),
+    // The sign-in page shows the SSO button, and hides password sign-in behind "Administrator sign-in".
+    defaultContext: {
+      signInOptions: { sso: config.oidc !== undefined, passwordSignin: config.passwordSignin },
+    },
   });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', maxAge: '1h' });
   await app.register(fastifySwagger, {
@@ -191,13 +201,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, {
     readiness: { check: () => checkReady(db), databaseKind: db.kind },
   });
+  const oidcClient = config.oidc ? createOidcClient(config.oidc, clock) : undefined;
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
     tokens,
     throttle: createSignInThrottle(clock),
     secureCookies: config.secureCookies,
+    passwordSignin: config.passwordSignin,
+    ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
   });
+  if (config.oidc && oidcClient) {
+    const oidc = config.oidc;
+    await app.register(oidcRoutes, {
+      sessions,
+      client: oidcClient,
+      personFromClaims: (claims) => personFromClaims(db.prisma, oidc, claims, clock),
+      secureCookies: config.secureCookies,
+    });
+  }
+  if (config.scimToken) {
+    const base = `${config.publicUrl}/scim/v2`;
+    await app.register(scimRoutes, {
+      prefix: '/scim/v2',
+      users: createScimUsers({ prisma: db.prisma, clock, base }),
+      groups: createScimGroups({ prisma: db.prisma, clock, base, roleLists: config.oidc }),
+      token: config.scimToken,
+      base,
+    });
+  }
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { clock, bookings });
   await app.register(bookingApi, { bookings });
