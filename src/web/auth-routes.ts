@@ -12,6 +12,10 @@ interface AuthRouteOptions {
   tokens: ApiTokenStore;
   throttle: SignInThrottle;
   secureCookies: boolean;
+  /** false (ROOST_PASSWORD_SIGNIN=false): only admins may sign in with a password (break-glass). */
+  passwordSignin?: boolean;
+  /** The identity provider's sign-out URL for a single sign-on session (src/web/oidc-routes.ts). */
+  providerSignOut?: (sessionToken: string) => Promise<string | null>;
 }
 
 const Credentials = Type.Object(
@@ -47,6 +51,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       return null;
     }
     opts.throttle.recordSuccess(email);
+    if (opts.passwordSignin === false && user.role !== 'ADMIN') {
+      throw new RoostError(
+        'FORBIDDEN',
+        'Password sign-in is only for administrators here. Use "Sign in with single sign-on".',
+      );
+    }
     return user;
   }
 
@@ -86,6 +96,10 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
           return reply.render('auth/signin.eta', { next, email, error: error.message });
         }
+        if (error instanceof RoostError && error.code === 'FORBIDDEN') {
+          reply.status(403);
+          return reply.render('auth/signin.eta', { next, email, error: error.message });
+        }
         throw error;
       }
       if (!user) {
@@ -117,12 +131,16 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
 
   app.post('/signout', { config: { access: 'public' } }, async (request, reply) => {
     const raw = request.cookies[SESSION_COOKIE];
+    let providerUrl: string | null = null;
     if (raw) {
       const unsigned = request.unsignCookie(raw);
-      if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
+      if (unsigned.valid && unsigned.value) {
+        if (opts.providerSignOut) providerUrl = await opts.providerSignOut(unsigned.value);
+        await opts.sessions.destroy(unsigned.value);
+      }
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.flash('info', 'You are signed out.').redirect('/signin', 303);
+    return reply.flash('info', 'You are signed out.').redirect(providerUrl ?? '/signin', 303);
   });
 
   app.post(
