@@ -67,7 +67,15 @@ function startDist(): Promise<string> {
 
 describe('the production build', () => {
   beforeAll(() => {
-    const built = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    // At the lowest CPU priority: tsc is busy for a minute, and the test files running beside
+    // this one on a small machine must not miss their own timeouts because of it.
+    const nice = spawnSync('nice', ['-n', '0', 'true']).status === 0;
+    const [cmd, args] = nice ? ['nice', ['-n', '19', 'npm', 'run', 'build']] : ['npm', ['run', 'build']];
+    const built = spawnSync(cmd as string, args as string[], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}\n${built.stderr}`);
   }, 250_000);
 
