@@ -23,12 +23,14 @@ export async function accountRoutes(app: FastifyInstance, opts: { prisma: Prisma
   async function pinPage(reply: FastifyReply, userId: number, error: string | null = null) {
     const user = await prisma.user.findUniqueOrThrow({
       where: { id: userId },
-      select: { phonePinHash: true, emUserId: true },
+      select: { phonePinHash: true, emUserId: true, phonePinLockedAt: true, phonePinAlertAt: true },
     });
     if (error) reply.status(400);
     return reply.render('account/phone-pin.eta', {
       hasPin: Boolean(user.phonePinHash),
       emUserId: user.emUserId,
+      pinBlocked: Boolean(user.phonePinHash && user.phonePinLockedAt),
+      pinAlertAt: user.phonePinHash ? user.phonePinAlertAt : null,
       error,
     });
   }

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type ApiTokenStore, type SessionStore } from '../auth/sessions.js';
-import type { SignInThrottle } from '../auth/sign-in-throttle.js';
+import { rotateCsrfSecret } from '../auth/csrf.js';
+import type { SignInService } from '../auth/sign-in-service.js';
 import type { PrismaClient } from '../db/database.js';
 import { RoostError } from '../errors.js';
 
@@ -10,7 +10,7 @@ interface AuthRouteOptions {
   prisma: PrismaClient;
   sessions: SessionStore;
   tokens: ApiTokenStore;
-  throttle: SignInThrottle;
+  signIn: SignInService;
   secureCookies: boolean;
 }
 
@@ -28,27 +28,8 @@ export function safeNext(next: unknown): string {
 }
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
-  /** Checks a password under the throttle; the same answer for unknown email and wrong password. */
-  async function authenticate(email: string, password: string, address: string) {
-    const wait = opts.throttle.retryAfterSeconds(email, address);
-    if (wait > 0) {
-      throw new RoostError(
-        'RATE_LIMITED',
-        `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
-        {
-          retryAfterSeconds: wait,
-        },
-      );
-    }
-    const user = await opts.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-    const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-    if (!user || !ok || user.disabled) {
-      opts.throttle.recordFailure(email, address);
-      return null;
-    }
-    opts.throttle.recordSuccess(email);
-    return user;
-  }
+  const authenticate = (email: string, password: string, address: string) =>
+    opts.signIn.authenticate(email, password, address);
 
   app.get(
     '/signin',
@@ -111,6 +92,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         signed: true,
         maxAge: SESSION_TTL_MS / 1000,
       });
+      rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
       return reply.redirect(next, 303);
     },
   );
@@ -122,6 +104,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
     return reply.flash('info', 'You are signed out.').redirect('/signin', 303);
   });
 

@@ -6,6 +6,9 @@ import { notFound } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { isStaff } from './access.js';
 
+/** A URL with the secret of a calendar feed path replaced, for logs. */
+export const redactFeedUrl = (url: string) => url.replace(/\/calendar\/[^/?#]+\.ics/g, '/calendar/***.ics');
+
 const ICS_TYPE = 'text/calendar; charset=utf-8';
 
 /**
@@ -20,6 +23,15 @@ export async function calendarRoutes(app: FastifyInstance, opts: { prisma: Prism
     {
       config: { access: 'public' },
       schema: { params: Type.Object({ token: Type.String({ maxLength: 200 }) }) },
+      // The URL is the credential: the request log shows /calendar/***.ics, never the token.
+      logSerializers: {
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: redactFeedUrl(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+        }),
+      },
     },
     async (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
       const feed = await calendarFeed(prisma, request.params.token, clock.now());
