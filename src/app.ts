@@ -18,6 +18,9 @@ import Fastify, {
 } from 'fastify';
 import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
+import { createSignInService } from './auth/sign-in-service.js';
+import { csrfCookieOptions, csrfHmacKey, csrfUserInfo } from './auth/csrf.js';
+import { createAccountMail, type AccountMail } from './auth/account-mail.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
 import { checkReady, type Database } from './db/database.js';
@@ -73,6 +76,8 @@ export interface AppDeps {
   notifier?: Notifier;
   /** The Phones page and scheduler counters (server.ts); without it there is no Phones page. */
   phones?: PhonesService;
+  /** Emails about a person's own account (reset links, PIN alerts); default: SMTP or none. */
+  accountMail?: AccountMail;
   /** Told about every route as it is registered (the access-table test lists them all). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -119,6 +124,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
     return503OnClosing: true,
+    // ROOST_TRUST_PROXY: behind a reverse proxy, request.ip is the client from X-Forwarded-For
+    // (sign-in throttling depends on it); without it, nobody can fake their address.
+    // A hop count works at run time (lib/request.js) although the type omits it.
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
   });
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addHook('onSend', async (request, reply) => {
@@ -144,7 +153,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
+    cookieOpts: csrfCookieOptions(config.secureCookies),
+    // Tokens are bound to the session (src/auth/csrf.ts).
+    getUserInfo: csrfUserInfo,
+    csrfOpts: { hmacKey: csrfHmacKey(config.sessionSecret) },
   });
   // Before the plugins that add routes (static files, API docs), so its onRoute check sees them.
   const sessions = createSessionStore(db.prisma, clock);
@@ -188,6 +200,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // 3. Domain services, one of each, shared by the pages, the API and the phone service.
   const notifier = deps.notifier ?? createNotifier({ config, prisma: db.prisma, clock, log: app.log });
   if (!deps.notifier) app.addHook('onClose', () => notifier.close());
+  let accountMail = deps.accountMail;
+  if (!accountMail) {
+    const mail = createAccountMail({ config, log: app.log });
+    app.addHook('onClose', async () => mail.close());
+    accountMail = mail;
+  }
   const bookings = createBookingService({
     prisma: db.prisma,
     clock,
@@ -206,7 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prisma: db.prisma,
     sessions,
     tokens,
-    throttle: createSignInThrottle(clock),
+    signIn: createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) }),
     secureCookies: config.secureCookies,
     passwordSignin: config.passwordSignin,
     ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
@@ -238,7 +256,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminApi, { admin, bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
-    auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
+    auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret, mail: accountMail }),
     publicUrl: config.publicUrl,
   });
   await app.register(accountRoutes, {
