@@ -20,13 +20,16 @@ import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
-import type { Database } from './db/database.js';
+import { checkReady, type Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
 import { createAdminServices } from './admin/admin-services.js';
 import { createBookingService } from './booking/booking-service.js';
 import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
 import { createPhoneDeskService } from './phone-service/phone-desk.js';
+import { createPhonePins } from './phone-service/phone-pins.js';
+import { createCalendarService } from './calendar/calendar-feed.js';
+import { createOccupancyInsight } from './insight/occupancy.js';
 import { createLanguageSetting } from './account/language-setting.js';
 import { accountLanguageRoutes } from './web/account-language-routes.js';
 import { i18nPlugin } from './web/i18n-plugin.js';
@@ -44,7 +47,7 @@ import { insightRoutes } from './web/insight-routes.js';
 import { renderPlugin } from './web/render.js';
 import { metricsRoutes } from './web/metrics-routes.js';
 import { phonesRoutes } from './web/staff/phones-routes.js';
-import type { PhonesService } from './scheduler/phones-service.js';
+import { metricsText, type PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
 import { webhooksRoutes } from './web/staff/webhooks-routes.js';
 import { webhooksApi } from './web/api/admin/webhooks-api.js';
@@ -182,8 +185,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onChange: (change) => void notifyBookingChanged(notifier, change),
   });
 
+  const calendar = createCalendarService({ prisma: db.prisma, clock });
+
   // 4. Routes.
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, {
+    readiness: { check: () => checkReady(db), databaseKind: db.kind },
+  });
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
@@ -192,8 +199,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: config.secureCookies,
   });
   await app.register(homeRoutes, { bookings });
-  await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
-  await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
+  await app.register(bookingRoutes, { clock, bookings });
+  await app.register(bookingApi, { bookings });
   const admin = createAdminServices({ prisma: db.prisma, clock });
   await app.register(staffRoutes, { admin, bookings });
   await app.register(adminApi, { admin, bookings });
@@ -202,11 +209,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
     publicUrl: config.publicUrl,
   });
-  await app.register(accountRoutes, { prisma: db.prisma, clock, publicUrl: config.publicUrl });
+  await app.register(accountRoutes, {
+    pins: createPhonePins({ prisma: db.prisma }),
+    calendar,
+    publicUrl: config.publicUrl,
+  });
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
-  await app.register(calendarRoutes, { prisma: db.prisma, clock });
-  await app.register(insightRoutes, { prisma: db.prisma, clock });
-  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
+  await app.register(calendarRoutes, { calendar });
+  await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
+  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
+  const phones = deps.phones;
   const webhooks = createWebhookEndpointsService({
     prisma: db.prisma,
     clock,
@@ -215,9 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhooksRoutes, { webhooks });
   await app.register(webhooksApi, { webhooks });
   await app.register(metricsRoutes, {
-    prisma: db.prisma,
-    clock,
-    ...(deps.phones ? { phones: deps.phones } : {}),
+    metricsText: phones ? () => phones.metricsText() : () => metricsText(db.prisma, clock),
   });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 
