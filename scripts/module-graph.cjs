@@ -79,6 +79,11 @@ const modules = {
     owns: 'webhook endpoints, the SSRF guard, signed deliveries with retries',
     may: ['db', 'time', 'errors', 'audit', 'outbox'],
   },
+  scim: {
+    path: '^src/scim/',
+    owns: 'SCIM 2.0 provisioning: Users, Groups (teams and roles), filters, PATCH, SCIM errors',
+    may: ['db', 'time', 'errors', 'audit', 'auth', 'admin'],
+  },
   demo: {
     path: '^src/demo/',
     owns: 'the demo company, its seed and the emulator fixture derived from it',
@@ -102,6 +107,7 @@ const modules = {
       'scheduler',
       'webhooks',
       'outbox',
+      'scim',
     ],
   },
   app: {
@@ -124,6 +130,7 @@ const modules = {
       'admin',
       'scheduler',
       'webhooks',
+      'scim',
       'web',
     ],
   },
