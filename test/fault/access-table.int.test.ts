@@ -140,6 +140,7 @@ const ACCESS: Record<string, Need> = {
   'POST /api/v1/admin/people': 'staff',
   'PATCH /api/v1/admin/people/:id': 'staff',
   'GET /api/v1/admin/reservations': 'staff',
+  'GET /api/v1/admin/floors/:id/reservations': 'staff',
   'GET /api/v1/admin/reservations/:id': 'staff',
   'POST /api/v1/admin/reservations': 'staff',
   'POST /api/v1/admin/reservations/:id/cancel': 'staff',

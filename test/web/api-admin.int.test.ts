@@ -408,6 +408,21 @@ describe.each(dbTargets)('staff API /api/v1/admin (%s)', (target) => {
 
     const listed = await call(facilities, 'GET', `/api/v1/admin/reservations?userId=${employee.id}`);
     expect(listed.json().reservations.map((x: { id: number }) => x.id)).toEqual([r.id]);
+    const day = await call(facilities, 'GET', `/api/v1/admin/floors/${floorId}/reservations?date=2026-12-02`);
+    expect(day.json()).toMatchObject({ floorId, date: '2026-12-02', timeZone: 'Europe/Berlin' });
+    expect(
+      day
+        .json()
+        .reservations.map((x: { id: number }) => x.id)
+        .sort(),
+    ).toEqual([r.id, waived.json().id].sort());
+    expect(
+      (await call(facilities, 'GET', `/api/v1/admin/floors/${floorId}/reservations?date=2026-02-30`))
+        .statusCode,
+    ).toBe(400);
+    expect((await call(employee, 'GET', `/api/v1/admin/floors/${floorId}/reservations`)).statusCode).toBe(
+      403,
+    );
 
     const moved = await call(facilities, 'POST', `/api/v1/admin/reservations/${r.id}/move`, {
       deskId: deskIds[2],
