@@ -135,6 +135,14 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
       });
       const read = await scim('GET', `/Users/${res.body.id}`);
       expect(read.body).toEqual(res.body);
+      // Plain application/json bodies are read too.
+      const json = await app.inject({
+        method: 'POST',
+        url: '/scim/v2/Users',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+        payload: JSON.stringify(newUser()),
+      });
+      expect(json.statusCode).toBe(201);
       // The same userName again is a conflict, as Entra ID and Okta expect.
       const again = await scim('POST', '/Users', { ...newUser(), userName: input.userName });
       expect(again.status).toBe(409);
