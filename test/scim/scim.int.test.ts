@@ -149,6 +149,16 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
       expect(again.body.scimType).toBe('uniqueness');
     });
 
+    it('answers 409 uniqueness, never 500, when the same user is created several times at once', async () => {
+      const input = newUser();
+      const results = await Promise.all([1, 2, 3].map(() => scim('POST', '/Users', input)));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+      expect(results.filter((r) => r.status === 409).map((r) => r.body.scimType)).toEqual([
+        'uniqueness',
+        'uniqueness',
+      ]);
+    });
+
     it('filters with eq (userName without regard to case, externalId exactly) and pages', async () => {
       const a = (await scim('POST', '/Users', newUser())).body;
       const byName = await scim(
