@@ -21,7 +21,12 @@ const modules = {
     may: ['config', 'time', 'errors'],
   },
   i18n: { path: '^src/i18n/', owns: 'catalogues, language choice, formats', may: ['time'] },
-  audit: { path: '^src/audit/', owns: 'the audit trail', may: ['db', 'time'] },
+  audit: { path: '^src/audit/', owns: 'the audit trail', may: ['db', 'time', 'outbox'] },
+  outbox: {
+    path: '^src/outbox/',
+    owns: 'webhook events, written in the transaction of the change they describe',
+    may: ['db'],
+  },
   auth: {
     path: '^src/auth/',
     owns: 'argon2id passwords, sessions, API tokens, sign-in throttle',
@@ -41,7 +46,7 @@ const modules = {
   scheduler: {
     path: '^src/scheduler/',
     owns: 'durable phone actions, tick, login/logout handling, reconciliation',
-    may: ['db', 'time', 'errors', 'config', 'audit', 'em'],
+    may: ['db', 'time', 'errors', 'config', 'audit', 'em', 'outbox'],
   },
   booking: {
     path: '^src/booking/',
@@ -69,6 +74,11 @@ const modules = {
     owns: 'facilities and admin services: sites, desks, people, imports, EM clusters, audit view',
     may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config'],
   },
+  webhooks: {
+    path: '^src/webhooks/',
+    owns: 'webhook endpoints, the SSRF guard, signed deliveries with retries',
+    may: ['db', 'time', 'errors', 'audit', 'outbox'],
+  },
   scim: {
     path: '^src/scim/',
     owns: 'SCIM 2.0 provisioning: Users, Groups (teams and roles), filters, PATCH, SCIM errors',
@@ -95,6 +105,8 @@ const modules = {
       'phone-service',
       'admin',
       'scheduler',
+      'webhooks',
+      'outbox',
       'scim',
     ],
   },
@@ -117,6 +129,7 @@ const modules = {
       'phone-service',
       'admin',
       'scheduler',
+      'webhooks',
       'scim',
       'web',
     ],

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiTokenStore, SessionStore, SessionUser } from '../auth/sessions.js';
-import { SESSION_COOKIE } from '../auth/sessions.js';
+import { SESSION_COOKIE, sessionKeyOf } from '../auth/sessions.js';
 import { RoostError } from '../errors.js';
-import { isApiRequest } from './errors.js';
+import { isApiRequest, requestPath } from './errors.js';
 
 /**
  * Who may call a route, declared on every route as `config: { access }`. A route that
@@ -48,6 +48,7 @@ function allowed(access: Access, user: SessionUser | null): boolean {
 export const accessPlugin = fp(
   async (app: FastifyInstance, opts: { sessions: SessionStore; tokens: ApiTokenStore }) => {
     app.decorateRequest('user', null);
+    app.decorateRequest('sessionKey', null);
 
     app.addHook('onRoute', (route) => {
       if (route.config?.access) return;
@@ -68,7 +69,10 @@ export const accessPlugin = fp(
       const raw = request.cookies[SESSION_COOKIE];
       if (raw) {
         const unsigned = request.unsignCookie(raw);
-        if (unsigned.valid && unsigned.value) request.user = await opts.sessions.lookup(unsigned.value);
+        if (unsigned.valid && unsigned.value) {
+          request.user = await opts.sessions.lookup(unsigned.value);
+          if (request.user) request.sessionKey = sessionKeyOf(unsigned.value);
+        }
       }
     });
 
@@ -78,7 +82,7 @@ export const accessPlugin = fp(
       if (!allowed(access, request.user)) {
         if (request.user === null) {
           if (!isApiRequest(request) && request.method === 'GET') {
-            return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`);
+            return reply.redirect(`/signin?next=${encodeURIComponent(requestPath(request))}`);
           }
           throw new RoostError(
             'UNAUTHENTICATED',
