@@ -145,6 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         'style-src': ["'self'"],
         'script-src': ["'self'"],
         'upgrade-insecure-requests': config.httpsPublicUrl ? [] : null,
+        // Sign-out (a form POST) redirects to the identity provider's end-session endpoint.
+        'form-action': ["'self'", ...(config.oidc ? [new URL(config.oidc.issuer).origin] : [])],
       },
     },
     strictTransportSecurity: config.httpsPublicUrl ? { maxAge: 31_536_000, includeSubDomains: true } : false,
