@@ -20,6 +20,9 @@ import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import { createSignInService } from './auth/sign-in-service.js';
 import { csrfCookieOptions, csrfHmacKey, csrfUserInfo } from './auth/csrf.js';
+import { createPasswordChange, createPasswordResets } from './auth/password-reset.js';
+import { hashPassword } from './auth/passwords.js';
+import { apiSecondFactor, createTotp } from './auth/totp.js';
 import { createAccountMail, type AccountMail } from './auth/account-mail.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
@@ -38,6 +41,8 @@ import { accountRoutes } from './web/account-routes.js';
 import { calendarRoutes } from './web/calendar-routes.js';
 import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
+import { tokenApi } from './web/api/token-api.js';
+import { accountSecurityRoutes } from './web/account-security-routes.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
@@ -146,7 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the plugins that add routes (static files, API docs), so its onRoute check sees them.
   const sessions = createSessionStore(db.prisma, clock);
   const tokens = createApiTokenStore(db.prisma, clock);
-  await app.register(accessPlugin, { sessions, tokens });
+  const totp = createTotp({ prisma: db.prisma, clock, secret: config.sessionSecret });
+  await app.register(accessPlugin, { sessions, tokens, mustEnrolTotp: (user) => totp.mustEnrol(user) });
   await app.register(i18nPlugin);
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
@@ -196,12 +202,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // 4. Routes.
   await app.register(healthRoutes, { db });
+  const signIn = createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) });
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
     tokens,
-    signIn: createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) }),
+    signIn,
+    clock,
+    totp,
+    secondFactor: apiSecondFactor(totp, signIn),
     secureCookies: config.secureCookies,
+  });
+  await app.register(tokenApi, { tokens });
+  await app.register(accountSecurityRoutes, {
+    clock,
+    totp,
+    tokens,
+    passwords: createPasswordChange({ prisma: db.prisma, hash: hashPassword }),
+    resets: createPasswordResets({ prisma: db.prisma, clock }),
+    mail: accountMail,
+    publicUrl: config.publicUrl,
   });
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
