@@ -26,13 +26,16 @@ import { apiSecondFactor, createTotp } from './auth/totp.js';
 import { createAccountMail, type AccountMail } from './auth/account-mail.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
-import type { Database } from './db/database.js';
+import { checkReady, type Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
 import { createAdminServices } from './admin/admin-services.js';
 import { createBookingService } from './booking/booking-service.js';
 import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
 import { createPhoneDeskService } from './phone-service/phone-desk.js';
+import { createPhonePins } from './phone-service/phone-pins.js';
+import { createCalendarService } from './calendar/calendar-feed.js';
+import { createOccupancyInsight } from './insight/occupancy.js';
 import { createLanguageSetting } from './account/language-setting.js';
 import { accountLanguageRoutes } from './web/account-language-routes.js';
 import { i18nPlugin } from './web/i18n-plugin.js';
@@ -43,6 +46,12 @@ import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
 import { tokenApi } from './web/api/token-api.js';
 import { accountSecurityRoutes } from './web/account-security-routes.js';
+import { createOidcClient } from './auth/oidc/oidc-client.js';
+import { oidcRoutes, providerSignOutFor } from './web/oidc-routes.js';
+import { scimRoutes } from './web/scim-routes.js';
+import { personFromClaims } from './auth/oidc/oidc-accounts.js';
+import { createScimUsers } from './scim/scim-users.js';
+import { createScimGroups } from './scim/scim-groups.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
@@ -52,8 +61,13 @@ import { insightRoutes } from './web/insight-routes.js';
 import { renderPlugin } from './web/render.js';
 import { metricsRoutes } from './web/metrics-routes.js';
 import { phonesRoutes } from './web/staff/phones-routes.js';
-import type { PhonesService } from './scheduler/phones-service.js';
+import { metricsText, type PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
+import { webhooksRoutes } from './web/staff/webhooks-routes.js';
+import { webhooksApi } from './web/api/admin/webhooks-api.js';
+import { adminApi } from './web/api/admin/index.js';
+import { createWebhookEndpointsService } from './webhooks/endpoints-service.js';
+import { createUrlGuard } from './webhooks/url-guard.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -84,6 +98,7 @@ export const redactPaths = [
   '*.appCertificate',
   '*.passwordHash',
   '*.token',
+  '*.secret',
   '*._csrf',
   ...secretConfigPaths.map((p) => `config.${p}`),
 ];
@@ -157,6 +172,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
     root: path.join(root, 'views'),
+    // The sign-in page shows the SSO button, and hides password sign-in behind "Administrator sign-in".
+    defaultContext: {
+      signInOptions: { sso: config.oidc !== undefined, passwordSignin: config.passwordSignin },
+    },
   });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', maxAge: '1h' });
   await app.register(fastifySwagger, {
@@ -200,8 +219,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onChange: (change) => void notifyBookingChanged(notifier, change),
   });
 
+  const calendar = createCalendarService({ prisma: db.prisma, clock });
+
   // 4. Routes.
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, {
+    readiness: { check: () => checkReady(db), databaseKind: db.kind },
+  });
+  const oidcClient = config.oidc ? createOidcClient(config.oidc, clock) : undefined;
   const signIn = createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) });
   await app.register(authRoutes, {
     prisma: db.prisma,
@@ -212,6 +236,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     totp,
     secondFactor: apiSecondFactor(totp, signIn),
     secureCookies: config.secureCookies,
+    passwordSignin: config.passwordSignin,
+    ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
   });
   await app.register(tokenApi, { tokens });
   await app.register(accountSecurityRoutes, {
@@ -223,24 +249,55 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mail: accountMail,
     publicUrl: config.publicUrl,
   });
+  if (config.oidc && oidcClient) {
+    const oidc = config.oidc;
+    await app.register(oidcRoutes, {
+      sessions,
+      client: oidcClient,
+      personFromClaims: (claims) => personFromClaims(db.prisma, oidc, claims, clock),
+      secureCookies: config.secureCookies,
+    });
+  }
+  if (config.scimToken) {
+    const base = `${config.publicUrl}/scim/v2`;
+    await app.register(scimRoutes, {
+      prefix: '/scim/v2',
+      users: createScimUsers({ prisma: db.prisma, clock, base }),
+      groups: createScimGroups({ prisma: db.prisma, clock, base, roleLists: config.oidc }),
+      token: config.scimToken,
+      base,
+    });
+  }
   await app.register(homeRoutes, { bookings });
-  await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
-  await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
-  await app.register(staffRoutes, { admin: createAdminServices({ prisma: db.prisma, clock }), bookings });
+  await app.register(bookingRoutes, { clock, bookings });
+  await app.register(bookingApi, { bookings });
+  const admin = createAdminServices({ prisma: db.prisma, clock });
+  await app.register(staffRoutes, { admin, bookings });
+  await app.register(adminApi, { admin, bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret, mail: accountMail }),
     publicUrl: config.publicUrl,
   });
-  await app.register(accountRoutes, { prisma: db.prisma, clock, publicUrl: config.publicUrl });
+  await app.register(accountRoutes, {
+    pins: createPhonePins({ prisma: db.prisma }),
+    calendar,
+    publicUrl: config.publicUrl,
+  });
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
-  await app.register(calendarRoutes, { prisma: db.prisma, clock });
-  await app.register(insightRoutes, { prisma: db.prisma, clock });
-  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
-  await app.register(metricsRoutes, {
+  await app.register(calendarRoutes, { calendar });
+  await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
+  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
+  const phones = deps.phones;
+  const webhooks = createWebhookEndpointsService({
     prisma: db.prisma,
     clock,
-    ...(deps.phones ? { phones: deps.phones } : {}),
+    guard: createUrlGuard({ allowedHosts: config.webhookAllowedHosts }),
+  });
+  await app.register(webhooksRoutes, { webhooks });
+  await app.register(webhooksApi, { webhooks });
+  await app.register(metricsRoutes, {
+    metricsText: phones ? () => phones.metricsText() : () => metricsText(db.prisma, clock),
   });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 

@@ -17,6 +17,8 @@ export type Access = 'public' | 'user' | 'staff' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** The route checks a Bearer token itself and reads no cookie (SCIM): no CSRF check. */
+    bearerOnly?: boolean;
   }
   interface FastifyRequest {
     user: SessionUser | null;
@@ -130,7 +132,12 @@ export const accessPlugin = fp(
 
     // CSRF on every unsafe page request (forms), after the access check.
     app.addHook('preHandler', (request, reply, done) => {
-      if (isApiRequest(request) || SAFE_METHODS.has(request.method)) return done();
+      if (
+        isApiRequest(request) ||
+        SAFE_METHODS.has(request.method) ||
+        request.routeOptions.config?.bearerOnly
+      )
+        return done();
       app.csrfProtection(request, reply, done);
     });
   },

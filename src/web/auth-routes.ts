@@ -18,6 +18,10 @@ interface AuthRouteOptions {
   /** Checks the second factor of a password sign-in to the API (TOTP); throws when it fails. */
   secondFactor?: (user: PasswordUser, code: string | undefined, address: string) => Promise<void>;
   totp?: Totp;
+  /** false (ROOST_PASSWORD_SIGNIN=false): only admins may sign in with a password (break-glass). */
+  passwordSignin?: boolean;
+  /** The identity provider's sign-out URL for a single sign-on session (src/web/oidc-routes.ts). */
+  providerSignOut?: (sessionToken: string) => Promise<string | null>;
 }
 
 const PENDING_COOKIE = 'roost_2fa';
@@ -64,8 +68,20 @@ export function safeNext(next: unknown): string {
 }
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
-  const authenticate = (email: string, password: string, address: string) =>
-    opts.signIn.authenticate(email, password, address);
+  /**
+   * Checks a password under the throttle (sign-in service); with ROOST_PASSWORD_SIGNIN=false
+   * only administrators get past it (break-glass while single sign-on is the way in).
+   */
+  async function authenticate(email: string, password: string, address: string) {
+    const user = await opts.signIn.authenticate(email, password, address);
+    if (user && opts.passwordSignin === false && user.role !== 'ADMIN') {
+      throw new RoostError(
+        'FORBIDDEN',
+        'Password sign-in is only for administrators here. Use "Sign in with single sign-on".',
+      );
+    }
+    return user;
+  }
 
   app.get(
     '/signin',
@@ -101,6 +117,10 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       } catch (error) {
         if (error instanceof RoostError && error.code === 'RATE_LIMITED') {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
+          return reply.render('auth/signin.eta', { next, email, error: error.message });
+        }
+        if (error instanceof RoostError && error.code === 'FORBIDDEN') {
+          reply.status(403);
           return reply.render('auth/signin.eta', { next, email, error: error.message });
         }
         throw error;
@@ -190,13 +210,17 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
 
   app.post('/signout', { config: { access: 'public' } }, async (request, reply) => {
     const raw = request.cookies[SESSION_COOKIE];
+    let providerUrl: string | null = null;
     if (raw) {
       const unsigned = request.unsignCookie(raw);
-      if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
+      if (unsigned.valid && unsigned.value) {
+        if (opts.providerSignOut) providerUrl = await opts.providerSignOut(unsigned.value);
+        await opts.sessions.destroy(unsigned.value);
+      }
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
-    return reply.flash('info', 'You are signed out.').redirect('/signin', 303);
+    return reply.flash('info', 'You are signed out.').redirect(providerUrl ?? '/signin', 303);
   });
 
   app.post(
