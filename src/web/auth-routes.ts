@@ -170,8 +170,14 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
 
   // --- the second factor (TOTP or a recovery code) after a right password ------------------
   app.get('/signin/totp', { config: { access: 'public' } }, async (request, reply) => {
-    if (!opts.totp?.readPending(request.cookies[PENDING_COOKIE])) return reply.redirect('/signin');
-    return reply.render('auth/totp.eta', { title: request.t('security.totp.signinTitle'), error: null });
+    const expired = !opts.totp?.readPending(request.cookies[PENDING_COOKIE]);
+    // No password step (or it is over 5 minutes old): say so, with the way back to sign-in.
+    if (expired) reply.status(400);
+    return reply.render('auth/totp.eta', {
+      title: request.t('security.totp.signinTitle'),
+      error: null,
+      expired,
+    });
   });
 
   app.post(
@@ -187,12 +193,16 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     },
     async (request: FastifyRequest<{ Body: { code: string } }>, reply) => {
       const pending = opts.totp?.readPending(request.cookies[PENDING_COOKIE]);
-      if (!opts.totp || !pending) return reply.redirect('/signin', 303);
-      const email = await opts.signIn.emailOf(pending.userId);
-      const page = (status: number, error: string) => {
+      const page = (status: number, error: string | null, expired = false) => {
         reply.status(status);
-        return reply.render('auth/totp.eta', { title: request.t('security.totp.signinTitle'), error });
+        return reply.render('auth/totp.eta', {
+          title: request.t('security.totp.signinTitle'),
+          error,
+          expired,
+        });
       };
+      if (!opts.totp || !pending) return page(400, null, true);
+      const email = await opts.signIn.emailOf(pending.userId);
       const wait = email ? opts.signIn.retryAfterSeconds(email, request.ip) : 0;
       if (wait > 0) {
         const limited = rateLimited('Too many failed sign-ins.', wait);
