@@ -1,5 +1,6 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { notFound, RoostError } from '../errors.js';
 import { MAX_RANGE_DAYS, type OccupancyInsight, type ScopeSite } from '../insight/occupancy.js';
 import { METRIC_DEFINITIONS, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
@@ -18,7 +19,6 @@ const InsightQuery = Type.Object(
   { additionalProperties: false },
 );
 type InsightQuery = Static<typeof InsightQuery>;
-type InsightRequest = FastifyRequest<{ Querystring: InsightQuery }>;
 
 const idOrUndefined = (text: string | undefined) => (text ? Number(text) : undefined);
 
@@ -73,11 +73,12 @@ function csvFileName(site: string, floor: string | undefined, from: string, to: 
 
 export async function insightRoutes(app: FastifyInstance, opts: { insight: OccupancyInsight }) {
   const { insight } = opts;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  api.get(
     '/staff/insight',
     { config: { access: 'staff' }, schema: { querystring: InsightQuery } },
-    async (request: InsightRequest, reply: FastifyReply) => {
+    async (request, reply) => {
       const selection = await select(insight, request.query);
       if (!selection) return reply.render('insight/dashboard.eta', { noSites: true });
       const form = { ...selection, maxDays: MAX_RANGE_DAYS };
@@ -103,10 +104,10 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
     },
   );
 
-  app.get(
+  api.get(
     '/staff/insight.csv',
     { config: { access: 'staff' }, schema: { querystring: InsightQuery } },
-    async (request: InsightRequest, reply: FastifyReply) => {
+    async (request, reply) => {
       const selection = await select(insight, request.query);
       if (!selection) throw notFound('A site');
       const report = await insight.occupancyReport(reportInput(selection));
