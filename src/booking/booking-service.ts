@@ -77,6 +77,10 @@ export interface Alternative {
 export interface PhoneStatus {
   kind: 'pending' | 'running' | 'logged-in' | 'failed' | 'logged-out';
   message: string;
+  /** When the phone will log in (pending), so pages can say it in the reader's language. */
+  at?: Date;
+  /** Why the login failed (failed), as the EM service or the scheduler recorded it. */
+  reason?: string | null;
 }
 
 export interface BookingSummary {
@@ -235,11 +239,13 @@ export function phoneStatusOf(
       return {
         kind: 'failed',
         message: `Your phone could not be logged in: ${login.lastOutcome ?? 'no reason given'}`,
+        reason: login.lastOutcome,
       };
     case 'PENDING':
       return {
         kind: 'pending',
         message: `Phone will log you in at ${formatLocalTime(zone, login.dueAt)} ${zoneLabel(zone, login.dueAt)}`,
+        at: login.dueAt,
       };
     case 'RUNNING':
       return { kind: 'running', message: 'Logging your phone in now' };

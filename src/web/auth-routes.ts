@@ -84,7 +84,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       } catch (error) {
         if (error instanceof RoostError && error.code === 'RATE_LIMITED') {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
-          return reply.render('auth/signin.eta', { next, email, error: error.message });
+          const minutes = Math.ceil(Number(error.details.retryAfterSeconds) / 60);
+          return reply.render('auth/signin.eta', {
+            next,
+            email,
+            error: request.t('signin.tooMany', { minutes }),
+          });
         }
         throw error;
       }
@@ -93,7 +98,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         return reply.render('auth/signin.eta', {
           next,
           email,
-          error: 'That email and password do not match an active account.',
+          error: request.t('signin.noMatch'),
         });
       }
       // A fresh session id at every sign-in: an id planted before sign-in is worthless.
@@ -122,7 +127,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.flash('info', 'You are signed out.').redirect('/signin', 303);
+    return reply.flash('info', request.t('signin.signedOut')).redirect('/signin', 303);
   });
 
   app.post(
