@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { formatDateInput } from '../i18n/form-input.js';
 import { formatInZone, formatRange, zoneAbbreviation, type DateStyle } from '../i18n/formats.js';
+import { LABEL_KEYS } from '../i18n/labels.js';
 import { chooseLanguage, type Language } from '../i18n/languages.js';
 import { translator, type MessageParams } from '../i18n/translator.js';
 
@@ -41,6 +42,7 @@ export function languageLocals(request: FastifyRequest) {
     lang: request.lang,
     t: (key: string, params?: MessageParams) => request.t(key, params),
     fmt: formattersFor(request.lang),
+    labels: LABEL_KEYS,
   };
 }
 
