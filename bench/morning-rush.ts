@@ -254,6 +254,7 @@ async function tickCost() {
       JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "Desk") d ON true
       JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "User") u ON u.n = d.n`;
     await s.db.prisma.$executeRaw`
+      -- Keys as bookingAction() (src/scheduler/action-keys.ts) writes them; purpose defaults to BOOKING.
       INSERT INTO "PhoneAction" ("idempotencyKey", "kind", "phoneId", "reservationId", "dueAt", "updatedAt")
       SELECT 'r' || r.id || ':' || k.suffix, k.kind::"PhoneActionKind", p.id, r.id,
              CASE WHEN k.kind = 'LOGIN' THEN r."startsAt" ELSE r."endsAt" END, now()

@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
 import type { Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
+import { createAdminServices } from './admin/admin-services.js';
 import { createBookingService } from './booking/booking-service.js';
 import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
@@ -110,10 +111,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // 1. Cross-cutting plugins.
+  // HSTS and upgrade-insecure-requests only for an https: ROOST_PUBLIC_URL: on a plain-HTTP LAN
+  // (http://roost.corp.lan:3000) they would make the browser fetch CSS and scripts over TLS
+  // that is not there, and pin the host to https for months.
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
-      directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'"], 'script-src': ["'self'"] },
+      directives: {
+        'img-src': ["'self'", 'data:'],
+        'style-src': ["'self'"],
+        'script-src': ["'self'"],
+        'upgrade-insecure-requests': config.httpsPublicUrl ? [] : null,
+      },
     },
+    strictTransportSecurity: config.httpsPublicUrl ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   await app.register(fastifyCookie, { secret: config.sessionSecret });
@@ -144,7 +154,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     hideUntagged: true,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/v1/docs',
+    staticCSP: true,
+    // Its own policy always upgrades; keep that only where helmet's does (https: public URL).
+    transformStaticCSP: (header) =>
+      config.httpsPublicUrl ? header : header.replace(/\s*upgrade-insecure-requests;?/g, ''),
+  });
 
   // 2. Roost's own cross-cutting pieces.
   await app.register(renderPlugin, { secureCookies: config.secureCookies });
@@ -172,12 +188,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
   await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
-  await app.register(staffRoutes, { prisma: db.prisma, clock, bookings });
+  await app.register(staffRoutes, { admin: createAdminServices({ prisma: db.prisma, clock }), bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
+    publicUrl: config.publicUrl,
   });
-  await app.register(accountRoutes, { prisma: db.prisma, clock });
+  await app.register(accountRoutes, { prisma: db.prisma, clock, publicUrl: config.publicUrl });
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
   await app.register(calendarRoutes, { prisma: db.prisma, clock });
   await app.register(insightRoutes, { prisma: db.prisma, clock });

@@ -221,12 +221,12 @@ export function phoneStatusOf(
     state: string;
     dueAt: Date;
     lastOutcome: string | null;
-    idempotencyKey: string;
+    purpose: string;
   }[],
   zone: string,
 ): PhoneStatus | null {
-  // Only the current actions (a move retires old ones under a suffixed key).
-  const current = actions.filter((a) => /^r\d+:(login|logout)$/.test(a.idempotencyKey));
+  // Only the booking's own actions (a move retires the old phone's ones).
+  const current = actions.filter((a) => a.purpose === 'BOOKING');
   const login = current.find((a) => a.kind === 'LOGIN');
   const logout = current.find((a) => a.kind === 'LOGOUT');
   if (logout?.state === 'DONE') return { kind: 'logged-out', message: 'Phone logged out' };

@@ -12,6 +12,7 @@
  */
 import { Prisma } from '../generated/prisma/client.js';
 import type { PrismaClient } from '../db/database.js';
+import type { ActionPurpose } from './action-keys.js';
 
 export interface ClaimedAction {
   id: number;
@@ -20,6 +21,8 @@ export interface ClaimedAction {
   deviceName: string;
   reservationId: number | null;
   idempotencyKey: string;
+  purpose: ActionPurpose;
+  seq: number;
   dueAt: Date;
   /** Including this claim. */
   attempts: number;
@@ -38,9 +41,9 @@ export interface ClaimOptions {
 /** The action's place in its phone's order (see the module comment). */
 export const slotOf = (alias: string, reservationAlias: string) =>
   Prisma.raw(`CASE
-      WHEN ${alias}."kind" = 'LOGIN' AND ${alias}."idempotencyKey" = 'r' || ${alias}."reservationId" || ':login'
+      WHEN ${alias}."purpose" = 'BOOKING' AND ${alias}."kind" = 'LOGIN'
         THEN COALESCE(${reservationAlias}."startsAt", ${alias}."dueAt")
-      WHEN ${alias}."kind" = 'LOGOUT' AND ${alias}."idempotencyKey" = 'r' || ${alias}."reservationId" || ':logout'
+      WHEN ${alias}."purpose" = 'BOOKING' AND ${alias}."kind" = 'LOGOUT'
         THEN COALESCE(${reservationAlias}."endsAt", ${alias}."dueAt")
       ELSE ${alias}."dueAt" END`);
 const kindRank = (alias: string) => Prisma.raw(`CASE WHEN ${alias}."kind" = 'LOGOUT' THEN 0 ELSE 1 END`);
@@ -87,7 +90,7 @@ export async function claimDueActions(prisma: PrismaClient, opts: ClaimOptions):
     FROM candidates c, "Phone" ph
     WHERE u."id" = c."id" AND ph."id" = u."phoneId"
     RETURNING u."id", u."kind"::text AS "kind", u."phoneId", ph."deviceName", u."reservationId", u."idempotencyKey",
-              u."dueAt", u."attempts", u."leaseOwner"`;
+              u."purpose"::text AS "purpose", u."seq", u."dueAt", u."attempts", u."leaseOwner"`;
   return rows.sort((x, y) => x.dueAt.getTime() - y.dueAt.getTime() || x.id - y.id);
 }
 

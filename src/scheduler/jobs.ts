@@ -1,9 +1,10 @@
 import type { Db } from '../db/database.js';
+import { bookingAction, retiredAction } from './action-keys.js';
 
 /**
  * Durable phone work, written in the same transaction as the booking change that
  * causes it (nothing about phones lives only in memory). One action per booking and
- * purpose, keyed `r<id>:login` / `r<id>:logout`, so writing twice is harmless.
+ * purpose (action-keys.ts), so writing twice is harmless.
  */
 type Tx = Pick<Db.PrismaClient, 'phoneAction' | 'phone'>;
 
@@ -14,8 +15,9 @@ interface BookingTimes {
   endsAt: Date;
 }
 
-export const loginKey = (reservationId: number) => `r${reservationId}:login`;
-export const logoutKey = (reservationId: number) => `r${reservationId}:logout`;
+/** Where-clause of a booking's own login or logout (at most one each). */
+const own = (reservationId: number, kind: 'LOGIN' | 'LOGOUT') =>
+  ({ reservationId, kind, purpose: 'BOOKING' }) as const;
 
 /** A new booking: log its owner in at the start and out at the end (if the desk has a phone). */
 export async function schedulePhoneActions(tx: Tx, booking: BookingTimes): Promise<void> {
@@ -24,14 +26,14 @@ export async function schedulePhoneActions(tx: Tx, booking: BookingTimes): Promi
   await tx.phoneAction.createMany({
     data: [
       {
-        idempotencyKey: loginKey(booking.id),
+        ...bookingAction('LOGIN', booking.id),
         kind: 'LOGIN',
         phoneId: phone.id,
         reservationId: booking.id,
         dueAt: booking.startsAt,
       },
       {
-        idempotencyKey: logoutKey(booking.id),
+        ...bookingAction('LOGOUT', booking.id),
         kind: 'LOGOUT',
         phoneId: phone.id,
         reservationId: booking.id,
@@ -51,14 +53,14 @@ export async function schedulePhoneActionsMany(
   await tx.phoneAction.createMany({
     data: bookings.flatMap((b) => [
       {
-        idempotencyKey: loginKey(b.id),
+        ...bookingAction('LOGIN', b.id),
         kind: 'LOGIN' as const,
         phoneId: b.phoneId,
         reservationId: b.id,
         dueAt: b.startsAt,
       },
       {
-        idempotencyKey: logoutKey(b.id),
+        ...bookingAction('LOGOUT', b.id),
         kind: 'LOGOUT' as const,
         phoneId: b.phoneId,
         reservationId: b.id,
@@ -76,7 +78,7 @@ export async function schedulePhoneActionsMany(
  */
 export async function moveLogout(tx: Tx, reservationId: number, endsAt: Date): Promise<void> {
   await tx.phoneAction.updateMany({
-    where: { idempotencyKey: logoutKey(reservationId), state: { in: ['PENDING', 'FAILED', 'CONFLICT'] } },
+    where: { ...own(reservationId, 'LOGOUT'), state: { in: ['PENDING', 'FAILED', 'CONFLICT'] } },
     data: { dueAt: endsAt, state: 'PENDING', attempts: 0, leaseOwner: null, leaseExpiresAt: null },
   });
   // Also re-logins and re-arms the scheduler queued for this booking: a pending one that would
@@ -92,14 +94,11 @@ export async function moveLogout(tx: Tx, reservationId: number, endsAt: Date): P
  * If the login already ran (or is running), the logout is brought forward to `now`.
  */
 export async function cancelPhoneActions(tx: Tx, reservationId: number, now: Date): Promise<void> {
-  const login = await tx.phoneAction.findUnique({ where: { idempotencyKey: loginKey(reservationId) } });
+  const login = await tx.phoneAction.findFirst({ where: own(reservationId, 'LOGIN') });
   if (!login) return;
   if (login.state === 'PENDING') {
     await tx.phoneAction.updateMany({
-      where: {
-        idempotencyKey: { in: [loginKey(reservationId), logoutKey(reservationId)] },
-        state: 'PENDING',
-      },
+      where: { reservationId, purpose: 'BOOKING', state: 'PENDING' },
       data: { state: 'CANCELLED', lastOutcome: 'booking cancelled before start' },
     });
     return;
@@ -109,21 +108,20 @@ export async function cancelPhoneActions(tx: Tx, reservationId: number, now: Dat
 
 /**
  * A booking moved to another desk (staff "move"). The old phone's actions are retired
- * under a suffixed key so the standard keys follow the booking to its new phone:
+ * (purpose RETIRED) so the booking's own actions follow it to its new phone:
  * a login that never ran is cancelled, one that ran (or is running) gets its logout
  * brought forward to `now`. The new desk's phone (if any) logs the person in at the
  * start, or now when the booking is already under way, and out at the end.
  */
 export async function movePhoneActions(tx: Tx, booking: BookingTimes, now: Date): Promise<void> {
-  const suffix = `:moved@${now.getTime()}`;
-  const login = await tx.phoneAction.findUnique({ where: { idempotencyKey: loginKey(booking.id) } });
-  const logout = await tx.phoneAction.findUnique({ where: { idempotencyKey: logoutKey(booking.id) } });
+  const login = await tx.phoneAction.findFirst({ where: own(booking.id, 'LOGIN') });
+  const logout = await tx.phoneAction.findFirst({ where: own(booking.id, 'LOGOUT') });
   const loginRan = login !== null && !['PENDING', 'CANCELLED', 'SKIPPED'].includes(login.state);
   if (login) {
     await tx.phoneAction.update({
       where: { id: login.id },
       data: {
-        idempotencyKey: login.idempotencyKey + suffix,
+        ...retiredAction(login, now),
         ...(login.state === 'PENDING'
           ? { state: 'CANCELLED' as const, lastOutcome: 'booking moved to another desk' }
           : {}),
@@ -135,7 +133,7 @@ export async function movePhoneActions(tx: Tx, booking: BookingTimes, now: Date)
     await tx.phoneAction.update({
       where: { id: logout.id },
       data: {
-        idempotencyKey: logout.idempotencyKey + suffix,
+        ...retiredAction(logout, now),
         ...(open && loginRan
           ? { dueAt: now, state: 'PENDING' as const, attempts: 0, leaseOwner: null, leaseExpiresAt: null }
           : open

@@ -1,7 +1,7 @@
 /**
- * LOGIN actions: a booking's own login (`r<id>:login`), a reconciliation re-login
- * (`r<id>:relogin:<n>`) and a re-arm after an extension (`r<id>:rearm:<n>`, logout then login so
- * the cluster's Logout Scheduler gets the new end, SPEC 6.3).
+ * LOGIN actions (purpose in action-keys.ts): a booking's own login (BOOKING), a reconciliation
+ * re-login (RELOGIN) and a re-arm after an extension (REARM, logout then login so the cluster's
+ * Logout Scheduler gets the new end, SPEC 6.3).
  */
 import {
   audit,
@@ -15,8 +15,6 @@ import {
   type HandlerDeps,
   type Verdict,
 } from './action-context.js';
-
-export const isRearmKey = (key: string) => /^r\d+:rearm:/.test(key);
 
 /** Whole minutes from `now` to the booking's end, plus the grace; at least 1 (SPEC 6.1). */
 export function loginDurationMinutes(now: Date, endsAt: Date): number {
@@ -42,7 +40,7 @@ export async function handleLogin(deps: HandlerDeps, ctx: ActionContext): Promis
       outcome: `${booking.user.email} has no EM user ID; an administrator must set one`,
     };
   }
-  const rearm = isRearmKey(ctx.action.idempotencyKey);
+  const rearm = ctx.action.purpose === 'REARM';
   const seen = ctx.seen;
 
   if (seen?.state === 'loggedIn') {

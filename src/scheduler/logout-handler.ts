@@ -1,6 +1,6 @@
 /**
  * LOGOUT actions: a booking's end (`r<id>:logout`, moved by release, cancel after start, no-show
- * and extension) and reconciliation's drift logouts (`p<phoneId>:drift:<ms>`, no booking).
+ * and extension) and reconciliation's drift logouts (purpose DRIFT, no booking).
  * Code 19 means nobody is logged in: the goal is reached (SPEC 6.2 "Client rule").
  */
 import {

@@ -108,7 +108,7 @@ export async function planRush(
     JOIN "Site" s ON s."id" = f."siteId"
     WHERE a."state" = 'PENDING' AND a."kind" = 'LOGIN' AND a."attempts" = 0
       AND a."dueAt" <= ${horizon}::timestamptz
-      AND a."idempotencyKey" = 'r' || a."reservationId" || ':login'
+      AND a."purpose" = 'BOOKING'
       AND r."startsAt" > ${opts.now}::timestamptz
       AND r."status" IN ('BOOKED', 'CHECKED_IN')
       AND s."emClusterId" = ${opts.clusterId}::int`;

@@ -34,6 +34,7 @@ import {
   type SchedulerLog,
   type Verdict,
 } from './action-context.js';
+import { driftAction, rearmAction, reloginAction } from './action-keys.js';
 import { claimDueActions, finishAction, rescheduleAction, type ClaimedAction } from './claim.js';
 import type { ClusterClients, EmClientRegistry } from './em-clients.js';
 import { moveLogout } from './jobs.js';
@@ -275,10 +276,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
    */
   async function queueRearms(now: Date): Promise<number> {
     // Only phones Roost believes logged in can need a re-arm; their current booking by index.
-    const rows = await prisma.$queryRaw<{ id: number; phoneId: number; autoLogoutAt: Date; n: bigint }[]>`
+    const rows = await prisma.$queryRaw<{ id: number; phoneId: number; autoLogoutAt: Date; n: number }[]>`
       SELECT r."id", p."id" AS "phoneId", p."emAutoLogoutAt" AS "autoLogoutAt",
-        (SELECT count(*) FROM "PhoneAction" x WHERE x."reservationId" = r."id"
-           AND x."idempotencyKey" LIKE 'r' || r."id" || ':rearm:%') AS "n"
+        (SELECT coalesce(max(x."seq"), 0) FROM "PhoneAction" x WHERE x."reservationId" = r."id"
+           AND x."purpose" = 'REARM') AS "n"
       FROM "Phone" p
       JOIN LATERAL (
         SELECT y."id", y."userId", y."endsAt" FROM "Reservation" y
@@ -298,7 +299,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       await prisma.phoneAction.createMany({
         data: [
           {
-            idempotencyKey: `r${row.id}:rearm:${Number(row.n) + 1}`,
+            ...rearmAction(row.id, Number(row.n) + 1),
             kind: 'LOGIN',
             phoneId: row.phoneId,
             reservationId: row.id,
@@ -715,7 +716,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         deskId: true,
         startsAt: true,
         user: { select: { emUserId: true } },
-        phoneActions: { select: { idempotencyKey: true, kind: true, state: true } },
+        phoneActions: { select: { purpose: true, seq: true, kind: true, state: true } },
       },
     });
     const byDesk = new Map<number, typeof bookings>();
@@ -736,7 +737,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (current) {
         const want = current.user.emUserId;
         if (!want || sameUser(emUser, want)) continue;
-        const login = current.phoneActions.find((a) => a.idempotencyKey === `r${current.id}:login`);
+        const login = current.phoneActions.find((a) => a.purpose === 'BOOKING' && a.kind === 'LOGIN');
         // FAILED needs a person; CANCELLED/SKIPPED mean no login was wanted; a retry is queued.
         if (login && login.state !== 'DONE' && login.state !== 'CONFLICT') continue;
         if (
@@ -745,14 +746,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           )
         )
           continue;
-        const relogins = current.phoneActions.filter((a) =>
-          a.idempotencyKey.startsWith(`r${current.id}:relogin:`),
-        );
+        const relogins = current.phoneActions.filter((a) => a.purpose === 'RELOGIN');
         if (relogins.length >= MAX_RELOGINS_PER_BOOKING) continue;
-        const key = `r${current.id}:relogin:${relogins.length + 1}`;
+        const seq = Math.max(0, ...relogins.map((a) => a.seq)) + 1;
         await prisma.phoneAction.createMany({
           data: [
-            { idempotencyKey: key, kind: 'LOGIN', phoneId: phone.id, reservationId: current.id, dueAt: now },
+            {
+              ...reloginAction(current.id, seq),
+              kind: 'LOGIN',
+              phoneId: phone.id,
+              reservationId: current.id,
+              dueAt: now,
+            },
           ],
           skipDuplicates: true,
         });
@@ -775,7 +780,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       const recentFailure = await prisma.phoneAction.findFirst({
         where: {
           phoneId: phone.id,
-          idempotencyKey: { startsWith: `p${phone.id}:drift:` },
+          purpose: 'DRIFT',
           state: 'FAILED',
           completedAt: { gt: new Date(now.getTime() - 60 * 60_000) },
         },
@@ -785,7 +790,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       await prisma.phoneAction.createMany({
         data: [
           {
-            idempotencyKey: `p${phone.id}:drift:${now.getTime()}`,
+            ...driftAction(phone.id, now),
             kind: 'LOGOUT',
             phoneId: phone.id,
             dueAt: now,

@@ -10,14 +10,20 @@ import type { PrismaClient } from '../db/database.js';
 import { RoostError } from '../errors.js';
 import { clearPhonePin, setPhonePin } from '../phone-service/phone-auth.js';
 import type { Clock } from '../time/clock.js';
+import { publicUrls } from './public-url.js';
 
 /**
  * The signed-in person's own settings for issue 8: the PIN typed on desk phones, and the
  * private calendar feed. Forms POST then redirect, except where a secret is shown once
  * (the new feed URL: only its hash is kept, so it cannot be shown again later).
  */
-export async function accountRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
+export async function accountRoutes(
+  app: FastifyInstance,
+  opts: { prisma: PrismaClient; clock: Clock; publicUrl: string },
+) {
   const { prisma, clock } = opts;
+  // Feed links come from ROOST_PUBLIC_URL, never from the Host header of the request.
+  const urls = publicUrls(opts.publicUrl);
   const me = (request: FastifyRequest) => request.user!;
 
   async function pinPage(reply: FastifyReply, userId: number, error: string | null = null) {
@@ -80,11 +86,10 @@ export async function accountRoutes(app: FastifyInstance, opts: { prisma: Prisma
       take: 50,
       include: { desk: { include: { floor: { include: { site: true } } } } },
     });
-    const base = `${request.protocol}://${request.host}`;
     return reply.render('account/calendar.eta', {
       hasFeed: await hasCalendarFeed(prisma, user.id),
-      feedUrl: newToken ? `${base}/calendar/${newToken}.ics` : null,
-      webcalUrl: newToken ? `webcal://${request.host}/calendar/${newToken}.ics` : null,
+      feedUrl: newToken ? urls.to(`/calendar/${newToken}.ics`) : null,
+      webcalUrl: newToken ? urls.webcal(`/calendar/${newToken}.ics`) : null,
       bookings: bookings.map((b) => ({
         id: b.id,
         desk: b.desk.label,

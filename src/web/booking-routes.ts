@@ -96,7 +96,7 @@ export async function bookingRoutes(
 
   app.get('/book', { ...user, schema: { querystring: FindQuery } }, async (request, reply) => {
     const model = await buildFindModel(bookings, clock, request.user!, request.query as FindInput);
-    if (model.error && model.result === null) reply.status(400);
+    if (model.error && model.result === null && !model.error.rule) reply.status(400);
     return reply.render('book/find.eta', { ...model });
   });
 
