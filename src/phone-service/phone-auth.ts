@@ -28,6 +28,8 @@ export interface PhoneUser {
   displayName: string;
   role: 'EMPLOYEE' | 'FACILITIES' | 'ADMIN';
   emUserId: string | null;
+  /** The language the person chose for Roost (null: none chosen), for the phone's screens. */
+  language: string | null;
 }
 
 const userSelect = {
@@ -36,6 +38,7 @@ const userSelect = {
   displayName: true,
   role: true,
   emUserId: true,
+  language: true,
   disabled: true,
   phonePinHash: true,
 } as const;
@@ -78,6 +81,7 @@ export function createPhoneAuth(deps: {
     displayName: user.displayName,
     role: user.role,
     emUserId: user.emUserId,
+    language: user.language,
   });
 
   return {
