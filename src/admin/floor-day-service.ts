@@ -1,6 +1,5 @@
 import { DEFAULT_POLICY } from '../booking/booking-rules.js';
 import { RoostError, invalidInput } from '../errors.js';
-import type { Clock } from '../time/clock.js';
 import {
   addDays,
   formatLocalTime,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeAccess } from '../../src/admin/access-revocation.js';
 import { createApiTokenStore, createSessionStore } from '../../src/auth/sessions.js';
-import { loginKey, logoutKey, schedulePhoneActions } from '../../src/scheduler/jobs.js';
+import { bookingAction } from '../../src/scheduler/action-keys.js';
+import { schedulePhoneActions } from '../../src/scheduler/jobs.js';
 import { HOUR_MS, createManualClock } from '../../src/time/clock.js';
 import { createTestDatabase, dbTargets, type TestDatabase } from '../helpers/db.js';
 import { createDesk, createFloor, createSite, createUser } from '../helpers/factories.js';
@@ -51,7 +52,7 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
     const current = await book(person.id, d1.id, -2, 4, 'CHECKED_IN');
     // The current booking's login has run: the phone is logged in.
     await db.prisma.phoneAction.update({
-      where: { idempotencyKey: loginKey(current.id) },
+      where: { idempotencyKey: bookingAction('LOGIN', current.id).idempotencyKey },
       data: { state: 'DONE' },
     });
     const future = await book(person.id, d2.id, 24, 30);
@@ -80,7 +81,7 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
 
     // The phone logout of the current booking is due now; the future booking makes no EM call.
     const logout = await db.prisma.phoneAction.findUniqueOrThrow({
-      where: { idempotencyKey: logoutKey(current.id) },
+      where: { idempotencyKey: bookingAction('LOGOUT', current.id).idempotencyKey },
     });
     expect(logout).toMatchObject({ state: 'PENDING', dueAt: at(0) });
     const futureActions = await db.prisma.phoneAction.findMany({ where: { reservationId: future.id } });
