@@ -48,11 +48,11 @@ const modules = {
     owns: 'booking rules, availability, booking commands and queries',
     may: ['db', 'time', 'errors', 'audit', 'scheduler'],
   },
-  calendar: { path: '^src/calendar/', owns: 'iCalendar feeds', may: ['db', 'time', 'errors'] },
+  calendar: { path: '^src/calendar/', owns: 'iCalendar feeds', may: ['db', 'time', 'errors', 'i18n'] },
   notify: {
     path: '^src/notify/',
     owns: 'email notices of booking changes',
-    may: ['db', 'time', 'config', 'audit', 'calendar', 'booking'],
+    may: ['db', 'time', 'config', 'audit', 'calendar', 'booking', 'i18n'],
   },
   insight: {
     path: '^src/insight/',

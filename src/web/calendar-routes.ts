@@ -52,7 +52,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { prisma: Prism
         .header('content-type', ICS_TYPE)
         .header('cache-control', 'private, no-store')
         .header('content-disposition', `attachment; filename="roost-booking-${r.id}.ics"`)
-        .send(await reservationIcs(prisma, r));
+        .send(await reservationIcs(prisma, r, request.lang));
     },
   );
 }
