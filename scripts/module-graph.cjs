@@ -57,7 +57,7 @@ const modules = {
   insight: {
     path: '^src/insight/',
     owns: 'occupancy reports and their charts',
-    may: ['db', 'time', 'errors'],
+    may: ['db', 'time', 'errors', 'i18n'],
   },
   'phone-service': {
     path: '^src/phone-service/',

@@ -8,7 +8,7 @@ import {
   type OccupancyInsight,
   type ScopeSite,
 } from '../insight/occupancy.js';
-import { METRIC_DEFINITIONS, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
+import { metricDefinitions, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
 import type { Clock } from '../time/clock.js';
 import { statusFor } from './errors.js';
 
@@ -93,9 +93,9 @@ export async function insightRoutes(app: FastifyInstance, opts: { prisma: Prisma
         return reply.render('insight/dashboard.eta', {
           form,
           report,
-          tables: reportTables(report),
-          charts: reportCharts(report),
-          definitions: METRIC_DEFINITIONS,
+          tables: reportTables(report, request.lang),
+          charts: reportCharts(report, request.lang),
+          definitions: metricDefinitions(request.lang),
           csvUrl: `/staff/insight.csv?${queryString(selection)}`,
         });
       } catch (error) {
@@ -122,7 +122,7 @@ export async function insightRoutes(app: FastifyInstance, opts: { prisma: Prisma
         .header('content-type', 'text/csv; charset=utf-8; header=present')
         .header('content-disposition', `attachment; filename="${name}"`)
         .header('cache-control', 'no-store')
-        .send(tablesToCsv(reportTables(report)));
+        .send(tablesToCsv(reportTables(report, request.lang), request.lang));
     },
   );
 }

@@ -131,6 +131,7 @@ describe.each(dbTargets)('every page in German (%s)', (target) => {
       '/staff/policies',
       `/staff/policies/${ids.site}`,
       '/staff/audit',
+      '/staff/insight',
     ];
     for (const url of pages) {
       const page = await browser.get(url);
@@ -138,6 +139,18 @@ describe.each(dbTargets)('every page in German (%s)', (target) => {
       expect(lang(page.body), url).toBe('de');
       expect(englishIn(page.body), url).toEqual([]);
     }
+  });
+
+  it('the occupancy export in German: its header line and column names', async () => {
+    const browser = german();
+    await browser.signIn(staff);
+    const csv = (await browser.get(`/staff/insight.csv?siteId=${ids.site}&from=2026-12-01&to=2026-12-07`))
+      .body;
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe('Tabelle,Zeile,Spalte,Wert');
+    expect(lines).toContain('bookings-per-day,2026-12-03,Tag,Do');
+    expect(lines).toContain('bookings-per-day,2026-12-03,Buchungen,1');
+    expect(csv).not.toMatch(/Bookings|Released|Cancelled/);
   });
 
   it('a person who chose English sees English whatever the browser sends', async () => {
