@@ -67,7 +67,7 @@ const modules = {
   admin: {
     path: '^src/admin/',
     owns: 'facilities and admin services: sites, desks, people, imports, EM clusters, audit view',
-    may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config'],
+    may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config', 'i18n'],
   },
   demo: {
     path: '^src/demo/',

@@ -141,6 +141,28 @@ describe.each(dbTargets)('every page in German (%s)', (target) => {
     }
   });
 
+  it("staff set a site's default language, the language of its phones and of people who chose none", async () => {
+    const browser = german();
+    await browser.signIn(staff);
+    const form = await browser.get(`/staff/sites/${ids.site}`);
+    expect(form.body).toContain('Standardsprache');
+    const site = await db.prisma.site.findUniqueOrThrow({ where: { id: ids.site } });
+    const saved = await browser.post(
+      `/staff/sites/${ids.site}`,
+      { name: site.name, timeZone: site.timeZone, address: '', emClusterId: '', defaultLanguage: 'de' },
+      { csrfFrom: `/staff/sites/${ids.site}` },
+    );
+    expect(saved.statusCode).toBe(303);
+    expect((await db.prisma.site.findUniqueOrThrow({ where: { id: ids.site } })).defaultLanguage).toBe('de');
+    const refused = await browser.post(
+      `/staff/sites/${ids.site}`,
+      { name: site.name, timeZone: site.timeZone, address: '', emClusterId: '', defaultLanguage: 'fr' },
+      { csrfFrom: `/staff/sites/${ids.site}` },
+    );
+    expect(refused.statusCode).toBe(400);
+    expect((await db.prisma.site.findUniqueOrThrow({ where: { id: ids.site } })).defaultLanguage).toBe('de');
+  });
+
   it('the occupancy export in German: its header line and column names', async () => {
     const browser = german();
     await browser.signIn(staff);
