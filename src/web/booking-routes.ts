@@ -3,7 +3,6 @@ import { DateTime } from 'luxon';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localRange, seriesDates } from '../booking/booking-rules.js';
 import { actorFor, type BookingService } from '../booking/booking-service.js';
-import type { PrismaClient } from '../db/database.js';
 import { RoostError } from '../errors.js';
 import {
   DATE_INPUT_PATTERN,
@@ -71,10 +70,7 @@ const SeriesBody = Type.Object(
 
 const user = { config: { access: 'user' as const } };
 
-export async function bookingRoutes(
-  app: FastifyInstance,
-  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
-) {
+export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; bookings: BookingService }) {
   const { bookings } = opts;
   const { clock } = opts;
 
@@ -103,11 +99,8 @@ export async function bookingRoutes(
   app.post('/reservations', { ...user, schema: { body: ReserveBody } }, async (request, reply) => {
     const body = formInput(request.body as Static<typeof ReserveBody>);
     try {
-      const desk = await opts.prisma.desk.findUnique({
-        where: { id: body.deskId },
-        include: { floor: { include: { site: true } } },
-      });
-      const zone = desk?.floor.site.timeZone ?? 'UTC';
+      const desk = await bookings.deskPlace(body.deskId);
+      const zone = desk?.zone ?? 'UTC';
       const { startsAt, endsAt } = localRange(zone, body.date, body.start, body.end);
       const r = await bookings.book({
         actor: actorFor(request.user!),
@@ -206,7 +199,7 @@ export async function bookingRoutes(
     const q = request.query as Static<typeof SeriesQuery>;
     return reply.render(
       'book/series.eta',
-      await seriesModel(bookings, opts.prisma, clock, request.user!, q, request.lang),
+      await seriesModel(bookings, clock, request.user!, q, request.lang),
     );
   });
 
@@ -218,14 +211,7 @@ export async function bookingRoutes(
       start: parseTimeInput(typed.start) ?? typed.start,
       end: parseTimeInput(typed.end) ?? typed.end,
     };
-    const base = await seriesModel(
-      bookings,
-      opts.prisma,
-      clock,
-      request.user!,
-      { deskId: body.deskId },
-      request.lang,
-    );
+    const base = await seriesModel(bookings, clock, request.user!, { deskId: body.deskId }, request.lang);
     try {
       if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', request.t('series.chooseWeekday'));
       parseWallTime(body.from, body.start);
@@ -283,13 +269,12 @@ export async function renderHome(
 
 async function seriesModel(
   bookings: BookingService,
-  prisma: PrismaClient,
   clock: Clock,
   user: { id: number; homeSiteId: number | null },
   q: { floorId?: number | undefined; deskId?: number | undefined },
   lang: Language,
 ) {
-  const desk = q.deskId ? await prisma.desk.findUnique({ where: { id: q.deskId } }) : null;
+  const desk = q.deskId ? await bookings.deskPlace(q.deskId) : null;
   const find = await buildFindModel(bookings, clock, user, { floorId: desk?.floorId ?? q.floorId });
   const site = find.sites.find((s) => s.id === find.input.siteId);
   const floor = site?.floors.find((f) => f.id === find.input.floorId);

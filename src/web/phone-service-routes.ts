@@ -63,6 +63,9 @@ export function parseUntil(value: string): Date {
 /** A URL with the values of `pin` and `token` replaced, for logs. */
 export const maskSecrets = (url: string) => url.replace(/([?&](?:pin|token)=)[^&]*/gi, '$1***');
 
+/** Longest Host header the phone service accepts (real phone service URLs are far shorter). */
+export const MAX_HOST = 100;
+
 const timeIn = (lang: Language, zone: string, at: Date) =>
   `${formatInZone(lang, zone, at, 'time')} ${zoneAbbreviation(lang, zone, at)}`;
 
@@ -78,6 +81,8 @@ const say = (lang: Language) => (key: string, params?: MessageParams) => transla
 
 export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServiceRouteOptions) {
   const { desks, auth } = opts;
+  /** The site language of the desk a request is about, for the error screens. */
+  const screenLanguage = new WeakMap<FastifyRequest, Language>();
   const urls = publicUrls(opts.publicUrl);
 
   /** Absolute URLs (phones do not resolve relative ones), from ROOST_PUBLIC_URL. */
@@ -141,12 +146,31 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
     };
   });
 
+  // Screens link with absolute URLs from ROOST_PUBLIC_URL, and Cisco XML allows 256 characters
+  // per URL; a phone never sends a Host longer than MAX_HOST. Such a request (a probe once made
+  // this a 500) gets a clear 400 with a plain screen that needs no URL.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.host.length <= MAX_HOST) return;
+    reply.header('x-roost-outcome', 'INVALID_INPUT');
+    return reply
+      .status(400)
+      .header('content-type', CISCO_XML_CONTENT_TYPE)
+      .header('cache-control', 'no-store')
+      .send(
+        renderPhoneScreen({
+          kind: 'text',
+          title: 'Roost',
+          text: say('en')('phone.hostTooLong', { max: MAX_HOST }),
+          softKeys: [exitKey('en')],
+        }),
+      );
+  });
+
   // Anything that goes wrong answers as a phone screen, never as JSON or HTML.
   app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     const device = (request.query as { device?: unknown } | undefined)?.device;
     const dev = typeof device === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(device) ? device : undefined;
-    const found = dev ? await desks.lookup(dev.toUpperCase()).catch(() => null) : null;
-    const lang: Language = found && 'site' in found ? siteLanguage(found) : 'en';
+    const lang: Language = screenLanguage.get(request) ?? 'en';
     const t = say(lang);
     if (error instanceof RoostError) {
       if (error.code === 'RATE_LIMITED')
@@ -179,6 +203,7 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
   /** The desk behind the device, or a screen saying why there is none. */
   async function deskOr(request: FastifyRequest, reply: FastifyReply, device: string) {
     const found = await desks.lookup(device.toUpperCase());
+    if ('site' in found) screenLanguage.set(request, siteLanguage(found));
     if (found.kind === 'unknown-phone') {
       reply.header('x-roost-outcome', 'UNKNOWN_PHONE');
       void send(

@@ -13,7 +13,7 @@ import { Phone } from './phone.js';
 // English tests in phone-service.int.test.ts.
 // Tuesday 1 Dec 2026, 09:00 in Berlin (UTC+1).
 const START = '2026-12-01T08:00:00.000Z';
-const PIN = '4826';
+const PIN = '482615';
 
 describe.each(dbTargets)('desk phone service in German (%s)', (target) => {
   let bench: Bench;
@@ -127,7 +127,7 @@ describe.each(dbTargets)('desk phone service in German (%s)', (target) => {
   it('a wrong PIN answers with a German title on a German site', async () => {
     const p = phone(0);
     const signIn = await p.get(`/phone/manage/sign-in?device=${p.device}`);
-    const refused = await p.submit(signIn, { user: emId(0), pin: '9999' });
+    const refused = await p.submit(signIn, { user: emId(0), pin: '918273' });
     expect(refused.root).toBe('CiscoIPPhoneText');
     expect(refused.title).toBe('Nicht angemeldet');
     expect(refused.softKeys.map((k) => k.name)).toEqual(['Platz', 'Beenden']);

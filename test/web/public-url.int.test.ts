@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { PhonesService } from '../../src/scheduler/phones-service.js';
 import { createManualClock } from '../../src/time/clock.js';
 import { publicUrls } from '../../src/web/public-url.js';
-import { Browser, createTestApp } from '../helpers/app.js';
+import { Browser, createTestApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, dbTargets, type TestDatabase } from '../helpers/db.js';
 import { createDesk, createFloor, createSite, createUser } from '../helpers/factories.js';
 
@@ -109,5 +111,30 @@ describe.each(dbTargets)('deployment address: headers and links (%s)', (target) 
     expect(res.body).toMatch(new RegExp(`value="${LAN}/calendar/[^"]+\\.ics"`));
     expect(res.body).toMatch(/href="webcal:\/\/roost\.corp\.lan:3000\/calendar\/[^"]+\.ics"/);
     expect(res.body).not.toContain('evil.example');
+  });
+
+  it('the Phones page tells staff the phone service URL from ROOST_PUBLIC_URL', async () => {
+    // Only the page's frame matters here: no floors, so no EM calls.
+    const phones = {
+      floorPhones: async () => ({ floors: [], floor: null, phones: [], emAvailable: true }),
+    } as unknown as PhonesService;
+    const app = await buildApp({
+      config: testConfig({ publicUrl: LAN }),
+      db,
+      clock: createManualClock(NOW),
+      logger: false,
+      phones,
+    });
+    try {
+      const staff = await createUser(db.prisma, { role: 'FACILITIES' });
+      const browser = new Browser(app, { host: HOSTILE });
+      await browser.signIn(staff.email);
+      const res = await browser.get('/staff/phones');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain(`<code>${LAN}/phone/services?device=#DEVICENAME#</code>`);
+      expect(res.body).not.toContain('evil.example');
+    } finally {
+      await app.close();
+    }
   });
 });
