@@ -45,11 +45,13 @@ export function phoneStatusOf(
       return {
         kind: 'failed',
         message: `Your phone could not be logged in: ${login.lastOutcome ?? 'no reason given'}`,
+        reason: login.lastOutcome,
       };
     case 'PENDING':
       return {
         kind: 'pending',
         message: `Phone will log you in at ${formatLocalTime(zone, login.dueAt)} ${zoneLabel(zone, login.dueAt)}`,
+        at: login.dueAt,
       };
     case 'RUNNING':
       return { kind: 'running', message: 'Logging your phone in now' };

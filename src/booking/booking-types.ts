@@ -36,6 +36,10 @@ export interface Alternative {
 export interface PhoneStatus {
   kind: 'pending' | 'running' | 'logged-in' | 'failed' | 'logged-out';
   message: string;
+  /** When the phone will log in (pending), so pages can say it in the reader's language. */
+  at?: Date;
+  /** Why the login failed (failed), as the EM service or the scheduler recorded it. */
+  reason?: string | null;
 }
 
 export interface BookingSummary {

@@ -117,7 +117,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       } catch (error) {
         if (error instanceof RoostError && error.code === 'RATE_LIMITED') {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
-          return reply.render('auth/signin.eta', { next, email, error: error.message });
+          const minutes = Math.ceil(Number(error.details.retryAfterSeconds) / 60);
+          return reply.render('auth/signin.eta', {
+            next,
+            email,
+            error: request.t('signin.tooMany', { minutes }),
+          });
         }
         if (error instanceof RoostError && error.code === 'FORBIDDEN') {
           reply.status(403);
@@ -130,7 +135,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         return reply.render('auth/signin.eta', {
           next,
           email,
-          error: 'That email and password do not match an active account.',
+          error: request.t('signin.noMatch'),
         });
       }
       if (user.totpEnabled && opts.totp) {
@@ -230,7 +235,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
-    return reply.flash('info', 'You are signed out.').redirect(providerUrl ?? '/signin', 303);
+    return reply.flash('info', request.t('signin.signedOut')).redirect(providerUrl ?? '/signin', 303);
   });
 
   app.post(

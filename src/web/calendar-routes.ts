@@ -54,7 +54,11 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendar: Cal
     },
     async (request, reply) => {
       const user = request.user!;
-      const file = await calendar.bookingIcs({ id: user.id, isStaff: isStaff(user) }, request.params.id);
+      const file = await calendar.bookingIcs(
+        { id: user.id, isStaff: isStaff(user) },
+        request.params.id,
+        request.lang,
+      );
       // Someone else's booking answers like a missing one: no probing for ids.
       if (!file) throw notFound(`Booking ${request.params.id}`);
       return reply

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { notFound, RoostError } from '../errors.js';
 import { MAX_RANGE_DAYS, type OccupancyInsight, type ScopeSite } from '../insight/occupancy.js';
-import { METRIC_DEFINITIONS, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
+import { metricDefinitions, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
 import { statusFor } from './errors.js';
 
 /**
@@ -87,9 +87,9 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
         return reply.render('insight/dashboard.eta', {
           form,
           report,
-          tables: reportTables(report),
-          charts: reportCharts(report),
-          definitions: METRIC_DEFINITIONS,
+          tables: reportTables(report, request.lang),
+          charts: reportCharts(report, request.lang),
+          definitions: metricDefinitions(request.lang),
           csvUrl: `/staff/insight.csv?${queryString(selection)}`,
         });
       } catch (error) {
@@ -116,7 +116,7 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
         .header('content-type', 'text/csv; charset=utf-8; header=present')
         .header('content-disposition', `attachment; filename="${name}"`)
         .header('cache-control', 'no-store')
-        .send(tablesToCsv(reportTables(report)));
+        .send(tablesToCsv(reportTables(report, request.lang), request.lang));
     },
   );
 }
