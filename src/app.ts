@@ -265,7 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(scimRoutes, {
       prefix: '/scim/v2',
       users: createScimUsers({ prisma: db.prisma, clock, base }),
-      groups: createScimGroups({ prisma: db.prisma, clock, base, roleLists: config.oidc }),
+      groups: createScimGroups({ prisma: db.prisma, clock, base, roleLists: config.groupRoles }),
       token: config.scimToken,
       base,
     });

@@ -59,6 +59,11 @@ export interface Config {
         adminGroups: string[];
       }
     | undefined;
+  /**
+   * Group names that make a person facilities staff or an admin, for SSO's group claim and for
+   * SCIM groups alike (SCIM may provision without SSO being set).
+   */
+  groupRoles: { facilitiesGroups: string[]; adminGroups: string[] };
   /** false hides password sign-in for everyone but admins (break-glass) once SSO is set. */
   passwordSignin: boolean;
   /** Bearer token of /scim/v2; undefined = SCIM off. */
@@ -258,6 +263,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
             adminGroups: list('ROOST_OIDC_ADMIN_GROUPS'),
           }
         : undefined,
+    groupRoles: {
+      facilitiesGroups: list('ROOST_OIDC_FACILITIES_GROUPS'),
+      adminGroups: list('ROOST_OIDC_ADMIN_GROUPS'),
+    },
     passwordSignin,
     scimToken,
     webhookAllowedHosts: list('ROOST_WEBHOOK_ALLOWED_HOSTS'),

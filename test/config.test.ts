@@ -102,6 +102,11 @@ describe('loadConfig', () => {
       facilitiesGroups: [],
     });
     expect(config.webhookAllowedHosts).toEqual(['hooks.corp.lan', '10.1.0.0/16']);
+    // SCIM groups give roles from the same lists, with or without single sign-on.
+    expect(config.groupRoles).toEqual({ facilitiesGroups: [], adminGroups: ['IT Admins', 'Roost Admins'] });
+    expect(loadConfig({ ROOST_OIDC_FACILITIES_GROUPS: 'Facilities' }).groupRoles.facilitiesGroups).toEqual([
+      'Facilities',
+    ]);
   });
 
   it('defaults to a plain-HTTP public URL on the port, trusting no proxy', () => {
