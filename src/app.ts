@@ -230,7 +230,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const oidcClient = config.oidc ? createOidcClient(config.oidc, clock) : undefined;
   const signIn = createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) });
   await app.register(authRoutes, {
-    prisma: db.prisma,
     sessions,
     tokens,
     signIn,

@@ -4,12 +4,10 @@ import { SESSION_COOKIE, SESSION_TTL_MS, type ApiTokenStore, type SessionStore }
 import { rotateCsrfSecret } from '../auth/csrf.js';
 import { rateLimited, type PasswordUser, type SignInService } from '../auth/sign-in-service.js';
 import { PENDING_TTL_MS, type Totp } from '../auth/totp.js';
-import type { PrismaClient } from '../db/database.js';
 import { RoostError, invalidInput } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 
 interface AuthRouteOptions {
-  prisma: PrismaClient;
   sessions: SessionStore;
   tokens: ApiTokenStore;
   signIn: SignInService;
