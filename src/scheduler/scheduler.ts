@@ -41,7 +41,7 @@ import { moveLogout } from './jobs.js';
 import { handleLogin } from './login-handler.js';
 import { handleLogout } from './logout-handler.js';
 import { createSchedulerMetrics, type SchedulerMetrics } from './metrics.js';
-import { decideRetry } from './retry-policy.js';
+import { decideRetry, REVIVE_AFTER_MINUTES } from './retry-policy.js';
 import { planRush } from './rush-planner.js';
 
 export interface SchedulerOptions {
@@ -116,7 +116,6 @@ const LATENCY_QUANTILE = 0.95;
 const THROUGHPUT_SAMPLES = 10;
 /** Re-arm this long before the cluster's own automatic logout would fire. */
 const REARM_BEFORE_AUTO_LOGOUT_MS = 3 * 60_000;
-const MAX_RELOGINS_PER_BOOKING = 3;
 
 class Semaphore {
   private active = 0;
@@ -162,11 +161,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   const later = (a: Date, b: Date) => (a > b ? a : b);
 
-  function semaphoreFor(info: ClusterClients['info']): Semaphore {
-    const have = semaphores.get(info.id);
-    if (have && have.size === info.concurrencyBudget) return have.sem;
-    const sem = new Semaphore(info.concurrencyBudget);
-    semaphores.set(info.id, { size: info.concurrencyBudget, sem });
+  /** Logins/logouts in flight at most over the cluster: each node in rotation has its own budget. */
+  function totalBudget(cc: ClusterClients): number {
+    return cc.info.concurrencyBudget * Math.max(1, cc.cluster.upCount());
+  }
+
+  function semaphoreFor(cc: ClusterClients): Semaphore {
+    const size = totalBudget(cc);
+    const have = semaphores.get(cc.info.id);
+    if (have && have.size === size) return have.sem;
+    const sem = new Semaphore(size);
+    semaphores.set(cc.info.id, { size, sem });
     return sem;
   }
 
@@ -313,6 +318,63 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return rows.length;
   }
 
+  /**
+   * Person-needed failures (FAILED: device or user unknown, EM disabled, bad credentials; CONFLICT:
+   * a valid occupant) are tried again, with a fresh attempt count, when staff changed the phone,
+   * its desk, site or cluster, or the booking's person after the failure (an audit event by
+   * someone other than the scheduler: every staff change is audited, with the injected clock), and
+   * at least every REVIVE_AFTER_MINUTES. Only while they still matter: a login while its booking is
+   * not over, a logout while Roost last saw someone on the phone (for a day).
+   */
+  async function reviveNeedingPerson(now: Date): Promise<number> {
+    const recheck = new Date(now.getTime() - REVIVE_AFTER_MINUTES * 60_000);
+    const dayAgo = new Date(now.getTime() - 24 * 60 * 60_000);
+    const revived = await prisma.$executeRaw`
+      UPDATE "PhoneAction" a SET "state" = 'PENDING', "dueAt" = ${now}::timestamptz, "attempts" = 0,
+        "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "completedAt" = NULL, "updatedAt" = ${now}::timestamptz
+      FROM "Phone" p
+      LEFT JOIN "Desk" d ON d."id" = p."deskId"
+      LEFT JOIN "Floor" f ON f."id" = d."floorId"
+      LEFT JOIN "Site" s ON s."id" = f."siteId"
+      LEFT JOIN "EmCluster" c ON c."id" = s."emClusterId"
+      WHERE p."id" = a."phoneId"
+        AND a."state" IN ('FAILED', 'CONFLICT')
+        AND a."purpose" <> 'RETIRED'
+        AND (
+          (a."kind" = 'LOGIN' AND EXISTS (
+            SELECT 1 FROM "Reservation" r WHERE r."id" = a."reservationId"
+              AND r."status" IN ('BOOKED', 'CHECKED_IN') AND r."endsAt" > ${now}::timestamptz))
+          OR (a."kind" = 'LOGOUT' AND p."emUserId" IS NOT NULL AND a."completedAt" > ${dayAgo}::timestamptz)
+        )
+        AND (
+          a."completedAt" IS NULL OR a."completedAt" <= ${recheck}::timestamptz
+          OR EXISTS (
+            SELECT 1 FROM "AuditEvent" e
+            WHERE e."at" > a."completedAt" AND e."actorLabel" <> 'scheduler'
+              AND ((e."subjectType" = 'phone' AND e."subjectId" = p."id"::text)
+                OR (e."subjectType" = 'desk' AND e."subjectId" = d."id"::text)
+                OR (e."subjectType" = 'site' AND e."subjectId" = s."id"::text)
+                OR (e."subjectType" = 'emCluster' AND e."subjectId" = c."id"::text)
+                OR (e."subjectType" = 'user' AND e."subjectId" IN (
+                  SELECT r."userId"::text FROM "Reservation" r WHERE r."id" = a."reservationId")))
+          )
+        )`;
+    if (revived > 0) log.info({ revived }, 'person-needed phone actions tried again');
+    return revived;
+  }
+
+  /** Whether someone other than the scheduler changed what phone work depends on in (since, until]. */
+  async function staffChangedSince(since: Date, until: Date): Promise<boolean> {
+    const [row] = await prisma.$queryRaw<{ changed: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM "AuditEvent" e
+        WHERE e."at" > ${since}::timestamptz AND e."at" <= ${until}::timestamptz
+          AND e."actorLabel" <> 'scheduler'
+          AND e."subjectType" IN ('phone', 'desk', 'site', 'emCluster', 'user')
+      ) AS "changed"`;
+    return row?.changed === true;
+  }
+
   // ---- running actions ----------------------------------------------------------------------
 
   async function loadContexts(
@@ -351,8 +413,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     });
   }
 
-  function loginGaveUp(action: { kind: string; reservationId: number | null }, outcome: string): void {
-    if (action.kind === 'LOGIN' && action.reservationId !== null)
+  function loginGaveUp(action: ClaimedAction, outcome: string): void {
+    if (action.kind === 'LOGIN' && action.reservationId !== null && action.previousOutcome !== outcome)
       opts.onLoginFailed?.(action.reservationId, outcome);
   }
 
@@ -382,6 +444,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
               ? 'failed'
               : 'conflict';
       metrics.outcome(action.kind, label);
+      // Revived person-needed failures fail again the same way: tell people once, not every 15 min.
       if ((verdict.state === 'FAILED' || verdict.state === 'CONFLICT') && kept)
         loginGaveUp(action, verdict.outcome);
       if (verdict.state === 'FAILED')
@@ -400,6 +463,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       const failure: EmFailure = verdict.failure;
       const emCode = failure.kind === 'em' ? failure.code : null;
       const decision = decideRetry(failure, action.attempts, random);
+      // Before the action's own write: housekeeping revives a FAILED action when its phone
+      // changed after it failed, and this note must not count as such a change.
+      await prisma.phone.update({
+        where: { id: ctx.phone.id },
+        data: { lastEmCode: emCode, lastEmOutcome: verdict.outcome.slice(0, 500) },
+      });
       if (decision.retry) {
         const dueAt = new Date(at.getTime() + decision.delayMs);
         kept = await rescheduleAction(prisma, action, { dueAt, emCode, outcome: verdict.outcome });
@@ -417,16 +486,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           'phone action failed',
         );
       }
-      await prisma.phone.update({
-        where: { id: ctx.phone.id },
-        data: { lastEmCode: emCode, lastEmOutcome: verdict.outcome.slice(0, 500) },
-      });
     }
     if (!kept) log.warn(fields, 'lease lost before the action was recorded; another instance owns it now');
   }
 
   async function runBatch(cc: ClusterClients, batch: ClaimedAction[], tickNow: Date): Promise<void> {
-    const sem = semaphoreFor(cc.info);
+    const sem = semaphoreFor(cc);
     const names = [...new Set(batch.map((a) => a.deviceName))];
     // One query for the whole batch (SPEC 7.3: look before logging in; not throttled, SPEC 5.4).
     const q = await cc.client.deviceUserQuery(names);
@@ -483,16 +548,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       problem = `EM cluster ${clusterId} cannot be used: ${(error as Error).message}`;
     }
     if (!cc) return failAll(clusterId, problem ?? 'no EM cluster', tickNow);
+    // No node in rotation: nothing is claimed; the actions wait (due) until a probe finds a node
+    // answering again, and are drained at once then (probeClusters).
+    if (cc.cluster.upCount() === 0) return 0;
     const clients = cc;
+    let budget = totalBudget(cc);
     let claimed = 0;
     const started = performance.now();
     const lane = async () => {
       while (!stopping) {
         const now = later(tickNow, clock.now());
+        // A long drain (a rush) re-admits a node that answers again, and stops when none does.
+        await clients.cluster.probe(now.getTime());
+        if (clients.cluster.upCount() === 0) return;
+        budget = totalBudget(clients);
         const batch = await claimDueActions(prisma, {
           now,
           clusterId,
-          limit: clients.info.concurrencyBudget,
+          limit: budget,
           leaseOwner: nextLeaseOwner(),
           leaseMs,
         });
@@ -511,8 +584,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     };
     await Promise.all(Array.from({ length: lanes }, lane));
     // Enough work to keep every slot of the budget busy: a throughput sample for rush planning.
-    if (claimed >= 2 * clients.info.concurrencyBudget)
-      noteThroughput(clusterId, (performance.now() - started) / claimed);
+    if (claimed >= 2 * budget) noteThroughput(clusterId, (performance.now() - started) / claimed);
     return claimed;
   }
 
@@ -616,15 +688,34 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return row ?? { nextDueAt: null, nextLeaseExpiry: null, maxLeadMinutes: 0 };
   }
 
+  /**
+   * Probes the nodes out of rotation whose probe is due (a query each, never a login; no network
+   * at all while every node is up). Returns how many came back: their due work is drained now.
+   */
+  async function probeClusters(now: Date): Promise<number> {
+    let recovered = 0;
+    for (const cc of emClients.built()) {
+      const back = await cc.cluster.probe(now.getTime());
+      if (back.length > 0) log.info({ clusterId: cc.info.id, nodes: back }, 'EM answers again: draining');
+      recovered += back.length;
+    }
+    return recovered;
+  }
+
   async function doTick(now: Date): Promise<TickReport> {
     const started = performance.now();
     let completed = 0;
     let noShows = 0;
     let rearms = 0;
+    const recovered = await probeClusters(now);
+    let staffChanged = false;
     if (housekeepingDue(now.getTime())) {
+      if (lastHousekeepingMs !== undefined && lastHousekeepingMs < now.getTime())
+        staffChanged = await staffChangedSince(new Date(lastHousekeepingMs), now);
       completed = await completeEnded(now);
       noShows = await releaseNoShows(now);
       rearms = await queueRearms(now);
+      await reviveNeedingPerson(now);
       lastHousekeepingMs = now.getTime();
     }
     // After housekeeping, which may have made work due (a no-show's logout, a re-arm).
@@ -635,6 +726,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const wantPlan =
       ahead.maxLeadMinutes > 0 && ahead.nextDueAt !== null && ahead.nextDueAt.getTime() <= planHorizon;
     const wantClaims =
+      recovered > 0 ||
       (ahead.nextDueAt !== null && ahead.nextDueAt.getTime() <= claimAt) ||
       (ahead.nextLeaseExpiry !== null && ahead.nextLeaseExpiry.getTime() <= claimAt);
     let planned = 0;
@@ -648,7 +740,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           planned += await planRush(prisma, {
             now,
             clusterId: id,
-            serviceMs: plannedServiceMs(id, cc.info.concurrencyBudget),
+            serviceMs: plannedServiceMs(id, totalBudget(cc)),
             leadMinutes: cc.info.loginLeadMinutes,
           });
         }
@@ -665,6 +757,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         ]);
         claimed = counts.reduce((a, b) => a + b, 0);
       }
+    }
+    // Staff changed a phone, desk, site, cluster or person: compare EM with the bookings now rather
+    // than at the next reconciliation, so a corrected phone logs its booking in without a button.
+    if (staffChanged) {
+      await doReconcile(now);
+      claimed += await Promise.all((await clusterIds()).map((id) => drainCluster(id, now))).then((c) =>
+        c.reduce((a, b) => a + b, 0),
+      );
     }
     metrics.tick(performance.now() - started);
     if (claimed > 0 || noShows > 0) log.info({ claimed, completed, noShows, rearms, planned }, 'tick');
@@ -716,7 +816,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         deskId: true,
         startsAt: true,
         user: { select: { emUserId: true } },
-        phoneActions: { select: { purpose: true, seq: true, kind: true, state: true } },
+        phoneActions: { select: { purpose: true, seq: true, kind: true, state: true, phoneId: true } },
       },
     });
     const byDesk = new Map<number, typeof bookings>();
@@ -737,17 +837,15 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (current) {
         const want = current.user.emUserId;
         if (!want || sameUser(emUser, want)) continue;
-        const login = current.phoneActions.find((a) => a.purpose === 'BOOKING' && a.kind === 'LOGIN');
-        // FAILED needs a person; CANCELLED/SKIPPED mean no login was wanted; a retry is queued.
-        if (login && login.state !== 'DONE' && login.state !== 'CONFLICT') continue;
-        if (
-          current.phoneActions.some(
-            (a) => a.kind === 'LOGIN' && (a.state === 'PENDING' || a.state === 'RUNNING'),
-          )
-        )
+        // Only this phone's actions count: after staff put another phone on the desk (a corrected
+        // device name is a new phone), the booking's own login ran, or failed, on the old one.
+        const here = current.phoneActions.filter((a) => a.phoneId === phone.id);
+        const login = here.find((a) => a.purpose === 'BOOKING' && a.kind === 'LOGIN');
+        // FAILED waits for a person (housekeeping revives it); CANCELLED means no login was wanted.
+        if (login && (login.state === 'FAILED' || login.state === 'CANCELLED')) continue;
+        if (here.some((a) => a.kind === 'LOGIN' && (a.state === 'PENDING' || a.state === 'RUNNING')))
           continue;
         const relogins = current.phoneActions.filter((a) => a.purpose === 'RELOGIN');
-        if (relogins.length >= MAX_RELOGINS_PER_BOOKING) continue;
         const seq = Math.max(0, ...relogins.map((a) => a.seq)) + 1;
         await prisma.phoneAction.createMany({
           data: [
