@@ -28,7 +28,7 @@
  * process, so its RSS includes the whole database; on PostgreSQL it is Roost's alone.
  * Writes bench/results/availability-scaling.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeResult } from './lib/results.js';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -390,9 +390,7 @@ async function main() {
       `throughput at ${stored.toLocaleString('en')} reservations: ${throughput.bookingsPerSecond} bookings/s ` +
         `(bare route ${bareThroughput.perSecond}/s, SELECT 1 ${selectOneThroughput.perSecond}/s); peak RSS ${result.memory.maxRssMiB} MiB`,
     );
-    const out = path.join(import.meta.dirname, 'results', 'availability-scaling.json');
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const out = writeResult('availability-scaling', result, { database: label });
     console.log(`written ${path.relative(process.cwd(), out)}`);
   } finally {
     await app?.close();

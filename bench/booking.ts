@@ -13,7 +13,7 @@
  * it and dropped afterwards), else PGlite in memory. Targets (PostgreSQL): availability
  * p95 < 50 ms, booking p95 < 100 ms.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeResult } from './lib/results.js';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -197,9 +197,7 @@ async function main() {
       `${table('availability', availability)}   (${result.ratiosToBaseline.availability.p95}x bare p95)`,
     );
     console.log(`${table('booking', booking)}   (${result.ratiosToBaseline.booking.p95}x bare p95)`);
-    const out = path.join(import.meta.dirname, 'results', 'booking.json');
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const out = writeResult('booking', result, { database: label });
     console.log(`written ${path.relative(process.cwd(), out)}`);
   } finally {
     await app?.close();

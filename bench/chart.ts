@@ -3,7 +3,7 @@
  * p95 latency of availability and booking against the number of stored reservations (log
  * scale), for the README.
  *
- *   npx tsx bench/chart.ts
+ *   npx tsx bench/chart.ts [--quick]   (--quick: bench/results/quick/)
  *
  * Not a benchmark itself: bench/run.ts skips files starting with `_` and this one by name,
  * and calls it after the benchmarks. Plain SVG with a title, a description holding the
@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isQuick, resultsDir } from './lib/results.js';
 
 interface Step {
   reservations: number;
@@ -125,10 +126,11 @@ ${parts.join('\n')}
 `;
 }
 
-const results = path.join(import.meta.dirname, 'results');
+// A quick run's chart goes beside its figures in bench/results/quick/, never over the reference.
+const results = resultsDir(isQuick());
 const input = path.join(results, 'availability-scaling.json');
 if (!existsSync(input)) {
-  console.log('chart: no bench/results/availability-scaling.json yet, nothing to draw');
+  console.log(`chart: no ${path.relative(process.cwd(), input)} yet, nothing to draw`);
 } else {
   const output = path.join(results, 'availability-scaling.svg');
   writeFileSync(output, renderScalingChart(JSON.parse(readFileSync(input, 'utf8')) as ScalingResult));

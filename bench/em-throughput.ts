@@ -9,7 +9,7 @@
  * the ratio against both the node's ceiling and the client's own budget, and repeats the run with
  * concurrency = max to show what the remaining slot would buy (and cost in 26 answers).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeResult } from './lib/results.js';
 import os from 'node:os';
 import { createEmClient } from '../src/em/index.js';
 import { startEmulator } from '../src/emulator/index.js';
@@ -143,9 +143,6 @@ const result = {
     'the client gets to its own limit.',
 };
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/em-throughput.json', import.meta.url),
-  `${JSON.stringify(result, null, 2)}\n`,
-);
+const out = writeResult('em-throughput', result, { database: null });
 console.log(JSON.stringify(result, null, 2));
+console.log(`written ${out}`);

@@ -10,8 +10,9 @@
  * the reply code of the bomb (must be 1), and the emulator's resident memory before and
  * after. Target (issue 4): code 1 in under 50 ms, memory not growing.
  */
+import { writeResult } from './lib/results.js';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { figures, round } from './lib/bench-kit.js';
@@ -109,9 +110,7 @@ async function main() {
       `plain query   p50 ${f.plainQueryBaseline.p50Ms} ms  p95 ${f.plainQueryBaseline.p95Ms} ms (baseline)`,
     );
     console.log(`emulator RSS  ${f.emulatorRssMiB.before} -> ${f.emulatorRssMiB.after} MiB over ${N} bombs`);
-    mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    writeFileSync(path.join(root, 'bench/results/em-xml-bomb.json'), `${JSON.stringify(result, null, 2)}\n`);
-    console.log('written bench/results/em-xml-bomb.json');
+    console.log(`written ${writeResult('em-xml-bomb', result, { database: null })}`);
   } finally {
     child.kill('SIGTERM');
   }

@@ -23,7 +23,7 @@
  * --quick (about 30 s): 40 phones at 50 ms per login, 10 000 future actions on 100 desks, 45 tick
  * samples. Only the full run's figures are comparable with the targets.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeResult } from './lib/results.js';
 import os from 'node:os';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { loadConfig } from '../src/config.js';
@@ -348,10 +348,5 @@ const result = {
   memory: { peakRssMiBDuringRush, peakRssMiBAtEnd: mib(process.resourceUsage().maxRSS) },
   benchSeconds: Math.round((Date.now() - started) / 1000),
 };
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/morning-rush.json', import.meta.url),
-  JSON.stringify(result, null, 2) + '\n',
-);
-console.log('written bench/results/morning-rush.json');
+console.log(`written ${writeResult('morning-rush', result, { database: target })}`);
 process.exit(0);

@@ -1,9 +1,13 @@
 // `npm run bench [-- --quick]`: runs every benchmark in bench/ one after the other (each
 // in its own process, so one's memory does not weigh on the next) and lists the result
-// files. Each benchmark prints its figures and writes bench/results/<name>.json.
+// files. Each benchmark prints its figures and writes bench/results/<name>.json, or with
+// --quick bench/results/quick/<name>.json (git-ignored: a smoke run never replaces the
+// reference figures). Each file records when, where and with which parameters it was made
+// (bench/lib/results.ts); `npm run bench:readme` renders the README's tables from the full ones.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { resultsDir } from './lib/results.js';
 
 const here = import.meta.dirname;
 const args = process.argv.slice(2);
@@ -12,11 +16,13 @@ const flags = args.filter((a) => a.startsWith('--'));
 const tsx = path.resolve(here, '../node_modules/.bin/tsx');
 
 const benches = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'chart.ts' && !f.startsWith('_'))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'chart.ts', 'readme.ts'].includes(f) && !f.startsWith('_'))
   .map((f) => f.replace(/\.ts$/, ''))
   .filter((name) => only.length === 0 || only.includes(name))
   .sort();
 
+const quick = flags.includes('--quick');
+const out = path.relative(process.cwd(), resultsDir(quick));
 const started = Date.now();
 const failed: string[] = [];
 for (const [i, name] of benches.entries()) {
@@ -34,10 +40,16 @@ for (const [i, name] of benches.entries()) {
     `[${i + 1}/${benches.length}] ${name} ${result.status === 0 ? 'done' : 'FAILED'} in ${seconds} s`,
   );
 }
-// The README's scaling chart is drawn from whatever availability-scaling.json is there now.
-spawnSync(tsx, [path.join(here, 'chart.ts')], { stdio: 'inherit', env: process.env });
+// The scaling chart is drawn from whatever availability-scaling.json is in that folder now.
+spawnSync(tsx, [path.join(here, 'chart.ts'), ...(quick ? ['--quick'] : [])], {
+  stdio: 'inherit',
+  env: process.env,
+});
 console.log(
-  `\nAll benchmarks finished in ${((Date.now() - started) / 1000).toFixed(1)} s; results in bench/results/.`,
+  `\nAll benchmarks finished in ${((Date.now() - started) / 1000).toFixed(1)} s; results in ${out}/.` +
+    (quick
+      ? ' (quick: not the reference figures; the README is untouched)'
+      : ' Run `npm run bench:readme` to update the README.'),
 );
 if (failed.length) {
   console.error(`Failed: ${failed.join(', ')}`);

@@ -20,12 +20,16 @@ import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
-import type { Database } from './db/database.js';
+import { checkReady, type Database } from './db/database.js';
 import type { Clock } from './time/clock.js';
+import { createAdminServices } from './admin/admin-services.js';
 import { createBookingService } from './booking/booking-service.js';
 import { createNotifier, notifyBookingChanged, type Notifier } from './notify/notifier.js';
 import { createPhoneAuth } from './phone-service/phone-auth.js';
 import { createPhoneDeskService } from './phone-service/phone-desk.js';
+import { createPhonePins } from './phone-service/phone-pins.js';
+import { createCalendarService } from './calendar/calendar-feed.js';
+import { createOccupancyInsight } from './insight/occupancy.js';
 import { createLanguageSetting } from './account/language-setting.js';
 import { accountLanguageRoutes } from './web/account-language-routes.js';
 import { i18nPlugin } from './web/i18n-plugin.js';
@@ -43,7 +47,7 @@ import { insightRoutes } from './web/insight-routes.js';
 import { renderPlugin } from './web/render.js';
 import { metricsRoutes } from './web/metrics-routes.js';
 import { phonesRoutes } from './web/staff/phones-routes.js';
-import type { PhonesService } from './scheduler/phones-service.js';
+import { metricsText, type PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -110,10 +114,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // 1. Cross-cutting plugins.
+  // HSTS and upgrade-insecure-requests only for an https: ROOST_PUBLIC_URL: on a plain-HTTP LAN
+  // (http://roost.corp.lan:3000) they would make the browser fetch CSS and scripts over TLS
+  // that is not there, and pin the host to https for months.
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
-      directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'"], 'script-src': ["'self'"] },
+      directives: {
+        'img-src': ["'self'", 'data:'],
+        'style-src': ["'self'"],
+        'script-src': ["'self'"],
+        'upgrade-insecure-requests': config.httpsPublicUrl ? [] : null,
+      },
     },
+    strictTransportSecurity: config.httpsPublicUrl ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   await app.register(fastifyCookie, { secret: config.sessionSecret });
@@ -144,7 +157,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     hideUntagged: true,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/v1/docs',
+    staticCSP: true,
+    // Its own policy always upgrades; keep that only where helmet's does (https: public URL).
+    transformStaticCSP: (header) =>
+      config.httpsPublicUrl ? header : header.replace(/\s*upgrade-insecure-requests;?/g, ''),
+  });
 
   // 2. Roost's own cross-cutting pieces.
   await app.register(renderPlugin, { secureCookies: config.secureCookies });
@@ -160,8 +179,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onChange: (change) => void notifyBookingChanged(notifier, change),
   });
 
+  const calendar = createCalendarService({ prisma: db.prisma, clock });
+
   // 4. Routes.
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, {
+    readiness: { check: () => checkReady(db), databaseKind: db.kind },
+  });
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
@@ -170,22 +193,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: config.secureCookies,
   });
   await app.register(homeRoutes, { bookings });
-  await app.register(bookingRoutes, { prisma: db.prisma, clock, bookings });
-  await app.register(bookingApi, { prisma: db.prisma, clock, bookings });
-  await app.register(staffRoutes, { prisma: db.prisma, clock, bookings });
+  await app.register(bookingRoutes, { clock, bookings });
+  await app.register(bookingApi, { bookings });
+  await app.register(staffRoutes, { admin: createAdminServices({ prisma: db.prisma, clock }), bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
     auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
+    publicUrl: config.publicUrl,
   });
-  await app.register(accountRoutes, { prisma: db.prisma, clock });
+  await app.register(accountRoutes, {
+    pins: createPhonePins({ prisma: db.prisma }),
+    calendar,
+    publicUrl: config.publicUrl,
+  });
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
-  await app.register(calendarRoutes, { prisma: db.prisma, clock });
-  await app.register(insightRoutes, { prisma: db.prisma, clock });
-  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones });
+  await app.register(calendarRoutes, { calendar });
+  await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
+  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
+  const phones = deps.phones;
   await app.register(metricsRoutes, {
-    prisma: db.prisma,
-    clock,
-    ...(deps.phones ? { phones: deps.phones } : {}),
+    metricsText: phones ? () => phones.metricsText() : () => metricsText(db.prisma, clock),
   });
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger());
 

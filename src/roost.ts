@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
-import { prepareDatabase } from './db/setup.js';
+import { prepareDatabase } from './demo/prepare-database.js';
 import { demoEmFixture } from './demo/em-fixture.js';
 import { startEmulator, type RunningEmulator } from './emulator/index.js';
 import { createNotifier } from './notify/notifier.js';

@@ -44,8 +44,10 @@ describe('docker-compose.yml', () => {
       'em-emulator': { condition: 'service_healthy' },
     });
     expect(compose.services['em-emulator']!.command).toEqual(
-      expect.arrayContaining(['src/emulator/cli.ts', '--port', '8090']),
+      expect.arrayContaining(['dist/emulator/cli.js', '--port', '8090']),
     );
+    // The production image holds compiled JavaScript and no tsx.
+    expect(compose.services['em-emulator']!.command![0]).toBe('node');
   });
 
   it('gives Roost an environment its own config accepts, pointing at the other services', () => {

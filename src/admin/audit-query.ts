@@ -20,6 +20,12 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function createAuditQuery({ prisma }: Pick<AdminDeps, 'prisma'>) {
   return {
+    /** The zone the viewer reads times in: their home site's, else UTC. */
+    async zoneOfSite(siteId: number | null | undefined): Promise<string> {
+      const site = siteId ? await prisma.site.findUnique({ where: { id: siteId } }) : null;
+      return site?.timeZone ?? 'UTC';
+    },
+
     /** Newest first. `from`/`to` are inclusive local dates in `timeZone` (the viewer's site). */
     async search(filter: AuditFilter, timeZone = 'UTC') {
       const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
@@ -90,3 +96,5 @@ export function createAuditQuery({ prisma }: Pick<AdminDeps, 'prisma'>) {
     },
   };
 }
+
+export type AuditQuery = ReturnType<typeof createAuditQuery>;

@@ -33,10 +33,15 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 export function createSessionStore(prisma: PrismaClient, clock: Clock) {
   return {
     /** A brand-new session (a new id at every sign-in prevents session fixation). */
-    async create(userId: number): Promise<{ token: string; expiresAt: Date }> {
+    async create(
+      userId: number,
+      extra: { oidcIdToken?: string } = {},
+    ): Promise<{ token: string; expiresAt: Date }> {
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(clock.now().getTime() + SESSION_TTL_MS);
-      await prisma.session.create({ data: { id: digest(token), userId, expiresAt } });
+      await prisma.session.create({
+        data: { id: digest(token), userId, expiresAt, oidcIdToken: extra.oidcIdToken ?? null },
+      });
       // Housekeeping on sign-in keeps the table small without a separate job.
       await prisma.session.deleteMany({ where: { expiresAt: { lt: clock.now() } } });
       return { token, expiresAt };
@@ -50,6 +55,15 @@ export function createSessionStore(prisma: PrismaClient, clock: Clock) {
       if (!row || row.expiresAt <= clock.now() || row.user.disabled) return null;
       const { disabled: _disabled, ...user } = row.user;
       return user;
+    },
+    /** The ID token a single sign-on session started with (for the provider's sign-out), else null. */
+    async oidcIdTokenOf(token: string): Promise<string | null> {
+      if (!token || token.length > 100) return null;
+      const row = await prisma.session.findUnique({
+        where: { id: digest(token) },
+        select: { oidcIdToken: true },
+      });
+      return row?.oidcIdToken ?? null;
     },
     async destroy(token: string): Promise<void> {
       await prisma.session.deleteMany({ where: { id: digest(token) } });

@@ -235,18 +235,94 @@ export function seriesDates(fromDate: string, weekdays: number[], weeks: number)
 }
 
 /**
- * The day a "find a desk" form suggests: today while working hours are not over and
- * today is a working day, else the next working day (within two weeks).
+ * The times a search form offers for `date` when the person has not chosen any: from the
+ * start of working hours (or, today, the next quarter hour from now) for as long as one
+ * booking may last, never past the end of working hours. So the defaults are always a
+ * window the rules allow, and the first Reserve click succeeds.
+ *
+ * Length is measured in real time, as the too-long rule does: on a DST day a window that
+ * spans the change still lasts at most maxBookingMinutes. A start that falls in a DST gap
+ * moves to the first quarter hour that exists.
  */
-export function suggestedDate(policy: Policy, zone: string, now: Date): string {
+export function defaultSearchTimes(
+  policy: Policy,
+  zone: string,
+  date: string,
+  now: Date,
+): { start: string; end: string } {
+  let startMinute = policy.workdayStartMinute;
+  if (date === localDate(zone, now)) {
+    startMinute = Math.max(startMinute, Math.ceil(minuteOfLocalDay(zone, now) / 15) * 15);
+  }
+  startMinute = Math.min(startMinute, policy.workdayEndMinute - 15);
+  let startsAt: Date | undefined;
+  for (; startMinute < policy.workdayEndMinute; startMinute += 15) {
+    try {
+      startsAt = wallTimeToInstant(zone, parseWallTime(date, formatMinuteOfDay(startMinute)));
+      break;
+    } catch (e) {
+      if (!(e instanceof WallTimeError)) throw e;
+    }
+  }
+  const workdayEnd =
+    policy.workdayEndMinute >= 1440
+      ? startOfLocalDay(zone, addDays(date, 1))
+      : wallTimeToInstant(zone, parseWallTime(date, formatMinuteOfDay(policy.workdayEndMinute)));
+  if (!startsAt)
+    return { start: formatMinuteOfDay(startMinute), end: formatEndMinute(policy.workdayEndMinute) };
+  const latest = Math.min(startsAt.getTime() + policy.maxBookingMinutes * MINUTE_MS, workdayEnd.getTime());
+  if (latest === workdayEnd.getTime()) {
+    return { start: formatMinuteOfDay(startMinute), end: formatEndMinute(policy.workdayEndMinute) };
+  }
+  // Down to the quarter hour, so the end sits on the inputs' 15-minute grid.
+  const endMinute = Math.floor(minuteOfLocalDay(zone, new Date(latest)) / 15) * 15;
+  return { start: formatMinuteOfDay(startMinute), end: formatMinuteOfDay(endMinute) };
+}
+
+const formatEndMinute = (minute: number) => (minute >= 1440 ? '24:00' : formatMinuteOfDay(minute));
+
+/** The dates a search form may offer: today up to the booking horizon (local dates). */
+export function bookableDateRange(policy: Policy, zone: string, now: Date): { min: string; max: string } {
+  return { min: localDate(zone, now), max: lastBookableDate(policy, zone, now) };
+}
+
+/**
+ * The rules a search window breaks whatever desk is chosen: past, beyond the horizon,
+ * too long, a closed day, outside working hours. A search page shows these instead of
+ * offering desks that can only be refused.
+ */
+export function searchWindowViolations(
+  facts: Omit<BookingFacts, 'desk' | 'otherBookingsThatDay'>,
+): RuleViolation[] {
+  return checkBookingRules({ ...facts, desk: { label: '', bookable: true }, otherBookingsThatDay: 0 });
+}
+
+/**
+ * The day a "find a desk" form suggests: today while working hours are not over and
+ * today is a working day, else the next working day (within two weeks). Days in
+ * `fullDates` (the person already holds as many bookings as a day allows) are skipped
+ * while a later day within the horizon is free, so the suggestion can be booked as offered.
+ */
+export function suggestedDate(
+  policy: Policy,
+  zone: string,
+  now: Date,
+  fullDates: ReadonlySet<string> = new Set(),
+): string {
   const today = localDate(zone, now);
   const isWorking = (date: string) => policy.workingDays.includes(isoWeekday(date));
-  if (isWorking(today) && minuteOfLocalDay(zone, now) < policy.workdayEndMinute - 15) return today;
-  for (let i = 1; i <= 14; i++) {
+  const candidates: string[] = [];
+  if (isWorking(today) && minuteOfLocalDay(zone, now) < policy.workdayEndMinute - 15) candidates.push(today);
+  for (let i = 1; i <= Math.max(14, policy.maxDaysAhead); i++) {
     const date = addDays(today, i);
-    if (isWorking(date)) return date;
+    if (isWorking(date)) candidates.push(date);
   }
-  return addDays(today, 1);
+  const horizon = lastBookableDate(policy, zone, now);
+  return (
+    candidates.find((d) => d <= horizon && !fullDates.has(d)) ??
+    candidates.find((d) => d <= addDays(today, 14)) ??
+    addDays(today, 1)
+  );
 }
 
 /**

@@ -1,8 +1,13 @@
 import type { Actor } from '../audit/audit-log.js';
 import { recordAudit } from '../audit/audit-log.js';
-import type { Db, PrismaClient } from '../db/database.js';
+import { Db, type PrismaClient } from '../db/database.js';
 import { RoostError, invalidInput, notFound } from '../errors.js';
-import { cancelPhoneActions, movePhoneActions, moveLogout, schedulePhoneActions } from '../scheduler/jobs.js';
+import {
+  cancelPhoneActions,
+  movePhoneActions,
+  moveLogout,
+  schedulePhoneActionsMany,
+} from '../scheduler/jobs.js';
 import type { Clock } from '../time/clock.js';
 import { DAY_MS } from '../time/clock.js';
 import {
@@ -171,6 +176,8 @@ export interface BookingService {
   listForUser(userId: number, opts?: { from?: Date }): Promise<BookingSummary[]>;
   /** One booking with its context, for an actor allowed to see it. */
   get(input: { actor: BookingActor; reservationId: number }): Promise<BookingSummary>;
+  /** A desk's floor and its site's zone (a form's wall times are read in it); null if no such desk. */
+  deskPlace(deskId: number): Promise<{ id: number; floorId: number; zone: string } | null>;
 }
 
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
@@ -342,29 +349,47 @@ export function createBookingService(deps: {
     const ctx: { current: { deskLabel: string; zone: string; floorId: number } | null } = { current: null };
     try {
       return await inTransaction(async (tx) => {
-        // Bookings of one desk, and of one person, queue behind each other here (always
-        // desk first, then person, so two bookings cannot wait on each other in a cycle).
-        // The pre-checks below then see every earlier winner; the constraints stay the truth.
-        const lockedDesk = await tx.$queryRaw<
-          { id: number }[]
-        >`SELECT "id" FROM "Desk" WHERE "id" = ${deskId} FOR UPDATE`;
-        if (lockedDesk.length === 0) throw notFound(`Desk ${deskId}`);
-        const lockedUser = await tx.$queryRaw<{ id: number; disabled: boolean }[]>`
-          SELECT "id", "disabled" FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
-        if (lockedUser.length === 0 || lockedUser[0]!.disabled) throw notFound(`User ${userId}`);
-        const desk = await loadDesk(tx, deskId);
-        const site = desk.floor.site;
-        const zone = site.timeZone;
-        ctx.current = { deskLabel: desk.label, zone, floorId: desk.floorId };
-        const policy = policyOf(site);
-        const day = localDate(zone, startsAt);
-        const otherBookingsThatDay = await tx.reservation.count({
-          where: {
-            userId,
-            status: { in: ['BOOKED', 'CHECKED_IN'] },
-            startsAt: { gte: startOfLocalDay(zone, day), lt: startOfLocalDay(zone, addDays(day, 1)) },
-          },
+        // Bookings of one desk, and of one person, queue behind each other here: one
+        // statement locks the desk row, then the person's (the lock marks follow the FROM
+        // list, so two bookings cannot wait on each other in a cycle; a deadlock would be
+        // retried anyway), and returns everything the rules need. The checks below run in
+        // the next statement, so they see every earlier winner; the constraints stay the truth.
+        const facts = await lockForBooking(tx, deskId, userId);
+        if (!facts) {
+          const deskExists = await tx.desk.count({ where: { id: deskId } });
+          throw notFound(deskExists ? `User ${userId}` : `Desk ${deskId}`);
+        }
+        if (facts.userDisabled) throw notFound(`User ${userId}`);
+        const zone = facts.zone;
+        ctx.current = { deskLabel: facts.label, zone, floorId: facts.floorId };
+        const policy = facts.policy;
+        const desk = { label: facts.label, bookable: facts.bookable };
+        // Calendar rules first, without a round trip; an overlap next (it names the desk or
+        // booking in the way); the daily quota last, since an overlap usually explains it better.
+        const calendarRules = checkBookingRules({
+          policy,
+          zone,
+          startsAt,
+          endsAt,
+          now,
+          desk,
+          otherBookingsThatDay: 0,
         });
+        const bindingOf = (vs: RuleViolation[]) =>
+          enforce ? vs : vs.filter((v) => !STAFF_WAIVABLE_RULES.has(v.rule));
+        const calendar = bindingOf(calendarRules);
+        if (calendar.length > 0) throw ruleError(calendar);
+        const day = localDate(zone, startsAt);
+        const checks = await checkForBooking(tx, {
+          deskId,
+          userId,
+          startsAt,
+          endsAt,
+          dayStartsAt: startOfLocalDay(zone, day),
+          dayEndsAt: startOfLocalDay(zone, addDays(day, 1)),
+        });
+        if (checks.deskTaken) throw new ConflictSignal('desk');
+        if (checks.personTaken) throw new ConflictSignal('person');
         const violations = checkBookingRules({
           policy,
           zone,
@@ -372,21 +397,16 @@ export function createBookingService(deps: {
           endsAt,
           now,
           desk,
-          otherBookingsThatDay,
+          otherBookingsThatDay: checks.otherBookingsThatDay,
         });
-        const binding = enforce ? violations : violations.filter((v) => !STAFF_WAIVABLE_RULES.has(v.rule));
-        // Calendar rules first; an overlap next (it names the desk or booking in the way);
-        // the daily quota last, since an overlapping booking usually explains it better.
-        const calendar = binding.filter((v) => v.rule !== 'daily-limit');
-        if (calendar.length > 0) throw ruleError(calendar);
-        if (await overlappingForDesk(tx, deskId, startsAt, endsAt)) throw new ConflictSignal('desk');
-        if (await overlappingForUser(tx, userId, startsAt, endsAt)) throw new ConflictSignal('person');
+        const binding = bindingOf(violations);
         if (binding.length > 0) throw ruleError(binding);
 
         const reservation = await tx.reservation.create({
           data: { deskId, userId, startsAt, endsAt, createdById: actor.id, updatedById: actor.id },
         });
-        await schedulePhoneActions(tx, reservation);
+        if (facts.phoneId !== null)
+          await schedulePhoneActionsMany(tx, [{ ...reservation, phoneId: facts.phoneId }]);
         await recordAudit(
           tx,
           actor,
@@ -769,6 +789,14 @@ export function createBookingService(deps: {
       if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound(`Booking ${reservationId}`);
       return summarize(r, clock.now());
     },
+
+    async deskPlace(deskId) {
+      const desk = await prisma.desk.findUnique({
+        where: { id: deskId },
+        select: { id: true, floorId: true, floor: { select: { site: { select: { timeZone: true } } } } },
+      });
+      return desk ? { id: desk.id, floorId: desk.floorId, zone: desk.floor.site.timeZone } : null;
+    },
   };
   return deps.onChange ? withChangeListener(service, prisma, deps.onChange) : service;
 }
@@ -800,6 +828,89 @@ function withChangeListener(
     checkIn: tracked(service.checkIn),
     move: tracked(service.move),
   };
+}
+
+interface BookingFacts {
+  label: string;
+  bookable: boolean;
+  floorId: number;
+  zone: string;
+  policy: Policy;
+  phoneId: number | null;
+  userDisabled: boolean;
+}
+
+/**
+ * Locks the desk, then the person, and returns what the booking rules need about both, in
+ * one round trip; null when the desk or the person does not exist.
+ */
+async function lockForBooking(tx: Tx, deskId: number, userId: number): Promise<BookingFacts | null> {
+  const rows = await tx.$queryRaw<
+    {
+      label: string;
+      bookable: boolean;
+      floorId: number;
+      timeZone: string;
+      phoneId: number | null;
+      disabled: boolean;
+      policyId: number | null;
+      maxDaysAhead: number;
+      maxBookingMinutes: number;
+      maxBookingsPerDay: number;
+      workdayStartMinute: number;
+      workdayEndMinute: number;
+      workingDays: number[];
+      checkInOpensMinutesBefore: number;
+      checkInClosesMinutesAfter: number;
+    }[]
+  >`
+    SELECT d."label", d."bookable", d."floorId", s."timeZone", ph."id" AS "phoneId", u."disabled",
+      p."id" AS "policyId", p."maxDaysAhead", p."maxBookingMinutes", p."maxBookingsPerDay",
+      p."workdayStartMinute", p."workdayEndMinute", p."workingDays",
+      p."checkInOpensMinutesBefore", p."checkInClosesMinutesAfter"
+    FROM "Desk" d
+      CROSS JOIN "User" u
+      JOIN "Floor" f ON f."id" = d."floorId"
+      JOIN "Site" s ON s."id" = f."siteId"
+      LEFT JOIN "BookingPolicy" p ON p."siteId" = s."id"
+      LEFT JOIN "Phone" ph ON ph."deskId" = d."id"
+    WHERE d."id" = ${deskId} AND u."id" = ${userId}
+    FOR UPDATE OF d, u`;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    label: row.label,
+    bookable: row.bookable,
+    floorId: row.floorId,
+    zone: row.timeZone,
+    phoneId: row.phoneId,
+    userDisabled: row.disabled,
+    policy: policyOf({ policy: row.policyId === null ? null : row }),
+  };
+}
+
+/**
+ * After the locks, in one round trip: the person's other active bookings starting that
+ * local day, and whether the desk or the person is taken in [startsAt, endsAt) (the same
+ * half-open test as the exclusion constraints, see availability.ts).
+ */
+async function checkForBooking(
+  tx: Tx,
+  q: { deskId: number; userId: number; startsAt: Date; endsAt: Date; dayStartsAt: Date; dayEndsAt: Date },
+): Promise<{ otherBookingsThatDay: number; deskTaken: boolean; personTaken: boolean }> {
+  const range = Db.Prisma.sql`tstzrange(${q.startsAt}::timestamptz, ${q.endsAt}::timestamptz, '[)')`;
+  const [row] = await tx.$queryRaw<{ sameDay: number; deskTaken: boolean; personTaken: boolean }[]>`
+    SELECT
+      (SELECT count(*)::int FROM "Reservation"
+        WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND "startsAt" >= ${q.dayStartsAt}::timestamptz AND "startsAt" < ${q.dayEndsAt}::timestamptz) AS "sameDay",
+      EXISTS (SELECT 1 FROM "Reservation"
+        WHERE "deskId" = ${q.deskId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "deskTaken",
+      EXISTS (SELECT 1 FROM "Reservation"
+        WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "personTaken"`;
+  return { otherBookingsThatDay: row!.sameDay, deskTaken: row!.deskTaken, personTaken: row!.personTaken };
 }
 
 /** Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside. */

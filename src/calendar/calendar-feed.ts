@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db, PrismaClient } from '../db/database.js';
-import { DAY_MS } from '../time/clock.js';
+import { DAY_MS, type Clock } from '../time/clock.js';
 import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
 import { renderCalendar, type IcsEvent } from './ical.js';
 
@@ -127,3 +127,40 @@ export async function reservationIcs(prisma: PrismaClient, r: ReservationWithPla
     events: [reservationEvent(r, sequence)],
   });
 }
+
+/** The calendar side of the pages: feeds, one booking's .ics, the feed settings of a person. */
+export function createCalendarService({ prisma, clock }: { prisma: PrismaClient; clock: Clock }) {
+  return {
+    feed: (token: string) => calendarFeed(prisma, token, clock.now()),
+    /** One booking as .ics for its owner or staff; null for anyone else, like a missing one. */
+    async bookingIcs(viewer: { id: number; isStaff: boolean }, reservationId: number) {
+      const r = await prisma.reservation.findUnique({
+        where: { id: reservationId },
+        include: reservationInclude,
+      });
+      if (!r || (r.userId !== viewer.id && !viewer.isStaff)) return null;
+      return { id: r.id, ics: await reservationIcs(prisma, r) };
+    },
+    hasFeed: (userId: number) => hasCalendarFeed(prisma, userId),
+    issueToken: (userId: number) => issueCalendarToken(prisma, userId),
+    revoke: (userId: number) => revokeCalendarFeed(prisma, userId),
+    /** The person's coming bookings as the feed settings page lists them. */
+    async upcoming(userId: number) {
+      const bookings = await prisma.reservation.findMany({
+        where: { userId, status: { in: ['BOOKED', 'CHECKED_IN'] }, endsAt: { gt: clock.now() } },
+        orderBy: { startsAt: 'asc' },
+        take: 50,
+        include: { desk: { include: { floor: { include: { site: true } } } } },
+      });
+      return bookings.map((b) => ({
+        id: b.id,
+        desk: b.desk.label,
+        floor: b.desk.floor.name,
+        site: b.desk.floor.site.name,
+        when: localWhen(b.desk.floor.site.timeZone, b.startsAt, b.endsAt),
+      }));
+    },
+  };
+}
+
+export type CalendarService = ReturnType<typeof createCalendarService>;

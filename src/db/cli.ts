@@ -3,8 +3,8 @@ import { ConfigError, loadConfig } from '../config.js';
 import { systemClock } from '../time/clock.js';
 import { DatabaseUnavailableError, openDatabase } from './database.js';
 import { applyMigrations, createMigration } from './migrations.js';
-import { seedDemo } from './seed.js';
-import { defaultCluster } from './setup.js';
+import { seedDemo } from '../demo/seed.js';
+import { defaultCluster } from '../demo/prepare-database.js';
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
   if (command === 'create') {

@@ -101,6 +101,39 @@ function formatWall(w: WallTime): string {
   return `${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}`;
 }
 
+/**
+ * The end of a range typed as a local date and time. "24:00" means the next midnight; with
+ * `zeroIsMidnight` (the staff pages, where a grid ends at midnight) "00:00" means it too.
+ * This is the one place for the midnight end rule.
+ */
+export function wallTimeEndToInstant(
+  zone: string,
+  date: string,
+  time: string,
+  opts: { zeroIsMidnight?: boolean } = {},
+): Date {
+  const t = time.trim();
+  if (t === '24:00' || (opts.zeroIsMidnight && t === '00:00'))
+    return startOfLocalDay(zone, addDays(parseCalendarDate(date), 1));
+  return wallTimeToInstant(zone, parseWallTime(date, time));
+}
+
+/**
+ * A local date "YYYY-MM-DD" that names a real day whose midnight and next midnight have
+ * instants (years 1900-2998): 2026-02-30, 0000-01-01 and 9999-12-31 are refused with a
+ * WallTimeError saying so.
+ */
+export function parseCalendarDate(date: string): string {
+  const text = date.trim();
+  const dt = /^\d{4}-\d{2}-\d{2}$/.test(text) ? DateTime.fromISO(text, { zone: 'UTC' }) : null;
+  if (!dt || !dt.isValid || dt.year < 1900 || dt.year > 2998)
+    throw new WallTimeError(
+      `"${text}" is not a date Roost can show: use YYYY-MM-DD, a real day between 1900 and 2998.`,
+      'invalid-wall-time',
+    );
+  return text;
+}
+
 /** The wall time of an instant in `zone`. */
 export function instantToWallTime(zone: string, at: Date): WallTime {
   assertZone(zone);

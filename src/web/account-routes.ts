@@ -1,36 +1,28 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  hasCalendarFeed,
-  issueCalendarToken,
-  localWhen,
-  revokeCalendarFeed,
-} from '../calendar/calendar-feed.js';
-import type { PrismaClient } from '../db/database.js';
+import type { CalendarService } from '../calendar/calendar-feed.js';
 import { RoostError } from '../errors.js';
-import { clearPhonePin, setPhonePin } from '../phone-service/phone-auth.js';
-import type { Clock } from '../time/clock.js';
+import type { PhonePins } from '../phone-service/phone-pins.js';
+import { publicUrls } from './public-url.js';
 
 /**
  * The signed-in person's own settings for issue 8: the PIN typed on desk phones, and the
  * private calendar feed. Forms POST then redirect, except where a secret is shown once
  * (the new feed URL: only its hash is kept, so it cannot be shown again later).
  */
-export async function accountRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
-  const { prisma, clock } = opts;
+export async function accountRoutes(
+  app: FastifyInstance,
+  opts: { pins: PhonePins; calendar: CalendarService; publicUrl: string },
+) {
+  const { pins, calendar } = opts;
+  // Feed links come from ROOST_PUBLIC_URL, never from the Host header of the request.
+  const urls = publicUrls(opts.publicUrl);
   const me = (request: FastifyRequest) => request.user!;
 
   async function pinPage(reply: FastifyReply, userId: number, error: string | null = null) {
-    const user = await prisma.user.findUniqueOrThrow({
-      where: { id: userId },
-      select: { phonePinHash: true, emUserId: true },
-    });
+    const { hasPin, emUserId } = await pins.status(userId);
     if (error) reply.status(400);
-    return reply.render('account/phone-pin.eta', {
-      hasPin: Boolean(user.phonePinHash),
-      emUserId: user.emUserId,
-      error,
-    });
+    return reply.render('account/phone-pin.eta', { hasPin, emUserId, error });
   }
 
   app.get('/account/phone-pin', { config: { access: 'user' } }, async (request, reply) =>
@@ -54,7 +46,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { prisma: Prisma
       if (pin !== confirm)
         return pinPage(reply, me(request).id, 'The two PINs do not match. Type the same PIN twice.');
       try {
-        await setPhonePin(prisma, me(request).id, pin.trim());
+        await pins.set(me(request).id, pin.trim());
       } catch (error) {
         if (error instanceof RoostError && error.code === 'INVALID_INPUT')
           return pinPage(reply, me(request).id, error.message);
@@ -66,32 +58,18 @@ export async function accountRoutes(app: FastifyInstance, opts: { prisma: Prisma
   );
 
   app.post('/account/phone-pin/remove', { config: { access: 'user' } }, async (request, reply) => {
-    await clearPhonePin(prisma, me(request).id);
+    await pins.clear(me(request).id);
     reply.flash('info', 'Your phone PIN is removed. Desk phones no longer accept it.');
     return reply.redirect('/account/phone-pin', 303);
   });
 
   async function calendarPage(request: FastifyRequest, reply: FastifyReply, newToken: string | null) {
     const user = me(request);
-    const now = clock.now();
-    const bookings = await prisma.reservation.findMany({
-      where: { userId: user.id, status: { in: ['BOOKED', 'CHECKED_IN'] }, endsAt: { gt: now } },
-      orderBy: { startsAt: 'asc' },
-      take: 50,
-      include: { desk: { include: { floor: { include: { site: true } } } } },
-    });
-    const base = `${request.protocol}://${request.host}`;
     return reply.render('account/calendar.eta', {
-      hasFeed: await hasCalendarFeed(prisma, user.id),
-      feedUrl: newToken ? `${base}/calendar/${newToken}.ics` : null,
-      webcalUrl: newToken ? `webcal://${request.host}/calendar/${newToken}.ics` : null,
-      bookings: bookings.map((b) => ({
-        id: b.id,
-        desk: b.desk.label,
-        floor: b.desk.floor.name,
-        site: b.desk.floor.site.name,
-        when: localWhen(b.desk.floor.site.timeZone, b.startsAt, b.endsAt),
-      })),
+      hasFeed: await calendar.hasFeed(user.id),
+      feedUrl: newToken ? urls.to(`/calendar/${newToken}.ics`) : null,
+      webcalUrl: newToken ? urls.webcal(`/calendar/${newToken}.ics`) : null,
+      bookings: await calendar.upcoming(user.id),
     });
   }
 
@@ -101,12 +79,12 @@ export async function accountRoutes(app: FastifyInstance, opts: { prisma: Prisma
 
   // Shows the new URL in the response itself: it exists nowhere else (only its hash is stored).
   app.post('/account/calendar/reset', { config: { access: 'user' } }, async (request, reply) => {
-    const token = await issueCalendarToken(prisma, me(request).id);
+    const token = await calendar.issueToken(me(request).id);
     return calendarPage(request, reply, token);
   });
 
   app.post('/account/calendar/revoke', { config: { access: 'user' } }, async (request, reply) => {
-    await revokeCalendarFeed(prisma, me(request).id);
+    await calendar.revoke(me(request).id);
     reply.flash('info', 'Your calendar link is turned off. Calendars subscribed to it stop updating.');
     return reply.redirect('/account/calendar', 303);
   });

@@ -3,7 +3,6 @@ import { DateTime } from 'luxon';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localRange, seriesDates } from '../booking/booking-rules.js';
 import { actorFor, type BookingService } from '../booking/booking-service.js';
-import type { PrismaClient } from '../db/database.js';
 import { RoostError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { addDays, formatLocalTime, localDate, parseWallTime, wallTimeToInstant } from '../time/zones.js';
@@ -62,10 +61,7 @@ const SeriesBody = Type.Object(
 
 const user = { config: { access: 'user' as const } };
 
-export async function bookingRoutes(
-  app: FastifyInstance,
-  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
-) {
+export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; bookings: BookingService }) {
   const { bookings } = opts;
   const { clock } = opts;
 
@@ -87,18 +83,15 @@ export async function bookingRoutes(
 
   app.get('/book', { ...user, schema: { querystring: FindQuery } }, async (request, reply) => {
     const model = await buildFindModel(bookings, clock, request.user!, request.query as FindInput);
-    if (model.error && model.result === null) reply.status(400);
+    if (model.error && model.result === null && !model.error.rule) reply.status(400);
     return reply.render('book/find.eta', { title: 'Find a desk', ...model });
   });
 
   app.post('/reservations', { ...user, schema: { body: ReserveBody } }, async (request, reply) => {
     const body = request.body as Static<typeof ReserveBody>;
     try {
-      const desk = await opts.prisma.desk.findUnique({
-        where: { id: body.deskId },
-        include: { floor: { include: { site: true } } },
-      });
-      const zone = desk?.floor.site.timeZone ?? 'UTC';
+      const desk = await bookings.deskPlace(body.deskId);
+      const zone = desk?.zone ?? 'UTC';
       const { startsAt, endsAt } = localRange(zone, body.date, body.start, body.end);
       const r = await bookings.book({
         actor: actorFor(request.user!),
@@ -181,12 +174,12 @@ export async function bookingRoutes(
 
   app.get('/book/series', { ...user, schema: { querystring: SeriesQuery } }, async (request, reply) => {
     const q = request.query as Static<typeof SeriesQuery>;
-    return reply.render('book/series.eta', await seriesModel(bookings, opts.prisma, clock, request.user!, q));
+    return reply.render('book/series.eta', await seriesModel(bookings, clock, request.user!, q));
   });
 
   app.post('/book/series', { ...user, schema: { body: SeriesBody } }, async (request, reply) => {
     const body = request.body as Static<typeof SeriesBody>;
-    const base = await seriesModel(bookings, opts.prisma, clock, request.user!, { deskId: body.deskId });
+    const base = await seriesModel(bookings, clock, request.user!, { deskId: body.deskId });
     try {
       if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', 'Choose at least one weekday.');
       parseWallTime(body.from, body.start);
@@ -234,12 +227,11 @@ export async function renderHome(
 
 async function seriesModel(
   bookings: BookingService,
-  prisma: PrismaClient,
   clock: Clock,
   user: { id: number; homeSiteId: number | null },
   q: { floorId?: number | undefined; deskId?: number | undefined },
 ) {
-  const desk = q.deskId ? await prisma.desk.findUnique({ where: { id: q.deskId } }) : null;
+  const desk = q.deskId ? await bookings.deskPlace(q.deskId) : null;
   const find = await buildFindModel(bookings, clock, user, { floorId: desk?.floorId ?? q.floorId });
   const site = find.sites.find((s) => s.id === find.input.siteId);
   const floor = site?.floors.find((f) => f.id === find.input.floorId);

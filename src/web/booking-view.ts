@@ -1,8 +1,14 @@
-import { formatMinuteOfDay, localRange, suggestedDate, type Policy } from '../booking/booking-rules.js';
+import {
+  bookableDateRange,
+  defaultSearchTimes,
+  localRange,
+  searchWindowViolations,
+  suggestedDate,
+} from '../booking/booking-rules.js';
 import type { AvailabilityResult, BookingService } from '../booking/booking-service.js';
 import { RoostError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
-import { formatLocal, formatLocalTime, localDate, minuteOfLocalDay, zoneLabel } from '../time/zones.js';
+import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
 
 /**
  * What the "find a desk" page shows, built from the form's input (or the defaults:
@@ -25,7 +31,12 @@ export interface FindModel {
   zoneName: string;
   result: (AvailabilityResult & { when: string; planDataUrl: string | null; freeCount: number }) | null;
   /** The error for the whole form, with the field it concerns (for aria-describedby). */
-  error: { message: string; field: 'date' | 'start' | 'end' | 'desk' | null } | null;
+  error: {
+    message: string;
+    field: 'date' | 'start' | 'end' | 'desk' | null;
+    /** Set when a booking rule answers the search (a closed day, say): a valid question, not bad input. */
+    rule?: string;
+  } | null;
   alternatives: { id: number; label: string; features: string[] }[];
   /**
    * The person's own booking that overlaps the searched time, on any floor. One desk per
@@ -33,15 +44,23 @@ export interface FindModel {
    * instead of offering Reserve buttons that can only be refused.
    */
   ownBooking: { id: number; deskLabel: string; floorName: string; siteName: string; when: string } | null;
+  /** The dates the date input offers (min and max): today up to the booking horizon. */
+  dateRange: { min: string; max: string } | null;
 }
 
-const roundUpToQuarter = (minute: number) => Math.ceil(minute / 15) * 15;
-
-function defaultTimes(policy: Policy, zone: string, date: string, now: Date) {
-  let start = policy.workdayStartMinute;
-  if (date === localDate(zone, now)) start = Math.max(start, roundUpToQuarter(minuteOfLocalDay(zone, now)));
-  const end = policy.workdayEndMinute >= 1440 ? '24:00' : formatMinuteOfDay(policy.workdayEndMinute);
-  return { start: formatMinuteOfDay(Math.min(start, policy.workdayEndMinute - 15)), end };
+/** Local dates on which the person already holds as many bookings as the site allows. */
+async function fullDates(
+  bookings: BookingService,
+  userId: number,
+  site: { timeZone: string; policy: { maxBookingsPerDay: number } },
+  now: Date,
+): Promise<Set<string>> {
+  const perDay = new Map<string, number>();
+  for (const b of await bookings.listForUser(userId, { from: now })) {
+    const day = localDate(site.timeZone, b.startsAt);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  return new Set([...perDay].filter(([, n]) => n >= site.policy.maxBookingsPerDay).map(([d]) => d));
 }
 
 export async function buildFindModel(
@@ -68,6 +87,7 @@ export async function buildFindModel(
       error: error ?? { message: 'No floors are set up yet. Ask facilities to add one.', field: null },
       alternatives,
       ownBooking: null,
+      dateRange: null,
     };
   }
   const floor = site.floors.find((f) => f.id === raw.floorId) ?? site.floors[0]!;
@@ -75,8 +95,8 @@ export async function buildFindModel(
   const date =
     raw.date && /^\d{4}-\d{2}-\d{2}$/.test(raw.date)
       ? raw.date
-      : suggestedDate(site.policy, site.timeZone, now);
-  const defaults = defaultTimes(site.policy, site.timeZone, date, now);
+      : suggestedDate(site.policy, site.timeZone, now, await fullDates(bookings, user.id, site, now));
+  const defaults = defaultSearchTimes(site.policy, site.timeZone, date, now);
   const input = {
     siteId: site.id,
     floorId: floor.id,
@@ -90,6 +110,31 @@ export async function buildFindModel(
   let formError = error;
   try {
     const { startsAt, endsAt } = localRange(site.timeZone, date, input.start, input.end);
+    // A window no desk could be booked for is answered with the rule, not with desks
+    // whose Reserve buttons could only be refused.
+    const [broken] = searchWindowViolations({
+      policy: site.policy,
+      zone: site.timeZone,
+      startsAt,
+      endsAt,
+      now,
+    });
+    if (broken) {
+      const field = ['too-long', 'outside-working-hours', 'in-the-past'].includes(broken.rule)
+        ? 'start'
+        : 'date';
+      return {
+        sites,
+        input,
+        allFeatures: input.features,
+        zoneName: site.timeZone,
+        result: null,
+        error: error ?? { message: broken.message, field, rule: broken.rule },
+        alternatives: [],
+        ownBooking: null,
+        dateRange: bookableDateRange(site.policy, site.timeZone, now),
+      };
+    }
     const [found, mine] = await Promise.all([
       bookings.availability({
         floorId: floor.id,
@@ -134,5 +179,6 @@ export async function buildFindModel(
     error: formError,
     alternatives: ownBooking ? [] : alternatives,
     ownBooking,
+    dateRange: bookableDateRange(site.policy, site.timeZone, now),
   };
 }

@@ -1,9 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { calendarFeed, reservationIcs, reservationInclude } from '../calendar/calendar-feed.js';
-import type { PrismaClient } from '../db/database.js';
+import type { CalendarService } from '../calendar/calendar-feed.js';
 import { notFound } from '../errors.js';
-import type { Clock } from '../time/clock.js';
 import { isStaff } from './access.js';
 
 const ICS_TYPE = 'text/calendar; charset=utf-8';
@@ -12,8 +10,8 @@ const ICS_TYPE = 'text/calendar; charset=utf-8';
  * The private feed (`/calendar/<token>.ics`, public: calendar apps cannot sign in, the token is
  * the credential) and one booking as an .ics download (signed in; own bookings, staff any).
  */
-export async function calendarRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
-  const { prisma, clock } = opts;
+export async function calendarRoutes(app: FastifyInstance, opts: { calendar: CalendarService }) {
+  const { calendar } = opts;
 
   app.get(
     '/calendar/:token.ics',
@@ -22,7 +20,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { prisma: Prism
       schema: { params: Type.Object({ token: Type.String({ maxLength: 200 }) }) },
     },
     async (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
-      const feed = await calendarFeed(prisma, request.params.token, clock.now());
+      const feed = await calendar.feed(request.params.token);
       // Same answer for a token never issued and one that was reset: the old URL is gone.
       if (feed === null) throw notFound('This calendar feed');
       return reply
@@ -42,17 +40,14 @@ export async function calendarRoutes(app: FastifyInstance, opts: { prisma: Prism
     },
     async (request: FastifyRequest<{ Params: { id: number } }>, reply) => {
       const user = request.user!;
-      const r = await prisma.reservation.findUnique({
-        where: { id: request.params.id },
-        include: reservationInclude,
-      });
+      const file = await calendar.bookingIcs({ id: user.id, isStaff: isStaff(user) }, request.params.id);
       // Someone else's booking answers like a missing one: no probing for ids.
-      if (!r || (r.userId !== user.id && !isStaff(user))) throw notFound(`Booking ${request.params.id}`);
+      if (!file) throw notFound(`Booking ${request.params.id}`);
       return reply
         .header('content-type', ICS_TYPE)
         .header('cache-control', 'private, no-store')
-        .header('content-disposition', `attachment; filename="roost-booking-${r.id}.ics"`)
-        .send(await reservationIcs(prisma, r));
+        .header('content-disposition', `attachment; filename="roost-booking-${file.id}.ics"`)
+        .send(file.ics);
     },
   );
 }

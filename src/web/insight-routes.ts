@@ -1,15 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PrismaClient } from '../db/database.js';
 import { notFound, RoostError } from '../errors.js';
-import {
-  createOccupancyInsight,
-  MAX_RANGE_DAYS,
-  type OccupancyInsight,
-  type ScopeSite,
-} from '../insight/occupancy.js';
+import { MAX_RANGE_DAYS, type OccupancyInsight, type ScopeSite } from '../insight/occupancy.js';
 import { METRIC_DEFINITIONS, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
-import type { Clock } from '../time/clock.js';
 import { statusFor } from './errors.js';
 
 /**
@@ -78,8 +71,8 @@ function csvFileName(site: string, floor: string | undefined, from: string, to: 
   return ['roost-occupancy', slug(site), ...(floor ? [slug(floor)] : []), from, 'to', to].join('-') + '.csv';
 }
 
-export async function insightRoutes(app: FastifyInstance, opts: { prisma: PrismaClient; clock: Clock }) {
-  const insight = createOccupancyInsight({ prisma: opts.prisma, clock: opts.clock });
+export async function insightRoutes(app: FastifyInstance, opts: { insight: OccupancyInsight }) {
+  const { insight } = opts;
 
   app.get(
     '/staff/insight',

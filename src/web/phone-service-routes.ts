@@ -15,10 +15,11 @@ import {
 } from '../phone-service/phone-desk.js';
 import { RoostError } from '../errors.js';
 import { formatLocalTime, zoneLabel } from '../time/zones.js';
+import { publicUrls } from './public-url.js';
 
 /**
  * The desk phone's Roost service (Cisco IP Phone XML services). Configure it on the cluster as
- * an IP phone service with the URL `http://<roost>/phone/services?device=#DEVICENAME#`.
+ * an IP phone service with the URL `<ROOST_PUBLIC_URL>/phone/services?device=#DEVICENAME#`.
  *
  * Every route is `access: 'public'` because a phone has no session: the person is identified
  * per action by EM user ID + PIN, or by the short-lived token a correct PIN buys (see
@@ -29,6 +30,8 @@ import { formatLocalTime, zoneLabel } from '../time/zones.js';
 export interface PhoneServiceRouteOptions {
   desks: PhoneDeskService;
   auth: PhoneAuth;
+  /** ROOST_PUBLIC_URL: every URL in a phone screen starts with it (never the Host header). */
+  publicUrl: string;
 }
 
 const Device = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
@@ -62,10 +65,11 @@ const timeIn = (zone: string, at: Date) => `${formatLocalTime(zone, at)} ${zoneL
 
 export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServiceRouteOptions) {
   const { desks, auth } = opts;
+  const urls = publicUrls(opts.publicUrl);
 
-  /** Absolute URLs: phones do not resolve relative ones. */
-  const urlFor = (request: FastifyRequest, path: string, query: Record<string, string>) =>
-    `${request.protocol}://${request.host}${path}?${new URLSearchParams(query).toString()}`;
+  /** Absolute URLs (phones do not resolve relative ones), from ROOST_PUBLIC_URL. */
+  const urlFor = (_request: FastifyRequest, path: string, query: Record<string, string>) =>
+    urls.to(path, query);
 
   function send(reply: FastifyReply, screen: PhoneScreen) {
     return reply

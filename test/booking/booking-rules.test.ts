@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY,
   checkBookingRules,
+  bookableDateRange,
   checkInWindow,
+  defaultSearchTimes,
   describeWorkingDays,
   isInCheckInWindow,
   localRange,
   overlaps,
+  searchWindowViolations,
   seriesDates,
   suggestedDate,
   type BookingFacts,
@@ -245,8 +248,105 @@ describe('series and suggestions', () => {
     expect(suggestedDate(DEFAULT_POLICY, BERLIN, new Date('2026-12-01T08:00:00Z'))).toBe('2026-12-01');
     expect(suggestedDate(DEFAULT_POLICY, BERLIN, new Date('2026-12-04T19:30:00Z'))).toBe('2026-12-07');
   });
+  it('skips days on which the person already holds their daily bookings, within the horizon', () => {
+    // Friday 20:30: Monday is next; Ada already has Monday and Tuesday, so Wednesday.
+    const fridayEvening = new Date('2026-12-04T19:30:00Z');
+    expect(suggestedDate(DEFAULT_POLICY, BERLIN, fridayEvening, new Set(['2026-12-07', '2026-12-08']))).toBe(
+      '2026-12-09',
+    );
+    // Every bookable day full: still a working day, and the page then says why.
+    const short = { ...DEFAULT_POLICY, maxDaysAhead: 1 };
+    expect(
+      suggestedDate(short, BERLIN, new Date('2026-12-01T08:00:00Z'), new Set(['2026-12-01', '2026-12-02'])),
+    ).toBe('2026-12-01');
+  });
   it('describes working days readably', () => {
     expect(describeWorkingDays([1, 2, 3, 4, 5])).toBe('Monday to Friday');
     expect(describeWorkingDays([1, 3, 5])).toBe('Monday, Wednesday and Friday');
+  });
+});
+
+describe('search defaults follow the rules (the first Reserve click succeeds)', () => {
+  const TEN_HOURS: Policy = { ...DEFAULT_POLICY, maxBookingMinutes: 600 };
+
+  it('caps the default window at the longest booking allowed', () => {
+    // Tuesday 08:14 in Berlin: from the next quarter hour for 10 h, not to 20:00 (12 h).
+    expect(defaultSearchTimes(TEN_HOURS, BERLIN, '2026-12-01', new Date('2026-12-01T07:14:00Z'))).toEqual({
+      start: '08:15',
+      end: '18:15',
+    });
+    // A later day starts with working hours.
+    expect(defaultSearchTimes(TEN_HOURS, BERLIN, '2026-12-02', new Date('2026-12-01T07:14:00Z'))).toEqual({
+      start: '07:00',
+      end: '17:00',
+    });
+    // Late in the day the window runs to the end of working hours.
+    expect(defaultSearchTimes(TEN_HOURS, BERLIN, '2026-12-01', new Date('2026-12-01T16:20:00Z'))).toEqual({
+      start: '17:30',
+      end: '20:00',
+    });
+  });
+
+  it('measures the length in real time on DST days and skips a start inside the gap', () => {
+    const early: Policy = {
+      ...DEFAULT_POLICY,
+      workdayStartMinute: 120,
+      workdayEndMinute: 1440,
+      maxBookingMinutes: 240,
+    };
+    // 28 Mar 2027: 02:00–03:00 does not exist in Berlin; 03:00 CEST is the first start, 4 h later is 07:00.
+    expect(defaultSearchTimes(early, BERLIN, '2027-03-28', new Date('2027-03-20T12:00:00Z'))).toEqual({
+      start: '03:00',
+      end: '07:00',
+    });
+    // 31 Oct 2027: 02:00–03:00 happens twice; 4 h of real time from 01:00 ends at 04:00 wall time.
+    const night: Policy = { ...early, workdayStartMinute: 60 };
+    expect(defaultSearchTimes(night, BERLIN, '2027-10-31', new Date('2027-10-20T12:00:00Z'))).toEqual({
+      start: '01:00',
+      end: '04:00',
+    });
+  });
+
+  it('offers dates from today to the horizon', () => {
+    expect(bookableDateRange(DEFAULT_POLICY, BERLIN, NOW)).toEqual({ min: '2026-12-01', max: '2026-12-29' });
+  });
+
+  it('explains a search no desk can satisfy: a closed day, a past time, beyond the horizon', () => {
+    const window = (date: string, start: string, end: string) => {
+      const { startsAt, endsAt } = localRange(BERLIN, date, start, end);
+      return searchWindowViolations({ policy: TEN_HOURS, zone: BERLIN, startsAt, endsAt, now: NOW }).map(
+        (v) => v.rule,
+      );
+    };
+    expect(window('2026-12-05', '09:00', '17:00')).toEqual(['not-a-working-day']);
+    expect(window('2026-12-01', '07:00', '09:00')).toEqual(['in-the-past']);
+    expect(window('2027-03-02', '09:00', '17:00')).toEqual(['too-far-ahead']);
+    expect(window('2026-12-02', '09:00', '17:00')).toEqual([]);
+  });
+
+  // Every hour of a year, in zones east and west, with short and long policies: the suggested
+  // day and its default times always form a booking that no rule refuses.
+  it.each([
+    ['Europe/Berlin', TEN_HOURS],
+    [
+      'America/New_York',
+      { ...DEFAULT_POLICY, maxBookingMinutes: 240, workdayStartMinute: 480, workdayEndMinute: 1080 },
+    ],
+    [
+      'Australia/Lord_Howe',
+      { ...DEFAULT_POLICY, workdayStartMinute: 0, workdayEndMinute: 1440, maxBookingMinutes: 1440 },
+    ],
+  ] as const)('in %s the defaults are always bookable', (zone, policy) => {
+    const start = Date.parse('2027-01-01T00:00:00Z');
+    for (let hour = 0; hour < 365 * 24; hour += 23) {
+      const now = new Date(start + hour * 3_600_000 + 11 * 60_000);
+      const date = suggestedDate(policy, zone, now);
+      const times = defaultSearchTimes(policy, zone, date, now);
+      const { startsAt, endsAt } = localRange(zone, date, times.start, times.end);
+      expect(
+        searchWindowViolations({ policy, zone, startsAt, endsAt, now }),
+        `${now.toISOString()} ${date} ${times.start}-${times.end}`,
+      ).toEqual([]);
+    }
   });
 });

@@ -61,6 +61,28 @@ async function seriousViolations(page: Page) {
 }
 
 describe('booking a desk in a real browser', () => {
+  it('a new employee books from Find a desk without changing any field', async () => {
+    const page = await newPage(roost);
+    await signIn(page, roost.url, DEMO.employee);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Find a desk' }).click();
+    await page.waitForURL(/\/book$/);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    const button = page.getByRole('button', { name: /^Reserve desk / }).first();
+    const label = ((await button.textContent()) ?? '').replace('Reserve desk ', '').trim();
+    await button.click();
+    await page.waitForURL(`${roost.url}/`);
+    expect(await page.getByRole('status').textContent()).toContain(`Desk ${label}`);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page
+      .getByRole('button', { name: `Cancel booking of desk ${label}` })
+      .first()
+      .click();
+    await page.waitForLoadState('load');
+    expect(await page.getByRole('status').textContent()).toMatch(/cancel/i);
+    await page.close();
+  });
+
   it('an employee reserves a desk with one click on the floor plan, sees it at home, and cancels it', async () => {
     const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Database } from '../../src/db/database.js';
+import type { Config } from '../../src/config.js';
 import { startRoost, type RunningRoost } from '../../src/roost.js';
 import { createRunningClock, type Clock } from '../../src/time/clock.js';
 import { testConfig } from '../helpers/app.js';
@@ -53,7 +54,9 @@ export interface RoostUnderTest {
   close(): Promise<void>;
 }
 
-export async function startRoostWithBrowser(options: { at?: Date } = {}): Promise<RoostUnderTest> {
+export async function startRoostWithBrowser(
+  options: { at?: Date; /** e.g. another host and ROOST_PUBLIC_URL */ config?: Partial<Config> } = {},
+): Promise<RoostUnderTest> {
   const executablePath = process.env.ROOST_CHROMIUM;
   if (!executablePath)
     throw new Error('ROOST_CHROMIUM is not set: run the browser tests through `npm test`.');
@@ -64,6 +67,7 @@ export async function startRoostWithBrowser(options: { at?: Date } = {}): Promis
     em: { ...testConfig().em, simPort: 0 },
     seedDemo: true,
     schedulerTickSeconds: 1,
+    ...options.config,
   });
   const clock = createRunningClock(options.at ?? e2eInstant());
   const roost = await startRoost(config, { clock, log: pino({ level: 'silent' }) });
@@ -81,7 +85,7 @@ export async function startRoostWithBrowser(options: { at?: Date } = {}): Promis
     ],
   });
   return {
-    url: roost.url,
+    url: options.config?.publicUrl ?? roost.url,
     app: roost.app,
     db: roost.db,
     roost,

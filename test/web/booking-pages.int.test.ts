@@ -74,7 +74,8 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     expect(res.statusCode).toBe(200);
     const page = text(res.body);
     expect(page).toContain('Desks on Floor 1, Berlin HQ');
-    expect(page).toContain('Tuesday 1 December 2026, 08:00–20:00 CET');
+    // As long as one booking may last (the policy's 10 h), so Reserve succeeds as offered (issue 15).
+    expect(page).toContain('Tuesday 1 December 2026, 08:00–18:00 CET');
     expect(page).toContain('3 of 3 desks free');
     expect(res.body).toContain('Reserve desk 1.01');
     expect(res.body).toMatch(/<svg class="floorplan"[^>]*viewBox="0 0 1000 600"/);
@@ -142,6 +143,21 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     const after = await ada.get(`/book?floorId=${floorId}&date=2026-12-02&start=16:30&end=18:00`);
     expect(after.body).not.toContain('You already have desk');
     expect(after.body).toContain('Reserve desk 1.01');
+  });
+
+  it('a search no rule allows says why instead of listing desks, and the date input knows the horizon', async () => {
+    const ada = new Browser(app);
+    await ada.signIn(adaEmail);
+    const saturday = await ada.get(`/book?floorId=${floorId}&date=2026-12-05&start=09:00&end=12:00`);
+    expect(saturday.statusCode).toBe(200);
+    expect(text(saturday.body)).toContain('Sat 5 Dec 2026 is not a working day at this site');
+    expect(saturday.body).not.toContain('Reserve desk');
+    expect(saturday.body).not.toContain('desks free');
+    const early = await ada.get(`/book?floorId=${floorId}&date=2026-12-02&start=05:00&end=09:00`);
+    expect(text(early.body)).toContain('Bookings must fall within working hours');
+    expect(early.body).not.toContain('Reserve desk');
+    const defaults = await ada.get('/book');
+    expect(defaults.body).toMatch(/id="date"[^>]*min="2026-12-01" max="2026-12-29"/);
   });
 
   it('a broken rule re-renders the form with the rule message and the input (422)', async () => {

@@ -100,4 +100,25 @@ describe.each(dbTargets)('floor day for staff (%s)', (target) => {
     expect(page.body).toContain('cancelled. The person sees that you did it');
     expect(page.body).toContain('No bookings on this day.');
   });
+
+  // Issue 18's probe: these answered 500. A date-shaped text that is no real day is the
+  // person's mistake: 400 with a message, and nothing booked.
+  it.each(['2026-02-30', '0000-01-01', '9999-12-31'])(
+    'answers 400 with a message for ?date=%s',
+    async (date) => {
+      const page = await staff.get(`/staff/floors/${floorId}/day?date=${date}`);
+      expect(page.statusCode).toBe(400);
+      expect(page.body).toContain(`&quot;${date}&quot; is not a date Roost can show`);
+      const before = await db.prisma.reservation.count();
+      const res = await staff.post(
+        `/staff/floors/${floorId}/day/book`,
+        { email: 'bob@test.example', deskId: String(deskA), date, start: '09:00', end: '10:00' },
+        { csrfFrom: dayUrl() },
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toContain('id="error-summary"');
+      expect(res.body).toContain('is not a');
+      expect(await db.prisma.reservation.count()).toBe(before);
+    },
+  );
 });

@@ -1,9 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorFor, type BookingService, type BookingSummary } from '../../booking/booking-service.js';
-import type { PrismaClient } from '../../db/database.js';
 import { invalidInput, notFound } from '../../errors.js';
-import type { Clock } from '../../time/clock.js';
 
 /**
  * The booking part of the JSON API (/api/v1, Bearer token only; see access.ts).
@@ -92,10 +90,7 @@ export function reservationJson(b: BookingSummary) {
 const bodyLimit = 4 * 1024;
 const tags = ['bookings'];
 
-export async function bookingApi(
-  app: FastifyInstance,
-  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
-) {
+export async function bookingApi(app: FastifyInstance, opts: { bookings: BookingService }) {
   const { bookings } = opts;
   const user = { config: { access: 'user' as const } };
   const summaryOf = (request: FastifyRequest, reservationId: number) =>

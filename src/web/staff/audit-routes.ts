@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createAuditQuery, type AuditFilter } from '../../admin/audit-query.js';
-import type { PrismaClient } from '../../db/database.js';
+import type { AuditFilter, AuditQuery } from '../../admin/audit-query.js';
 import { formatLocal } from '../../time/zones.js';
 import { noErrors, pageOf, queryString, rerender, staff } from './staff-helpers.js';
 
@@ -9,14 +8,8 @@ type AuditQuerystring = Partial<
 >;
 
 /** The audit trail, filtered; dates and times in the viewer's home site zone (else UTC). */
-export async function auditRoutes(app: FastifyInstance, opts: { prisma: PrismaClient }) {
-  const audit = createAuditQuery(opts);
-
-  async function zoneFor(request: FastifyRequest): Promise<string> {
-    const siteId = request.user?.homeSiteId;
-    const site = siteId ? await opts.prisma.site.findUnique({ where: { id: siteId } }) : null;
-    return site?.timeZone ?? 'UTC';
-  }
+export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditQuery }) {
+  const { audit } = opts;
 
   app.get(
     '/staff/audit',
@@ -33,7 +26,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { prisma: PrismaCl
         page: pageOf(q.page),
       };
       const values = { ...filter, page: undefined };
-      const zone = await zoneFor(request);
+      const zone = await audit.zoneOfSite(request.user?.homeSiteId);
       try {
         const result = await audit.search(filter, zone);
         return reply.render('staff/audit.eta', {

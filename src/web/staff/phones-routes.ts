@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidInput } from '../../errors.js';
 import type { PhonesService } from '../../scheduler/phones-service.js';
+import { publicUrls } from '../public-url.js';
 import { actorOf, formOf, staff } from './staff-helpers.js';
 
 /** Staff Phones page (issue #6): EM state per phone of a floor, and manual login/logout. */
-export async function phonesRoutes(app: FastifyInstance, opts: { phones: PhonesService }) {
+export async function phonesRoutes(
+  app: FastifyInstance,
+  opts: { phones: PhonesService; /** ROOST_PUBLIC_URL, for the phone service URL shown */ publicUrl: string },
+) {
   const idOf = (raw: unknown): number => {
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 1) throw invalidInput('Unknown phone.');
@@ -21,7 +25,11 @@ export async function phonesRoutes(app: FastifyInstance, opts: { phones: PhonesS
     const raw = request.query.floorId;
     const floorId = raw === undefined || raw === '' ? undefined : Number(raw);
     const view = await opts.phones.floorPhones(Number.isSafeInteger(floorId) ? floorId : undefined);
-    return reply.render('staff/phones.eta', view as unknown as Record<string, unknown>);
+    return reply.render('staff/phones.eta', {
+      ...(view as unknown as Record<string, unknown>),
+      // What to enter on the cluster as the IP phone service URL (#DEVICENAME# stays literal).
+      phoneServiceUrl: `${publicUrls(opts.publicUrl).to('/phone/services')}?device=#DEVICENAME#`,
+    });
   });
 
   app.post<{ Params: { phoneId: string } }>('/staff/phones/:phoneId/login', staff, async (request, reply) => {

@@ -1,15 +1,9 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
-import { createAuditQuery } from '../../admin/audit-query.js';
-import { createDesksService } from '../../admin/desks-service.js';
-import { createEmClustersService } from '../../admin/em-clusters-service.js';
+import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
-import { createPeopleService } from '../../admin/people-service.js';
-import { createSitesService } from '../../admin/sites-service.js';
-import type { PrismaClient } from '../../db/database.js';
 import { invalidInput } from '../../errors.js';
-import type { Clock } from '../../time/clock.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
@@ -26,7 +20,7 @@ import { adminOnly, pageOf, staff } from './staff-helpers.js';
  */
 export async function staffRoutes(
   app: FastifyInstance,
-  opts: { prisma: PrismaClient; clock: Clock; bookings: BookingService },
+  opts: { admin: AdminServices; bookings: BookingService },
 ) {
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
@@ -47,27 +41,17 @@ export async function staffRoutes(
     throw error;
   });
 
-  const deps = { prisma: opts.prisma, clock: opts.clock };
-  const sites = createSitesService(deps);
-  const clusters = createEmClustersService(deps);
-  const desks = createDesksService(deps);
-  const people = createPeopleService(deps);
+  const { sites, clusters, desks, people, audit, floorDay } = opts.admin;
 
-  app.get('/staff', staff, async (_request, reply) => {
-    const [siteCount, floorCount, deskCount, personCount] = await Promise.all([
-      opts.prisma.site.count(),
-      opts.prisma.floor.count(),
-      opts.prisma.desk.count(),
-      opts.prisma.user.count(),
-    ]);
-    return reply.render('staff/index.eta', { siteCount, floorCount, deskCount, personCount });
-  });
+  app.get('/staff', staff, async (_request, reply) =>
+    reply.render('staff/index.eta', await opts.admin.counts()),
+  );
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });
   await app.register(peopleRoutes, { people, sites });
-  await app.register(auditRoutes, { prisma: opts.prisma });
-  await app.register(floorDayRoutes, { ...deps, bookings: opts.bookings });
+  await app.register(auditRoutes, { audit });
+  await app.register(floorDayRoutes, { floorDay, bookings: opts.bookings });
 
   // JSON, read-only: for scripts and integrations. Changes go through the pages (audited the same way).
   const tags = ['admin'];
@@ -119,7 +103,7 @@ export async function staffRoutes(
     },
     async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>) => {
       const q = request.query;
-      const result = await createAuditQuery(deps).search({
+      const result = await audit.search({
         actor: q.actor,
         action: q.action,
         subjectType: q.subjectType,

@@ -1,9 +1,9 @@
 import { hashPassword } from '../auth/passwords.js';
-import { DEMO_PASSWORD, demoSites, demoUsers, seededRandom } from '../demo/company.js';
+import { DEMO_PASSWORD, demoSites, demoUsers, seededRandom } from './company.js';
 import { schedulePhoneActionsMany } from '../scheduler/jobs.js';
 import type { Clock } from '../time/clock.js';
 import { addDays, isoWeekday, localDate, wallTimeToInstant } from '../time/zones.js';
-import type { PrismaClient } from './database.js';
+import type { PrismaClient } from '../db/database.js';
 
 export interface SeedOptions {
   clock: Clock;

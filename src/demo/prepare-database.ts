@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Clock } from '../time/clock.js';
-import type { Database } from './database.js';
-import { applyMigrations } from './migrations.js';
+import type { Database } from '../db/database.js';
+import { applyMigrations } from '../db/migrations.js';
 import { seedDemo, type SeedResult } from './seed.js';
 
 /** The default EM cluster as the configuration describes it. */
