@@ -179,7 +179,29 @@ export function createHousekeeping(ctx: SchedulerContext) {
     return row?.changed === true;
   }
 
-  return { completeEnded, releaseNoShows, queueRearms, reviveNeedingPerson, staffChangedSince };
+  /**
+   * After staff put another phone on a desk (a corrected device name is a new Phone row), the
+   * desk's bookings' open work follows the desk: pending logins and logouts move to its phone.
+   */
+  async function rehomeActions(now: Date): Promise<number> {
+    const moved = await prisma.$executeRaw`
+      UPDATE "PhoneAction" a SET "phoneId" = p."id", "updatedAt" = ${now}::timestamptz
+      FROM "Reservation" r
+      JOIN "Phone" p ON p."deskId" = r."deskId"
+      WHERE a."reservationId" = r."id" AND a."state" = 'PENDING'
+        AND a."purpose" IN ('BOOKING', 'RELOGIN', 'REARM') AND a."phoneId" <> p."id"`;
+    if (moved > 0) log.info({ moved }, "phone actions moved to their desk's current phone");
+    return moved;
+  }
+
+  return {
+    completeEnded,
+    releaseNoShows,
+    queueRearms,
+    reviveNeedingPerson,
+    staffChangedSince,
+    rehomeActions,
+  };
 }
 
 export type Housekeeping = ReturnType<typeof createHousekeeping>;

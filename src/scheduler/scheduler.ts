@@ -136,8 +136,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     isStopping: () => stopping,
     ...(opts.onLoginFailed ? { onLoginFailed: opts.onLoginFailed } : {}),
   };
-  const { completeEnded, releaseNoShows, queueRearms, reviveNeedingPerson, staffChangedSince } =
-    createHousekeeping(ctx);
+  const {
+    completeEnded,
+    releaseNoShows,
+    queueRearms,
+    reviveNeedingPerson,
+    staffChangedSince,
+    rehomeActions,
+  } = createHousekeeping(ctx);
   const { drainCluster, failAll, totalBudget, plannedServiceMs, plannedLatencyMs, plannedServiceMsNow } =
     createDrainer(ctx, createOutcomes(ctx));
   const { doReconcile } = createReconciler(ctx);
@@ -218,6 +224,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       noShows = await releaseNoShows(now);
       rearms = await queueRearms(now);
       await reviveNeedingPerson(now);
+      if (staffChanged) await rehomeActions(now);
       lastHousekeepingMs = now.getTime();
     }
     // After housekeeping, which may have made work due (a no-show's logout, a re-arm).
