@@ -10,6 +10,8 @@ import { createEmCluster, nodeUrlList, type EmCluster } from '../em/em-cluster.j
 import type { EmClient, EmLogger } from '../em/index.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
+export { nodeUrlList };
+
 export interface ClusterInfo {
   id: number;
   name: string;
