@@ -21,7 +21,12 @@ const modules = {
     may: ['config', 'time', 'errors'],
   },
   i18n: { path: '^src/i18n/', owns: 'catalogues, language choice, formats', may: ['time'] },
-  audit: { path: '^src/audit/', owns: 'the audit trail', may: ['db', 'time'] },
+  audit: { path: '^src/audit/', owns: 'the audit trail', may: ['db', 'time', 'outbox'] },
+  outbox: {
+    path: '^src/outbox/',
+    owns: 'webhook events, written in the transaction of the change they describe',
+    may: ['db'],
+  },
   auth: {
     path: '^src/auth/',
     owns: 'argon2id passwords, sessions, API tokens, sign-in throttle',
@@ -41,7 +46,7 @@ const modules = {
   scheduler: {
     path: '^src/scheduler/',
     owns: 'durable phone actions, tick, login/logout handling, reconciliation',
-    may: ['db', 'time', 'errors', 'config', 'audit', 'em'],
+    may: ['db', 'time', 'errors', 'config', 'audit', 'em', 'outbox'],
   },
   booking: {
     path: '^src/booking/',
@@ -69,6 +74,16 @@ const modules = {
     owns: 'facilities and admin services: sites, desks, people, imports, EM clusters, audit view',
     may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config'],
   },
+  webhooks: {
+    path: '^src/webhooks/',
+    owns: 'webhook endpoints, the SSRF guard, signed deliveries with retries',
+    may: ['db', 'time', 'errors', 'audit', 'outbox'],
+  },
+  scim: {
+    path: '^src/scim/',
+    owns: 'SCIM 2.0 provisioning: Users, Groups (teams and roles), filters, PATCH, SCIM errors',
+    may: ['db', 'time', 'errors', 'audit', 'auth', 'admin'],
+  },
   demo: {
     path: '^src/demo/',
     owns: 'the demo company, its seed and the emulator fixture derived from it',
@@ -90,6 +105,9 @@ const modules = {
       'phone-service',
       'admin',
       'scheduler',
+      'webhooks',
+      'outbox',
+      'scim',
     ],
   },
   app: {
@@ -111,6 +129,8 @@ const modules = {
       'phone-service',
       'admin',
       'scheduler',
+      'webhooks',
+      'scim',
       'web',
     ],
   },

@@ -18,6 +18,9 @@ import Fastify, {
 } from 'fastify';
 import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
+import { createSignInService } from './auth/sign-in-service.js';
+import { csrfCookieOptions, csrfHmacKey, csrfUserInfo } from './auth/csrf.js';
+import { createAccountMail, type AccountMail } from './auth/account-mail.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
 import { checkReady, type Database } from './db/database.js';
@@ -38,6 +41,12 @@ import { accountRoutes } from './web/account-routes.js';
 import { calendarRoutes } from './web/calendar-routes.js';
 import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
+import { createOidcClient } from './auth/oidc/oidc-client.js';
+import { oidcRoutes, providerSignOutFor } from './web/oidc-routes.js';
+import { scimRoutes } from './web/scim-routes.js';
+import { personFromClaims } from './auth/oidc/oidc-accounts.js';
+import { createScimUsers } from './scim/scim-users.js';
+import { createScimGroups } from './scim/scim-groups.js';
 import { bookingApi } from './web/api/booking-api.js';
 import { bookingRoutes } from './web/booking-routes.js';
 import { registerErrorHandling } from './web/errors.js';
@@ -49,6 +58,11 @@ import { metricsRoutes } from './web/metrics-routes.js';
 import { phonesRoutes } from './web/staff/phones-routes.js';
 import { metricsText, type PhonesService } from './scheduler/phones-service.js';
 import { staffRoutes } from './web/staff/staff-routes.js';
+import { webhooksRoutes } from './web/staff/webhooks-routes.js';
+import { webhooksApi } from './web/api/admin/webhooks-api.js';
+import { adminApi } from './web/api/admin/index.js';
+import { createWebhookEndpointsService } from './webhooks/endpoints-service.js';
+import { createUrlGuard } from './webhooks/url-guard.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,6 +76,8 @@ export interface AppDeps {
   notifier?: Notifier;
   /** The Phones page and scheduler counters (server.ts); without it there is no Phones page. */
   phones?: PhonesService;
+  /** Emails about a person's own account (reset links, PIN alerts); default: SMTP or none. */
+  accountMail?: AccountMail;
   /** Told about every route as it is registered (the access-table test lists them all). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -77,6 +93,7 @@ export const redactPaths = [
   '*.appCertificate',
   '*.passwordHash',
   '*.token',
+  '*.secret',
   '*._csrf',
   ...secretConfigPaths.map((p) => `config.${p}`),
 ];
@@ -107,6 +124,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
     return503OnClosing: true,
+    // ROOST_TRUST_PROXY: behind a reverse proxy, request.ip is the client from X-Forwarded-For
+    // (sign-in throttling depends on it); without it, nobody can fake their address.
+    // A hop count works at run time (lib/request.js) although the type omits it.
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
   });
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addHook('onSend', async (request, reply) => {
@@ -132,7 +153,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
+    cookieOpts: csrfCookieOptions(config.secureCookies),
+    // Tokens are bound to the session (src/auth/csrf.ts).
+    getUserInfo: csrfUserInfo,
+    csrfOpts: { hmacKey: csrfHmacKey(config.sessionSecret) },
   });
   // Before the plugins that add routes (static files, API docs), so its onRoute check sees them.
   const sessions = createSessionStore(db.prisma, clock);
@@ -142,6 +166,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
     root: path.join(root, 'views'),
+    // The sign-in page shows the SSO button, and hides password sign-in behind "Administrator sign-in".
+    defaultContext: {
+      signInOptions: { sso: config.oidc !== undefined, passwordSignin: config.passwordSignin },
+    },
   });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', maxAge: '1h' });
   await app.register(fastifySwagger, {
@@ -172,6 +200,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // 3. Domain services, one of each, shared by the pages, the API and the phone service.
   const notifier = deps.notifier ?? createNotifier({ config, prisma: db.prisma, clock, log: app.log });
   if (!deps.notifier) app.addHook('onClose', () => notifier.close());
+  let accountMail = deps.accountMail;
+  if (!accountMail) {
+    const mail = createAccountMail({ config, log: app.log });
+    app.addHook('onClose', async () => mail.close());
+    accountMail = mail;
+  }
   const bookings = createBookingService({
     prisma: db.prisma,
     clock,
@@ -185,20 +219,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, {
     readiness: { check: () => checkReady(db), databaseKind: db.kind },
   });
+  const oidcClient = config.oidc ? createOidcClient(config.oidc, clock) : undefined;
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
     tokens,
-    throttle: createSignInThrottle(clock),
+    signIn: createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) }),
     secureCookies: config.secureCookies,
+    passwordSignin: config.passwordSignin,
+    ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
   });
+  if (config.oidc && oidcClient) {
+    const oidc = config.oidc;
+    await app.register(oidcRoutes, {
+      sessions,
+      client: oidcClient,
+      personFromClaims: (claims) => personFromClaims(db.prisma, oidc, claims, clock),
+      secureCookies: config.secureCookies,
+    });
+  }
+  if (config.scimToken) {
+    const base = `${config.publicUrl}/scim/v2`;
+    await app.register(scimRoutes, {
+      prefix: '/scim/v2',
+      users: createScimUsers({ prisma: db.prisma, clock, base }),
+      groups: createScimGroups({ prisma: db.prisma, clock, base, roleLists: config.oidc }),
+      token: config.scimToken,
+      base,
+    });
+  }
   await app.register(homeRoutes, { bookings });
   await app.register(bookingRoutes, { clock, bookings });
   await app.register(bookingApi, { bookings });
-  await app.register(staffRoutes, { admin: createAdminServices({ prisma: db.prisma, clock }), bookings });
+  const admin = createAdminServices({ prisma: db.prisma, clock });
+  await app.register(staffRoutes, { admin, bookings });
+  await app.register(adminApi, { admin, bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),
-    auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret }),
+    auth: createPhoneAuth({ prisma: db.prisma, clock, secret: config.sessionSecret, mail: accountMail }),
     publicUrl: config.publicUrl,
   });
   await app.register(accountRoutes, {
@@ -211,6 +269,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
   if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
   const phones = deps.phones;
+  const webhooks = createWebhookEndpointsService({
+    prisma: db.prisma,
+    clock,
+    guard: createUrlGuard({ allowedHosts: config.webhookAllowedHosts }),
+  });
+  await app.register(webhooksRoutes, { webhooks });
+  await app.register(webhooksApi, { webhooks });
   await app.register(metricsRoutes, {
     metricsText: phones ? () => phones.metricsText() : () => metricsText(db.prisma, clock),
   });

@@ -15,6 +15,8 @@ import { createSchedulerMetrics } from './scheduler/metrics.js';
 import { createPhonesService } from './scheduler/phones-service.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import type { Clock } from './time/clock.js';
+import { createWebhookDispatcher } from './webhooks/dispatcher.js';
+import { createUrlGuard } from './webhooks/url-guard.js';
 
 export interface RunningRoost {
   url: string;
@@ -77,8 +79,16 @@ export async function startRoost(
       tickSeconds: config.schedulerTickSeconds,
       onLoginFailed: (reservationId, message) => void notifier.phoneLoginFailed(reservationId, message),
     });
+    const webhooks = createWebhookDispatcher({
+      prisma: db.prisma,
+      clock,
+      log: log.child({ module: 'webhooks' }),
+      guard: createUrlGuard({ allowedHosts: config.webhookAllowedHosts }),
+    });
     const app = await buildApp({ config, db, clock, logger: log, phones, notifier });
     await app.listen({ port: config.port, host: config.host });
+    // Safe on every instance: deliveries are claimed under a lease (src/webhooks/dispatcher.ts).
+    webhooks.start();
     if (config.schedulerEnabled) scheduler.start();
     else
       log.warn(
@@ -95,6 +105,7 @@ export async function startRoost(
       emulator,
       close: async () => {
         await scheduler.stop().catch((err: unknown) => log.error({ err }, 'stopping the scheduler failed'));
+        await webhooks.stop().catch((err: unknown) => log.error({ err }, 'stopping webhook delivery failed'));
         await app.close().catch((err: unknown) => log.error({ err }, 'closing the web server failed'));
         await notifier.close().catch((err: unknown) => log.error({ err }, 'closing the mailer failed'));
         await emulator?.close().catch((err: unknown) => log.error({ err }, 'closing the emulator failed'));

@@ -38,7 +38,11 @@ const FORBIDDEN_ELEMENTS = new Set([
   'discard',
 ]);
 
+/** Deepest element nesting a plan may have (also the parser's maxNestedTags). */
+const MAX_DEPTH = 100;
+
 const parser = new XMLParser({
+  maxNestedTags: MAX_DEPTH,
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -112,7 +116,7 @@ function checkElement(name: string, attrs: Record<string, unknown>): void {
 }
 
 function walk(nodes: Node[], parent: string | null, depth: number): void {
-  if (depth > 200) throw refuse('its elements are nested more than 200 deep.');
+  if (depth > MAX_DEPTH) throw refuse(`its elements are nested more than ${MAX_DEPTH} deep.`);
   for (const node of nodes) {
     for (const [key, value] of Object.entries(node)) {
       if (key === ':@' || key === '#text' || key === '#comment') continue;
@@ -156,7 +160,19 @@ export function checkFloorPlan(input: string | Buffer): FloorPlan {
   if (/<!ENTITY/i.test(svg)) throw refuse('it declares an ENTITY.');
   const valid = XMLValidator.validate(svg, { allowBooleanAttributes: false });
   if (valid !== true) throw refuse(`it is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
-  const nodes = parser.parse(svg) as Node[];
+  let nodes: Node[];
+  try {
+    nodes = parser.parse(svg) as Node[];
+  } catch (error) {
+    // The parser has limits of its own (nesting: maxNestedTags) that it reports by throwing:
+    // the uploader's mistake, so a 400 saying what to change, never a 500.
+    const message = error instanceof Error ? error.message : String(error);
+    throw refuse(
+      /nest/i.test(message)
+        ? `its elements are nested more than ${MAX_DEPTH} deep.`
+        : `it could not be read as XML (${message.slice(0, 200)}).`,
+    );
+  }
   walk(nodes, null, 0);
   const roots = nodes.filter((n) => !('?xml' in n) && !('#comment' in n) && !('#text' in n));
   const root = roots[0];

@@ -87,7 +87,13 @@ function checkPassword(f: Fields): string | null {
 
 async function emUserIdClash(tx: Tx, emUserId: string | null, selfId: number | null) {
   if (!emUserId) return null;
-  const other = await tx.user.findUnique({ where: { emUserId } });
+  // CUCM treats user IDs case-insensitively, and so does Roost (a unique index on lower()).
+  const other = await tx.user.findFirst({
+    where: {
+      emUserId: { equals: emUserId, mode: 'insensitive' },
+      ...(selfId ? { id: { not: selfId } } : {}),
+    },
+  });
   return other && other.id !== selfId ? other : null;
 }
 
@@ -179,7 +185,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             throw invalidInput(message, { fields: { emUserId: message } });
           }
           const created = await tx.user.create({
-            data: { email, role, ...person, homeSiteId, passwordHash },
+            // Staff know this password: the person chooses their own at first sign-in.
+            data: { email, role, ...person, homeSiteId, passwordHash, mustChangePassword: true },
           });
           await recordAudit(
             tx,
@@ -264,7 +271,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       const password = generatePassword();
       const passwordHash = await hashPassword(password);
       await prisma.$transaction(async (tx) => {
-        await tx.user.update({ where: { id }, data: { passwordHash } });
+        await tx.user.update({ where: { id }, data: { passwordHash, mustChangePassword: true } });
         await tx.session.deleteMany({ where: { userId: id } });
         await tx.apiToken.updateMany({
           where: { userId: id, revokedAt: null },
@@ -321,13 +328,14 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           f.fail('email', 'column "email"', `${email} is also on line ${emails.get(email)}.`);
         emails.set(email, row.line);
         if (person.emUserId) {
-          if (emIds.has(person.emUserId))
+          const emKey = person.emUserId.toLowerCase();
+          if (emIds.has(emKey))
             f.fail(
               'emUserId',
               'column "emUserId"',
-              `${person.emUserId} is also on line ${emIds.get(person.emUserId)}.`,
+              `${person.emUserId} is also on line ${emIds.get(emKey)}.`,
             );
-          emIds.set(person.emUserId, row.line);
+          emIds.set(emKey, row.line);
         }
         Object.entries(f.errors).forEach(([field, message]) => (errors[`${row.line}:${field}`] = message));
         return {
@@ -419,7 +427,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
               continue;
             }
             const user = await tx.user.create({
-              data: { email: row.email, role: row.role ?? 'EMPLOYEE', passwordHash: secret.hash, ...data },
+              data: {
+                email: row.email,
+                role: row.role ?? 'EMPLOYEE',
+                passwordHash: secret.hash,
+                mustChangePassword: true,
+                ...data,
+              },
             });
             created++;
             await recordAudit(

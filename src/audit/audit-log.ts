@@ -1,6 +1,8 @@
 import type { Db } from '../db/database.js';
+import { webhookEventForAudit } from '../outbox/events.js';
+import { enqueueReservationEvent, type OutboxTx } from '../outbox/outbox.js';
 
-type Tx = Pick<Db.PrismaClient, 'auditEvent'>;
+type Tx = Pick<Db.PrismaClient, 'auditEvent'> & OutboxTx;
 
 export interface Actor {
   id: number | null;
@@ -20,7 +22,10 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Appends to the audit trail, inside the caller's transaction when it has one. */
+/**
+ * Appends to the audit trail, inside the caller's transaction when it has one. A booking change
+ * that is a webhook event also goes into the webhook outbox here, in the same transaction.
+ */
 export async function recordAudit(tx: Tx, actor: Actor, entry: AuditEntry, at: Date): Promise<void> {
   await tx.auditEvent.create({
     data: {
@@ -33,4 +38,6 @@ export async function recordAudit(tx: Tx, actor: Actor, entry: AuditEntry, at: D
       details: JSON.parse(JSON.stringify(entry.details ?? {})),
     },
   });
+  const event = webhookEventForAudit(entry.action);
+  if (event) await enqueueReservationEvent(tx, event, Number(entry.subjectId), at);
 }

@@ -29,6 +29,8 @@ const userSelect = {
 // Only a hash of the session token is stored: a copy of the database does not let
 // anyone sign in as the users in it.
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+/** The stored id of a session token (what CSRF tokens are bound to). */
+export const sessionKeyOf = digest;
 
 export function createSessionStore(prisma: PrismaClient, clock: Clock) {
   return {

@@ -1,10 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/passwords.js';
+import type { AccountMail } from '../auth/account-mail.js';
+import { rateLimited } from '../auth/sign-in-service.js';
 import { createSignInThrottle, type SignInThrottle } from '../auth/sign-in-throttle.js';
 import type { PrismaClient } from '../db/database.js';
 import { RoostError, invalidInput } from '../errors.js';
 import type { Clock } from '../time/clock.js';
-import { MINUTE_MS } from '../time/clock.js';
+import { HOUR_MS, MINUTE_MS } from '../time/clock.js';
 
 /**
  * Who is at the desk phone. A phone cannot keep a session cookie or a CSRF token reliably
@@ -19,8 +21,21 @@ import { MINUTE_MS } from '../time/clock.js';
  */
 export const TOKEN_TTL_MS = 5 * MINUTE_MS;
 
-/** 4 to 8 digits: what a phone keypad types quickly. */
-export const PIN_PATTERN = /^\d{4,8}$/;
+/**
+ * PIN rules (issue 18; README, Security): a new PIN is 6 to 12 digits. An older, shorter PIN
+ * still identifies nobody: the phone asks its owner to set a new one in the browser.
+ * PIN_DAILY_CAP wrong PINs for one person within a day block their PIN until they set a new one
+ * in the browser (so about 10 guesses per PIN the owner chose, out of a million); after
+ * PIN_ALERT_AFTER wrong PINs the owner is told (email when SMTP is set, and a notice on their
+ * account pages). Wrong PINs also slow down per person with growing delays. Nothing is counted
+ * per phone: a phone's PIN sign-in cannot be locked by whoever stands at it.
+ */
+export const PIN_PATTERN = /^\d{6,12}$/;
+const TYPED_PIN = /^\d{1,12}$/;
+export const PIN_MIN_LENGTH = 6;
+export const PIN_DAILY_CAP = 10;
+export const PIN_ALERT_AFTER = 5;
+const PIN_WINDOW_MS = 24 * HOUR_MS;
 
 export interface PhoneUser {
   id: number;
@@ -38,7 +53,15 @@ const userSelect = {
   emUserId: true,
   disabled: true,
   phonePinHash: true,
+  phonePinFailures: true,
+  phonePinFailuresSince: true,
+  phonePinLockedAt: true,
 } as const;
+
+export const PIN_BLOCKED =
+  'Your phone PIN is blocked after too many wrong tries. Set a new PIN in Roost (Account, Phone PIN) to use the phone again.';
+const PIN_TOO_SHORT =
+  'Your PIN is from before PINs had 6 digits. Set a new PIN of at least 6 digits in Roost (Account, Phone PIN).';
 
 const WRONG_PIN =
   'That user ID and PIN do not match. Use your phone (EM) user ID and the PIN set in Roost under Account, Phone PIN.';
@@ -56,23 +79,74 @@ export function createPhoneAuth(deps: {
   clock: Clock;
   secret: string;
   throttle?: SignInThrottle;
+  mail?: AccountMail;
 }): PhoneAuth {
   const { prisma, clock } = deps;
-  // Per user: 5 wrong PINs in 15 minutes (a 4-digit PIN then takes years to guess). Per
-  // device: 10, so one phone cannot be used to walk through everyone's PINs.
+  // Growing delays per person (after 3 wrong PINs at one phone, or 5 anywhere), none per phone:
+  // the "address" of a phone sign-in is the phone, and it never blocks anyone on its own.
   const throttle =
     deps.throttle ??
-    createSignInThrottle(clock, { maxFailures: 5, maxFailuresPerAddress: 10, windowMs: 15 * MINUTE_MS });
+    createSignInThrottle(clock, {
+      pairFreeTries: 3,
+      accountFreeTries: 5,
+      addressFreeTries: Number.POSITIVE_INFINITY,
+      firstDelayMs: 15_000,
+      maxDelayMs: 15 * MINUTE_MS,
+    });
+
+  /** Counts a wrong PIN for a real person: the daily cap, and the owner told. */
+  async function countFailure(
+    user: { id: number; email: string; displayName: string } & {
+      phonePinFailures: number;
+      phonePinFailuresSince: Date | null;
+    },
+  ) {
+    const now = clock.now();
+    const fresh =
+      !user.phonePinFailuresSince || now.getTime() - user.phonePinFailuresSince.getTime() > PIN_WINDOW_MS;
+    const failures = fresh ? 1 : user.phonePinFailures + 1;
+    const blocked = failures >= PIN_DAILY_CAP;
+    const alert = failures === PIN_ALERT_AFTER || blocked;
+    await prisma.user.update({
+      where: { id: user.id },
+      data: {
+        phonePinFailures: failures,
+        ...(fresh ? { phonePinFailuresSince: now } : {}),
+        ...(blocked ? { phonePinLockedAt: now } : {}),
+        ...(alert ? { phonePinAlertAt: now } : {}),
+      },
+    });
+    if (alert && deps.mail?.enabled) {
+      void deps.mail.send({
+        to: user.email,
+        subject: blocked
+          ? 'Your Roost phone PIN is blocked'
+          : 'Wrong PINs were typed for your Roost phone sign-in',
+        text:
+          `Hello ${user.displayName},\n\n${failures} wrong PINs were typed on desk phones for your user ID today.\n` +
+          (blocked
+            ? 'Your phone PIN is now blocked. Set a new PIN in Roost under Account, Phone PIN to use desk phones again.'
+            : 'If that was not you, set a new PIN in Roost under Account, Phone PIN.') +
+          '\n\n— Roost',
+      });
+    }
+  }
 
   const sign = (device: string, userId: number, expiresAtSeconds: number) =>
     createHmac('sha256', deps.secret)
       .update(`roost-phone-token|${device}|${userId}|${expiresAtSeconds}`)
       .digest('base64url');
 
-  const active = (user: ({ disabled: boolean; phonePinHash: string | null } & PhoneUser) | null) =>
-    user && !user.disabled && user.phonePinHash ? user : null;
+  type Row = PhoneUser & {
+    disabled: boolean;
+    phonePinHash: string | null;
+    phonePinFailures: number;
+    phonePinFailuresSince: Date | null;
+    phonePinLockedAt: Date | null;
+  };
+  const active = (user: Row | null) => (user && !user.disabled && user.phonePinHash ? user : null);
 
-  const strip = (user: PhoneUser & { disabled: boolean; phonePinHash: string | null }): PhoneUser => ({
+  const strip = (user: Row): PhoneUser => ({
     id: user.id,
     email: user.email,
     displayName: user.displayName,
@@ -86,13 +160,7 @@ export function createPhoneAuth(deps: {
       const userKey = `em:${id}`;
       const deviceKey = `device:${device}`;
       const wait = throttle.retryAfterSeconds(userKey, deviceKey);
-      if (wait > 0) {
-        throw new RoostError(
-          'RATE_LIMITED',
-          `Too many wrong PINs. Try again in ${Math.ceil(wait / 60)} minute(s), or book on the Roost web page.`,
-          { retryAfterSeconds: wait },
-        );
-      }
+      if (wait > 0) throw rateLimited('Too many wrong PINs.', wait, ' Or book on the Roost web page.');
       const user =
         id === ''
           ? null
@@ -105,12 +173,20 @@ export function createPhoneAuth(deps: {
       const ok =
         (await verifyPassword(candidate?.phonePinHash ?? (await dummyPasswordHash()), pin)) &&
         candidate !== null &&
-        PIN_PATTERN.test(pin);
+        TYPED_PIN.test(pin);
+      if (candidate?.phonePinLockedAt) throw new RoostError('UNAUTHENTICATED', PIN_BLOCKED);
       if (!ok || !candidate) {
         throttle.recordFailure(userKey, deviceKey);
+        if (candidate) await countFailure(candidate);
         throw new RoostError('UNAUTHENTICATED', WRONG_PIN);
       }
-      throttle.recordSuccess(userKey);
+      throttle.recordSuccess(userKey, deviceKey);
+      if (candidate.phonePinFailures > 0)
+        await prisma.user.update({
+          where: { id: candidate.id },
+          data: { phonePinFailures: 0, phonePinFailuresSince: null },
+        });
+      if (pin.length < PIN_MIN_LENGTH) throw new RoostError('UNAUTHENTICATED', PIN_TOO_SHORT);
       return strip(candidate);
     },
 
@@ -138,12 +214,23 @@ export function createPhoneAuth(deps: {
 
 /** Sets (or replaces) a person's phone PIN; argon2id like passwords. */
 export async function setPhonePin(prisma: PrismaClient, userId: number, pin: string): Promise<void> {
-  if (!PIN_PATTERN.test(pin)) throw invalidInput('A phone PIN is 4 to 8 digits.');
-  if (/^(\d)\1+$/.test(pin) || '0123456789'.includes(pin) || '9876543210'.includes(pin))
-    throw invalidInput('Choose a PIN that is not all one digit or a run like 1234.');
-  await prisma.user.update({ where: { id: userId }, data: { phonePinHash: await hashPassword(pin) } });
+  if (!PIN_PATTERN.test(pin)) throw invalidInput('A phone PIN is 6 to 12 digits.');
+  if (/^(\d)\1+$/.test(pin) || '01234567890'.includes(pin) || '09876543210'.includes(pin))
+    throw invalidInput('Choose a PIN that is not all one digit or a run like 123456.');
+  // A new PIN lifts a block and clears the counters and the notice.
+  await prisma.user.update({
+    where: { id: userId },
+    data: { phonePinHash: await hashPassword(pin), ...pinStateCleared },
+  });
 }
 
+const pinStateCleared = {
+  phonePinFailures: 0,
+  phonePinFailuresSince: null,
+  phonePinLockedAt: null,
+  phonePinAlertAt: null,
+};
+
 export async function clearPhonePin(prisma: PrismaClient, userId: number): Promise<void> {
-  await prisma.user.update({ where: { id: userId }, data: { phonePinHash: null } });
+  await prisma.user.update({ where: { id: userId }, data: { phonePinHash: null, ...pinStateCleared } });
 }

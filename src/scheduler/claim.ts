@@ -12,6 +12,7 @@
  */
 import { Prisma } from '../generated/prisma/client.js';
 import type { PrismaClient } from '../db/database.js';
+import { enqueuePhoneEvent } from '../outbox/outbox.js';
 import type { ActionPurpose } from './action-keys.js';
 
 export interface ClaimedAction {
@@ -101,25 +102,29 @@ export type FinalState = 'DONE' | 'SKIPPED' | 'FAILED' | 'CONFLICT';
 
 /**
  * Ends a claimed action. Fenced by the lease owner: a worker whose lease expired and was taken over
- * changes nothing (returns false).
+ * changes nothing (returns false). Writes the action's webhook event in the same transaction.
  */
 export async function finishAction(
   prisma: PrismaClient,
   action: ClaimedAction,
   result: { state: FinalState; at: Date; emCode?: number | null; outcome: string },
 ): Promise<boolean> {
-  const { count } = await prisma.phoneAction.updateMany({
-    where: { id: action.id, state: 'RUNNING', leaseOwner: action.leaseOwner },
-    data: {
-      state: result.state,
-      completedAt: result.at,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      lastEmCode: result.emCode ?? null,
-      lastOutcome: result.outcome.slice(0, 500),
-    },
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.phoneAction.updateMany({
+      where: { id: action.id, state: 'RUNNING', leaseOwner: action.leaseOwner },
+      data: {
+        state: result.state,
+        completedAt: result.at,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastEmCode: result.emCode ?? null,
+        lastOutcome: result.outcome.slice(0, 500),
+      },
+    });
+    // The webhook event (phone.logged_in/logged_out/failed) commits with the final state.
+    if (count === 1) await enqueuePhoneEvent(tx, { ...action, ...result }, result.at);
+    return count === 1;
   });
-  return count === 1;
 }
 
 /** Back in the queue at `dueAt` (retry with backoff, or wait for a booking's start). */

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiTokenStore, SessionStore, SessionUser } from '../auth/sessions.js';
-import { SESSION_COOKIE } from '../auth/sessions.js';
+import { SESSION_COOKIE, sessionKeyOf } from '../auth/sessions.js';
 import { RoostError } from '../errors.js';
-import { isApiRequest } from './errors.js';
+import { isApiRequest, requestPath } from './errors.js';
 
 /**
  * Who may call a route, declared on every route as `config: { access }`. A route that
@@ -17,6 +17,8 @@ export type Access = 'public' | 'user' | 'staff' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** The route checks a Bearer token itself and reads no cookie (SCIM): no CSRF check. */
+    bearerOnly?: boolean;
   }
   interface FastifyRequest {
     user: SessionUser | null;
@@ -46,6 +48,7 @@ function allowed(access: Access, user: SessionUser | null): boolean {
 export const accessPlugin = fp(
   async (app: FastifyInstance, opts: { sessions: SessionStore; tokens: ApiTokenStore }) => {
     app.decorateRequest('user', null);
+    app.decorateRequest('sessionKey', null);
 
     app.addHook('onRoute', (route) => {
       if (route.config?.access) return;
@@ -66,7 +69,10 @@ export const accessPlugin = fp(
       const raw = request.cookies[SESSION_COOKIE];
       if (raw) {
         const unsigned = request.unsignCookie(raw);
-        if (unsigned.valid && unsigned.value) request.user = await opts.sessions.lookup(unsigned.value);
+        if (unsigned.valid && unsigned.value) {
+          request.user = await opts.sessions.lookup(unsigned.value);
+          if (request.user) request.sessionKey = sessionKeyOf(unsigned.value);
+        }
       }
     });
 
@@ -76,7 +82,7 @@ export const accessPlugin = fp(
       if (!allowed(access, request.user)) {
         if (request.user === null) {
           if (!isApiRequest(request) && request.method === 'GET') {
-            return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`);
+            return reply.redirect(`/signin?next=${encodeURIComponent(requestPath(request))}`);
           }
           throw new RoostError(
             'UNAUTHENTICATED',
@@ -94,7 +100,12 @@ export const accessPlugin = fp(
 
     // CSRF on every unsafe page request (forms), after the access check.
     app.addHook('preHandler', (request, reply, done) => {
-      if (isApiRequest(request) || SAFE_METHODS.has(request.method)) return done();
+      if (
+        isApiRequest(request) ||
+        SAFE_METHODS.has(request.method) ||
+        request.routeOptions.config?.bearerOnly
+      )
+        return done();
       app.csrfProtection(request, reply, done);
     });
   },

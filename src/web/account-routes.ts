@@ -20,9 +20,9 @@ export async function accountRoutes(
   const me = (request: FastifyRequest) => request.user!;
 
   async function pinPage(reply: FastifyReply, userId: number, error: string | null = null) {
-    const { hasPin, emUserId } = await pins.status(userId);
+    const status = await pins.status(userId);
     if (error) reply.status(400);
-    return reply.render('account/phone-pin.eta', { hasPin, emUserId, error });
+    return reply.render('account/phone-pin.eta', { ...status, error });
   }
 
   app.get('/account/phone-pin', { config: { access: 'user' } }, async (request, reply) =>

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type ApiTokenStore, type SessionStore } from '../auth/sessions.js';
-import type { SignInThrottle } from '../auth/sign-in-throttle.js';
+import { rotateCsrfSecret } from '../auth/csrf.js';
+import type { SignInService } from '../auth/sign-in-service.js';
 import type { PrismaClient } from '../db/database.js';
 import { RoostError } from '../errors.js';
 
@@ -10,8 +10,12 @@ interface AuthRouteOptions {
   prisma: PrismaClient;
   sessions: SessionStore;
   tokens: ApiTokenStore;
-  throttle: SignInThrottle;
+  signIn: SignInService;
   secureCookies: boolean;
+  /** false (ROOST_PASSWORD_SIGNIN=false): only admins may sign in with a password (break-glass). */
+  passwordSignin?: boolean;
+  /** The identity provider's sign-out URL for a single sign-on session (src/web/oidc-routes.ts). */
+  providerSignOut?: (sessionToken: string) => Promise<string | null>;
 }
 
 const Credentials = Type.Object(
@@ -28,25 +32,18 @@ export function safeNext(next: unknown): string {
 }
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
-  /** Checks a password under the throttle; the same answer for unknown email and wrong password. */
+  /**
+   * Checks a password under the throttle (sign-in service); with ROOST_PASSWORD_SIGNIN=false
+   * only administrators get past it (break-glass while single sign-on is the way in).
+   */
   async function authenticate(email: string, password: string, address: string) {
-    const wait = opts.throttle.retryAfterSeconds(email, address);
-    if (wait > 0) {
+    const user = await opts.signIn.authenticate(email, password, address);
+    if (user && opts.passwordSignin === false && user.role !== 'ADMIN') {
       throw new RoostError(
-        'RATE_LIMITED',
-        `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
-        {
-          retryAfterSeconds: wait,
-        },
+        'FORBIDDEN',
+        'Password sign-in is only for administrators here. Use "Sign in with single sign-on".',
       );
     }
-    const user = await opts.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-    const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-    if (!user || !ok || user.disabled) {
-      opts.throttle.recordFailure(email, address);
-      return null;
-    }
-    opts.throttle.recordSuccess(email);
     return user;
   }
 
@@ -86,6 +83,10 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
           return reply.render('auth/signin.eta', { next, email, error: error.message });
         }
+        if (error instanceof RoostError && error.code === 'FORBIDDEN') {
+          reply.status(403);
+          return reply.render('auth/signin.eta', { next, email, error: error.message });
+        }
         throw error;
       }
       if (!user) {
@@ -111,18 +112,24 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         signed: true,
         maxAge: SESSION_TTL_MS / 1000,
       });
+      rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
       return reply.redirect(next, 303);
     },
   );
 
   app.post('/signout', { config: { access: 'public' } }, async (request, reply) => {
     const raw = request.cookies[SESSION_COOKIE];
+    let providerUrl: string | null = null;
     if (raw) {
       const unsigned = request.unsignCookie(raw);
-      if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
+      if (unsigned.valid && unsigned.value) {
+        if (opts.providerSignOut) providerUrl = await opts.providerSignOut(unsigned.value);
+        await opts.sessions.destroy(unsigned.value);
+      }
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.flash('info', 'You are signed out.').redirect('/signin', 303);
+    rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
+    return reply.flash('info', 'You are signed out.').redirect(providerUrl ?? '/signin', 303);
   });
 
   app.post(

@@ -4,6 +4,9 @@ import type { CalendarService } from '../calendar/calendar-feed.js';
 import { notFound } from '../errors.js';
 import { isStaff } from './access.js';
 
+/** A URL with the secret of a calendar feed path replaced, for logs. */
+export const redactFeedUrl = (url: string) => url.replace(/\/calendar\/[^/?#]+\.ics/g, '/calendar/***.ics');
+
 const ICS_TYPE = 'text/calendar; charset=utf-8';
 
 /**
@@ -18,6 +21,15 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendar: Cal
     {
       config: { access: 'public' },
       schema: { params: Type.Object({ token: Type.String({ maxLength: 200 }) }) },
+      // The URL is the credential: the request log shows /calendar/***.ics, never the token.
+      logSerializers: {
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: redactFeedUrl(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+        }),
+      },
     },
     async (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
       const feed = await calendar.feed(request.params.token);

@@ -14,7 +14,21 @@ export const statusFor: Record<RoostErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
+/**
+ * The path of a request. An absolute-form request line (`GET http://host/api/v1/x HTTP/1.1`,
+ * RFC 9112 3.2.2) leaves request.url absolute while the router still matches the route, so the
+ * scheme and authority are cut off here: such a request is an API request like any other.
+ */
+export function requestPath(request: FastifyRequest): string {
+  const url = request.url;
+  if (url.startsWith('/')) return url;
+  return url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
+}
+
+/** True for /api/...: Bearer tokens only, never the session cookie (and so no CSRF). */
+export const isApiRequest = (request: FastifyRequest) =>
+  (request.routeOptions?.url ?? requestPath(request)).startsWith('/api/') ||
+  requestPath(request).startsWith('/api/');
 
 /** True when the error means the database cannot be reached right now. */
 function isDatabaseDown(error: unknown): boolean {
@@ -78,7 +92,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
         message = `Something went wrong on our side. If it keeps happening, tell support the request id ${request.id}.`;
         request.log.error({ err: error }, 'request failed');
       }
-      if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+      // The header says what the body says (retryAfterSeconds), never a fixed guess.
+      if (status === 429 && !reply.getHeader('retry-after')) {
+        const seconds = Number(details.retryAfterSeconds);
+        reply.header(
+          'retry-after',
+          String(Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 60),
+        );
+      }
       reply.status(status);
       if (isApiRequest(request) || !request.headers.accept?.includes('text/html')) {
         return { error: code, message, ...details, requestId: request.id };

@@ -61,6 +61,9 @@ export function parseUntil(value: string): Date {
 /** A URL with the values of `pin` and `token` replaced, for logs. */
 export const maskSecrets = (url: string) => url.replace(/([?&](?:pin|token)=)[^&]*/gi, '$1***');
 
+/** Longest Host header the phone service accepts (real phone service URLs are far shorter). */
+export const MAX_HOST = 100;
+
 const timeIn = (zone: string, at: Date) => `${formatLocalTime(zone, at)} ${zoneLabel(zone, at)}`;
 
 export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServiceRouteOptions) {
@@ -121,6 +124,26 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
         remoteAddress: req.ip,
       }),
     };
+  });
+
+  // Screens link with absolute URLs from ROOST_PUBLIC_URL, and Cisco XML allows 256 characters
+  // per URL; a phone never sends a Host longer than MAX_HOST. Such a request (a probe once made
+  // this a 500) gets a clear 400 with a plain screen that needs no URL.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.host.length <= MAX_HOST) return;
+    reply.header('x-roost-outcome', 'INVALID_INPUT');
+    return reply
+      .status(400)
+      .header('content-type', CISCO_XML_CONTENT_TYPE)
+      .header('cache-control', 'no-store')
+      .send(
+        renderPhoneScreen({
+          kind: 'text',
+          title: 'Roost',
+          text: `The service address is too long (over ${MAX_HOST} characters in Host). Use a shorter host name in the phone service URL.`,
+          softKeys: [exitKey],
+        }),
+      );
   });
 
   // Anything that goes wrong answers as a phone screen, never as JSON or HTML.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import { csrfUserInfo } from '../auth/csrf.js';
 import { isStaff } from './access.js';
 import { languageLocals } from './i18n-plugin.js';
 
@@ -44,7 +45,7 @@ export const renderPlugin = fp(
         ...languageLocals(request),
         user: request.user,
         isStaff: isStaff(request.user),
-        csrfToken: this.generateCsrf(),
+        csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(request) }),
         flash,
         path: request.url.split('?')[0],
         ...data,

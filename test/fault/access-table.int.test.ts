@@ -8,6 +8,7 @@ import { createManualClock } from '../../src/time/clock.js';
 import { Browser, apiToken, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createDesk, createFloor, createSite, createUser } from '../helpers/factories.js';
+import { startTestProvider, type TestProvider } from '../auth/oidc-provider-harness.js';
 
 /**
  * Fault and abuse suite: access. Every route Roost registers is listed below with the least
@@ -18,7 +19,7 @@ import { createDesk, createFloor, createSite, createUser } from '../helpers/fact
  * 401, a signed-in person below the route's role gets 403, and everyone else gets past the
  * access check (any answer but 401, 403 or 5xx).
  */
-type Need = 'public' | 'user' | 'staff' | 'admin';
+type Need = 'public' | 'user' | 'staff' | 'admin' | 'scim';
 
 const ACCESS: Record<string, Need> = {
   // Plugins: static files and the API documentation.
@@ -120,13 +121,74 @@ const ACCESS: Record<string, Need> = {
   'GET /api/v1/admin/sites': 'staff',
   'GET /api/v1/admin/floors/:id': 'staff',
   'GET /api/v1/admin/audit': 'staff',
+  // The whole staff API (issue 14): same roles as the pages.
+  'GET /api/v1/admin/sites/:id': 'staff',
+  'POST /api/v1/admin/sites': 'staff',
+  'PATCH /api/v1/admin/sites/:id': 'staff',
+  'GET /api/v1/admin/sites/:id/policy': 'staff',
+  'PATCH /api/v1/admin/sites/:id/policy': 'staff',
+  'GET /api/v1/admin/floors': 'staff',
+  'POST /api/v1/admin/floors': 'staff',
+  'PATCH /api/v1/admin/floors/:id': 'staff',
+  'GET /api/v1/admin/floors/:id/plan': 'staff',
+  'PUT /api/v1/admin/floors/:id/plan': 'staff',
+  'POST /api/v1/admin/floors/:id/desks': 'staff',
+  'GET /api/v1/admin/desks/:id': 'staff',
+  'PATCH /api/v1/admin/desks/:id': 'staff',
+  'GET /api/v1/admin/people': 'staff',
+  'GET /api/v1/admin/people/:id': 'staff',
+  'POST /api/v1/admin/people': 'staff',
+  'PATCH /api/v1/admin/people/:id': 'staff',
+  'GET /api/v1/admin/reservations': 'staff',
+  'GET /api/v1/admin/reservations/:id': 'staff',
+  'POST /api/v1/admin/reservations': 'staff',
+  'POST /api/v1/admin/reservations/:id/cancel': 'staff',
+  'POST /api/v1/admin/reservations/:id/release': 'staff',
+  'POST /api/v1/admin/reservations/:id/check-in': 'staff',
+  'POST /api/v1/admin/reservations/:id/extend': 'staff',
+  'POST /api/v1/admin/reservations/:id/move': 'staff',
+  // Webhooks (issue 14): the page and the API.
+  'GET /staff/webhooks': 'staff',
+  'POST /staff/webhooks': 'staff',
+  'GET /staff/webhooks/:id': 'staff',
+  'POST /staff/webhooks/:id/delete': 'staff',
+  'GET /api/v1/admin/webhooks': 'staff',
+  'POST /api/v1/admin/webhooks': 'staff',
+  'GET /api/v1/admin/webhooks/:id': 'staff',
+  'GET /api/v1/admin/webhooks/:id/deliveries': 'staff',
+  'DELETE /api/v1/admin/webhooks/:id': 'staff',
   // Administrators only: EM clusters carry credentials references.
   'GET /staff/clusters': 'admin',
   'POST /staff/clusters': 'admin',
   'GET /staff/clusters/:id': 'admin',
   'POST /staff/clusters/:id': 'admin',
   'GET /api/v1/admin/em-clusters': 'admin',
+  'GET /api/v1/admin/em-clusters/:id': 'admin',
+  'POST /api/v1/admin/em-clusters': 'admin',
+  'PATCH /api/v1/admin/em-clusters/:id': 'admin',
+  // Single sign-on (issue 17): public, the provider and the pending-sign-in cookie decide.
+  'GET /auth/oidc/login': 'public',
+  'GET /auth/oidc/callback': 'public',
+  // SCIM 2.0: only ROOST_SCIM_TOKEN as a Bearer token; no session of any role counts.
+  'GET /scim/v2/ServiceProviderConfig': 'scim',
+  'GET /scim/v2/ResourceTypes': 'scim',
+  'GET /scim/v2/ResourceTypes/:id': 'scim',
+  'GET /scim/v2/Schemas': 'scim',
+  'GET /scim/v2/Schemas/:id': 'scim',
+  'GET /scim/v2/Users': 'scim',
+  'GET /scim/v2/Users/:id': 'scim',
+  'POST /scim/v2/Users': 'scim',
+  'PUT /scim/v2/Users/:id': 'scim',
+  'PATCH /scim/v2/Users/:id': 'scim',
+  'DELETE /scim/v2/Users/:id': 'scim',
+  'GET /scim/v2/Groups': 'scim',
+  'GET /scim/v2/Groups/:id': 'scim',
+  'POST /scim/v2/Groups': 'scim',
+  'PUT /scim/v2/Groups/:id': 'scim',
+  'PATCH /scim/v2/Groups/:id': 'scim',
+  'DELETE /scim/v2/Groups/:id': 'scim',
 };
+const SCIM_TOKEN = 'access-table-scim-token-0123456789abcdef';
 
 // Routes the plugins add without a config of their own (access.ts makes them public).
 const PLUGIN_PREFIXES = ['/public/', '/api/v1/docs'];
@@ -139,6 +201,8 @@ const rank: Record<Role | Need, number> = {
   user: 1,
   staff: 2,
   admin: 3,
+  // No role reaches SCIM: it takes the SCIM token, checked in its own test below.
+  scim: 4,
 };
 
 const key = (method: string, url: string) => `${method} ${url}`;
@@ -146,6 +210,7 @@ const key = (method: string, url: string) => `${method} ${url}`;
 describe('who may use which route: every registered route against the table', () => {
   let db: TestDatabase;
   let app: FastifyInstance;
+  let provider: TestProvider;
   const registered: RouteOptions[] = [];
   const browsers = {} as Record<Role, Browser>;
   const tokens = {} as Record<Role, string | null>;
@@ -154,7 +219,25 @@ describe('who may use which route: every registered route against the table', ()
 
   beforeAll(async () => {
     db = await createTestDatabase('pglite');
-    const config = testConfig();
+    // Single sign-on against a real provider, so /auth/oidc/login can reach its discovery.
+    const base = testConfig();
+    provider = await startTestProvider({
+      redirectUri: `${base.publicUrl}/auth/oidc/callback`,
+      postLogoutRedirectUri: `${base.publicUrl}/signin`,
+    });
+    const config = testConfig({
+      scimToken: SCIM_TOKEN,
+      oidc: {
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
+        redirectUri: `${base.publicUrl}/auth/oidc/callback`,
+        emUserClaim: 'preferred_username',
+        roleClaim: 'groups',
+        facilitiesGroups: [],
+        adminGroups: [],
+      },
+    });
     const phones = createPhonesService({
       prisma: db.prisma,
       clock,
@@ -218,6 +301,7 @@ describe('who may use which route: every registered route against the table', ()
   });
   afterAll(async () => {
     await app?.close();
+    await provider?.close();
     await db?.destroy();
   });
 
@@ -277,11 +361,21 @@ describe('who may use which route: every registered route against the table', ()
             PLUGIN_PREFIXES.some((p) => route.url.startsWith(p)),
             `${method} ${route.url} declares no access`,
           ).toBe(true);
-        else expect(declared, `${method} ${route.url}`).toBe(want);
+        // SCIM routes are public to the session check and check their own Bearer token.
+        else expect(declared, `${method} ${route.url}`).toBe(want === 'scim' ? 'public' : want);
       }
   });
 
   async function request(role: Role, method: string, url: string): Promise<LightMyRequestResponse> {
+    if (url.startsWith('/scim/')) {
+      // A browser's session cookie, never a SCIM token: the SCIM routes must refuse every role.
+      return app.inject({
+        method: method as 'GET',
+        url,
+        headers: { cookie: cookieOf(browsers[role]), 'content-type': 'application/scim+json' },
+        ...(['POST', 'PUT', 'PATCH'].includes(method) ? { payload: '{}' } : {}),
+      });
+    }
     if (url.startsWith('/api/')) {
       const token = tokens[role];
       return app.inject({
@@ -308,6 +402,8 @@ describe('who may use which route: every registered route against the table', ()
     if (rank[role] >= rank[need]) {
       expect([401, 403], what).not.toContain(res.statusCode);
       if (res.statusCode === 302) expect(res.headers.location, what).not.toMatch(/^\/signin/);
+    } else if (need === 'scim') {
+      expect(res.statusCode, what).toBe(401);
     } else if (role === 'anonymous') {
       if (method === 'HEAD') {
         // Only a GET is sent to the sign-in page; a HEAD has nobody to follow the redirect.
@@ -322,6 +418,30 @@ describe('who may use which route: every registered route against the table', ()
       expect(res.statusCode, what).toBe(403);
     }
   }
+
+  it('lets the SCIM token past the check on every SCIM route (and nothing else does)', async () => {
+    for (const row of Object.keys(ACCESS).filter((k) => ACCESS[k] === 'scim')) {
+      const [method, pattern] = row.split(' ') as [string, string];
+      // Ids nobody has: a DELETE here must not remove the people the other checks sign in as.
+      const url = pattern.replace(':id', pattern.includes('/Schemas/') ? 'urn:x' : '999999');
+      const res = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${SCIM_TOKEN}`, 'content-type': 'application/scim+json' },
+        ...(['POST', 'PUT', 'PATCH'].includes(method) ? { payload: '{}' } : {}),
+      });
+      const what = `${row} -> ${res.statusCode} ${res.body.slice(0, 200)}`;
+      expect(res.statusCode, what).toBeLessThan(500);
+      expect([401, 403], what).not.toContain(res.statusCode);
+      expect(res.headers['content-type'], what).toMatch(/^application\/scim\+json/);
+      const asAdmin = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${tokens.admin}` },
+      });
+      expect(asAdmin.statusCode, `${row} with an admin's API token`).toBe(401);
+    }
+  });
 
   it('refuses a token on a page and a session cookie on the API', async () => {
     const onApi = await app.inject({

@@ -104,7 +104,7 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
     ada = await createUser(db.prisma, { email: 'ada@notify.test', emUserId: 'ada' });
     staff = await createUser(db.prisma, { role: 'FACILITIES' });
     await db.prisma.user.update({ where: { id: staff.id }, data: { displayName: 'Frances Facilities' } });
-    await setPhonePin(db.prisma, ada.id, '4826');
+    await setPhonePin(db.prisma, ada.id, '482615');
   });
   afterAll(async () => {
     await capture?.close();
@@ -125,7 +125,7 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
     app = await createTestApp(db, clock, mailConfig());
     const phone = new Phone(app, desk.phone!.deviceName);
     const signIn = await phone.get(`/phone/book/sign-in?device=${phone.device}&until=20261201T1100Z`);
-    const done = await phone.submit(signIn, { user: 'ada', pin: '4826' });
+    const done = await phone.submit(signIn, { user: 'ada', pin: '482615' });
     expect(done.text).toMatch(/until 12:00 CET/);
     const mail = await capture.next();
     expect(mail.to).toEqual(['ada@notify.test']);
@@ -200,7 +200,7 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
     const before = capture.mails.length;
     const phone = new Phone(app, desk.phone!.deviceName);
     const signIn = await phone.get(`/phone/book/sign-in?device=${phone.device}&until=20261201T1100Z`);
-    expect((await phone.submit(signIn, { user: 'ada', pin: '4826' })).text).toMatch(/until 12:00 CET/);
+    expect((await phone.submit(signIn, { user: 'ada', pin: '482615' })).text).toMatch(/until 12:00 CET/);
     await notifier.bookingConfirmed((await db.prisma.reservation.findFirstOrThrow()).id);
     await notifier.idle();
     expect(capture.mails.length).toBe(before);

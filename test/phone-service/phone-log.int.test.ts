@@ -34,11 +34,11 @@ describe.each(dbTargets)('phone service logs (%s)', (target) => {
     const site = await createSite(db.prisma);
     const desk = await createDesk(db.prisma, (await createFloor(db.prisma, site.id)).id);
     const user = await createUser(db.prisma, { emUserId: 'logcheck' });
-    await setPhonePin(db.prisma, user.id, '4826');
+    await setPhonePin(db.prisma, user.id, '482615');
     const phone = new Phone(app, desk.phone!.deviceName);
     const done = await phone.submit(
       await phone.get(`/phone/book/sign-in?device=${phone.device}&until=20261201T1100Z`),
-      { user: 'logcheck', pin: '4826' },
+      { user: 'logcheck', pin: '482615' },
     );
     const manage = done.softKeys.find((k) => k.name === 'Manage')!;
     const token = new URL(manage.url).searchParams.get('token')!;
@@ -47,7 +47,7 @@ describe.each(dbTargets)('phone service logs (%s)', (target) => {
     const log = lines.join('');
     expect(log).toContain('/phone/book/confirm');
     expect(log).toContain('pin=***');
-    expect(log).not.toContain('4826');
+    expect(log).not.toContain('482615');
     expect(log).not.toContain(token.split('.')[2]!);
   });
 });

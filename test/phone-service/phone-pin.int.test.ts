@@ -19,7 +19,7 @@ describe.each(dbTargets)('setting a phone PIN (%s)', (target) => {
     await db?.destroy();
   });
 
-  it('stores a 4–8 digit PIN as an argon2id hash, and refuses bad ones with the form shown again', async () => {
+  it('stores a 6–12 digit PIN as an argon2id hash, and refuses bad ones with the form shown again', async () => {
     const user = await createUser(db.prisma, { emUserId: 'grace' });
     const browser = new Browser(app);
     await browser.signIn(user.email);
@@ -29,11 +29,13 @@ describe.each(dbTargets)('setting a phone PIN (%s)', (target) => {
     expect(page.body).toContain('no phone PIN yet');
 
     for (const [pin, confirm, message] of [
-      ['12a4', '12a4', '4 to 8 digits'],
-      ['123', '123', '4 to 8 digits'],
-      ['123456789', '123456789', '4 to 8 digits'],
-      ['1111', '1111', 'not all one digit'],
-      ['4826', '4827', 'do not match'],
+      ['12a456', '12a456', '6 to 12 digits'],
+      ['4826', '4826', '6 to 12 digits'],
+      ['12345', '12345', '6 to 12 digits'],
+      ['1234567890123', '1234567890123', '6 to 12 digits'],
+      ['111111', '111111', 'not all one digit'],
+      ['123456', '123456', 'a run like 123456'],
+      ['482615', '482715', 'do not match'],
     ] as const) {
       const res = await browser.post(
         '/account/phone-pin',
@@ -48,13 +50,13 @@ describe.each(dbTargets)('setting a phone PIN (%s)', (target) => {
 
     const ok = await browser.post(
       '/account/phone-pin',
-      { pin: '4826', confirm: '4826' },
+      { pin: '482615', confirm: '482615' },
       { csrfFrom: '/account/phone-pin' },
     );
     expect(ok.statusCode).toBe(303);
     const hash = (await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).phonePinHash!;
     expect(hash).toMatch(/^\$argon2id\$/);
-    expect(await verifyPassword(hash, '4826')).toBe(true);
+    expect(await verifyPassword(hash, '482615')).toBe(true);
     expect((await browser.get('/account/phone-pin')).body).toContain('You have a phone PIN');
 
     const removed = await browser.post('/account/phone-pin/remove', {}, { csrfFrom: '/account/phone-pin' });
@@ -73,7 +75,11 @@ describe.each(dbTargets)('setting a phone PIN (%s)', (target) => {
     const user = await createUser(db.prisma);
     const browser = new Browser(app);
     await browser.signIn(user.email);
-    const forged = await browser.post('/account/phone-pin', { pin: '4826', confirm: '4826' }, { csrf: null });
+    const forged = await browser.post(
+      '/account/phone-pin',
+      { pin: '482615', confirm: '482615' },
+      { csrf: null },
+    );
     expect(forged.statusCode).toBe(403);
     expect((await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).phonePinHash).toBeNull();
   });

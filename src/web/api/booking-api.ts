@@ -11,7 +11,7 @@ import { invalidInput, notFound } from '../../errors.js';
 
 // ISO 8601 with an explicit offset: "2026-12-02T09:00:00+01:00" or "...Z". A time
 // without an offset is ambiguous across sites, so it is refused rather than guessed.
-const Instant = Type.String({
+export const Instant = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})$',
   maxLength: 40,
   description: 'ISO 8601 date-time with offset, e.g. 2026-12-02T09:00:00+01:00',
@@ -60,7 +60,7 @@ function isRealDateTime(text: string): boolean {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= lastDay.getUTCDate() && h <= 23 && mi <= 59;
 }
 
-function instant(text: string, field: string): Date {
+export function instant(text: string, field: string): Date {
   const at = new Date(text);
   if (Number.isNaN(at.getTime()) || !isRealDateTime(text))
     throw invalidInput(`${field} is not a valid date and time: "${text}".`);

@@ -1,0 +1,211 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ScimError } from '../scim/scim-errors.js';
+import type { ScimGroups } from '../scim/scim-groups.js';
+import {
+  MAX_PAGE,
+  listResponse,
+  resourceTypes,
+  schemas,
+  serviceProviderConfig,
+} from '../scim/scim-schemas.js';
+import type { ScimUsers } from '../scim/scim-users.js';
+
+interface ScimRouteOptions {
+  users: ScimUsers;
+  groups: ScimGroups;
+  /** ROOST_SCIM_TOKEN. */
+  token: string;
+  /** ROOST_PUBLIC_URL + /scim/v2: where resources' locations point. */
+  base: string;
+}
+
+const SCIM_TYPE = 'application/scim+json; charset=utf-8';
+const BODY_LIMIT = 1024 * 1024;
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+type Query = {
+  filter?: string;
+  startIndex?: string;
+  count?: string;
+  excludedAttributes?: string;
+  attributes?: string;
+};
+
+function paging(q: Query): { startIndex: number; count: number } {
+  const int = (v: string | undefined, name: string, fallback: number) => {
+    if (v === undefined || v === '') return fallback;
+    if (!/^-?\d{1,9}$/.test(v))
+      throw new ScimError(400, `"${name}" must be an integer, not ${JSON.stringify(v)}.`, 'invalidValue');
+    return Number(v);
+  };
+  // RFC 7644 3.4.2.4: startIndex below 1 means 1; a negative count means 0.
+  return {
+    startIndex: Math.max(1, int(q.startIndex, 'startIndex', 1)),
+    count: Math.min(MAX_PAGE, Math.max(0, int(q.count, 'count', 100))),
+  };
+}
+
+const listed = (value: string | undefined) =>
+  new Set(
+    (value ?? '')
+      .split(',')
+      .map((a) => a.trim().toLowerCase())
+      .filter(Boolean),
+  );
+
+/**
+ * SCIM 2.0 provisioning (RFC 7643/7644) at /scim/v2 for Entra ID, Okta and the like. Authenticated
+ * by ROOST_SCIM_TOKEN as a Bearer token (compared in constant time), not by sessions, so these
+ * routes are `access: 'public'` to the session check and `bearerOnly` (no CSRF: no cookies).
+ */
+export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
+  const { users, groups, base } = opts;
+  const expected = digest(opts.token);
+  const config = { access: 'public' as const, bearerOnly: true };
+
+  app.addContentTypeParser(
+    ['application/scim+json', 'application/json'],
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_request, body, done) => {
+      try {
+        done(null, body === '' ? {} : JSON.parse(body as string));
+      } catch {
+        done(new ScimError(400, 'The body is not valid JSON.', 'invalidSyntax'));
+      }
+    },
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+      reply.header('www-authenticate', 'Bearer realm="Roost SCIM"');
+      throw new ScimError(
+        401,
+        match
+          ? 'The bearer token is not the SCIM token of this Roost (ROOST_SCIM_TOKEN).'
+          : 'Send Authorization: Bearer <ROOST_SCIM_TOKEN>.',
+      );
+    }
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-type', SCIM_TYPE);
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler(
+    async (error: FastifyError | ScimError, request: FastifyRequest, reply: FastifyReply) => {
+      let scim: ScimError;
+      if (error instanceof ScimError) scim = error;
+      else if ((error as FastifyError).validation) scim = new ScimError(400, error.message, 'invalidSyntax');
+      else if ((error as FastifyError).statusCode === 413)
+        scim = new ScimError(413, 'The request is too large.');
+      else if ((error as FastifyError).statusCode === 415)
+        scim = new ScimError(415, 'Send the body as application/scim+json.');
+      else if (
+        typeof (error as FastifyError).statusCode === 'number' &&
+        (error as FastifyError).statusCode! < 500
+      )
+        scim = new ScimError((error as FastifyError).statusCode!, error.message);
+      else {
+        request.log.error({ err: error }, 'SCIM request failed');
+        scim = new ScimError(500, `Something went wrong on Roost's side (request id ${request.id}).`);
+      }
+      reply.status(scim.status);
+      return scim.body();
+    },
+  );
+
+  app.setNotFoundHandler(async (request, reply) => {
+    reply.status(404);
+    return new ScimError(404, `No SCIM endpoint ${request.method} ${request.url.split('?')[0]}.`).body();
+  });
+
+  /** excludedAttributes / attributes on the top level (Entra ID asks for excludedAttributes=members). */
+  function shape<T extends Record<string, unknown>>(resource: T, q: Query): T {
+    const excluded = listed(q.excludedAttributes);
+    const only = listed(q.attributes);
+    const always = new Set(['schemas', 'id', 'meta']);
+    return Object.fromEntries(
+      Object.entries(resource).filter(([k]) => {
+        const key = k.toLowerCase();
+        if (always.has(key)) return true;
+        if (only.size > 0)
+          return only.has(key) || [...only].some((a) => a.startsWith(`${key}.`) || a.startsWith(`${key}:`));
+        return !excluded.has(key);
+      }),
+    ) as T;
+  }
+
+  const list = <T extends Record<string, unknown>>(all: T[], q: Query) => {
+    const { startIndex, count } = paging(q);
+    const page = listResponse(all, startIndex, count);
+    return { ...page, Resources: page.Resources.map((r) => shape(r, q)) };
+  };
+
+  type Req<P = unknown> = FastifyRequest<{ Querystring: Query; Params: { id: string }; Body: P }>;
+
+  // Discovery.
+  app.get('/ServiceProviderConfig', { config }, async () => serviceProviderConfig(base));
+  app.get('/ResourceTypes', { config }, async () => {
+    const all = resourceTypes(base);
+    return listResponse(all, 1, all.length);
+  });
+  app.get('/ResourceTypes/:id', { config }, async (request: Req) => {
+    const found = resourceTypes(base).find((r) => r.id === request.params.id);
+    if (!found) throw new ScimError(404, `No resource type ${request.params.id}.`);
+    return found;
+  });
+  app.get('/Schemas', { config }, async () => {
+    const all = schemas(base);
+    return listResponse(all, 1, all.length);
+  });
+  app.get('/Schemas/:id', { config }, async (request: Req) => {
+    const found = schemas(base).find((s) => (s as { id?: unknown }).id === request.params.id);
+    if (!found) throw new ScimError(404, `No schema ${request.params.id}.`);
+    return found;
+  });
+
+  // Users.
+  app.get('/Users', { config }, async (request: Req) =>
+    list(await users.list(request.query.filter), request.query),
+  );
+  app.get('/Users/:id', { config }, async (request: Req) =>
+    shape(await users.get(request.params.id), request.query),
+  );
+  app.post('/Users', { config }, async (request: Req, reply) => {
+    const user = await users.create(request.body);
+    reply.status(201).header('location', user.meta.location);
+    return user;
+  });
+  app.put('/Users/:id', { config }, async (request: Req) => users.replace(request.params.id, request.body));
+  app.patch('/Users/:id', { config }, async (request: Req) => users.patch(request.params.id, request.body));
+  app.delete('/Users/:id', { config }, async (request: Req, reply) => {
+    await users.remove(request.params.id);
+    return reply.status(204).send();
+  });
+
+  // Groups (teams).
+  const membersWanted = (q: Query) => !listed(q.excludedAttributes).has('members');
+  app.get('/Groups', { config }, async (request: Req) =>
+    list(await groups.list(request.query.filter, { members: membersWanted(request.query) }), request.query),
+  );
+  app.get('/Groups/:id', { config }, async (request: Req) =>
+    shape(await groups.get(request.params.id, { members: membersWanted(request.query) }), request.query),
+  );
+  app.post('/Groups', { config }, async (request: Req, reply) => {
+    const group = await groups.create(request.body);
+    reply.status(201).header('location', group.meta.location);
+    return group;
+  });
+  app.put('/Groups/:id', { config }, async (request: Req) => groups.replace(request.params.id, request.body));
+  app.patch('/Groups/:id', { config }, async (request: Req) => groups.patch(request.params.id, request.body));
+  app.delete('/Groups/:id', { config }, async (request: Req, reply) => {
+    await groups.remove(request.params.id);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseId } from '../../admin/admin-deps.js';
+import { WEBHOOK_EVENTS } from '../../outbox/events.js';
+import type { WebhookEndpointsService } from '../../webhooks/endpoints-service.js';
+import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/** Message keys by value (written out so the catalogue check sees every key used). */
+const STATUS_KEYS = {
+  ok: 'webhooks.state.ok',
+  new: 'webhooks.state.new',
+  retrying: 'webhooks.state.retrying',
+  failing: 'webhooks.state.failing',
+} as const;
+const DELIVERY_KEYS = {
+  PENDING: 'webhooks.delivery.pending',
+  RUNNING: 'webhooks.delivery.running',
+  DELIVERED: 'webhooks.delivery.delivered',
+  FAILED: 'webhooks.delivery.failed',
+} as const;
+const keys = { statusKeys: STATUS_KEYS, deliveryKeys: DELIVERY_KEYS };
+
+/** Staff register webhook endpoints, choose their events and read each one's delivery log. */
+export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: WebhookEndpointsService }) {
+  const { webhooks } = opts;
+
+  const listPage = async (request: FastifyRequest, values: Record<string, unknown> = {}) => {
+    const chosen = [values.events ?? []].flat().map(String);
+    return {
+      title: request.t('webhooks.title'),
+      ...keys,
+      endpoints: await webhooks.list(),
+      events: WEBHOOK_EVENTS.map((e) => ({ name: e, checked: chosen.includes(e) })),
+      values,
+      errors: noErrors,
+    };
+  };
+
+  app.get('/staff/webhooks', staff, async (request, reply) =>
+    reply.render('staff/webhooks.eta', await listPage(request)),
+  );
+
+  app.post('/staff/webhooks', staff, async (request, reply) => {
+    const form = formOf(request);
+    try {
+      const { endpoint, secret } = await webhooks.create(actorOf(request), form);
+      // The secret is shown on this page and never again: no redirect that could lose it.
+      reply.header('cache-control', 'no-store');
+      return reply.status(201).render('staff/webhook-created.eta', {
+        title: request.t('webhooks.created.title'),
+        endpoint,
+        secret,
+      });
+    } catch (error) {
+      return rerender(error, reply, 'staff/webhooks.eta', () => listPage(request, valuesOf(form)));
+    }
+  });
+
+  app.get('/staff/webhooks/:id', staff, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That webhook endpoint');
+    const endpoint = await webhooks.get(id);
+    return reply.render('staff/webhook.eta', {
+      title: request.t('webhooks.log.title', { url: endpoint.url }),
+      ...keys,
+      endpoint,
+      deliveries: await webhooks.deliveries(id),
+    });
+  });
+
+  app.post('/staff/webhooks/:id/delete', staff, async (request: WithId, reply) => {
+    const id = parseId(request.params.id, 'That webhook endpoint');
+    const endpoint = await webhooks.get(id);
+    await webhooks.remove(actorOf(request), id);
+    return reply
+      .flash('success', request.t('webhooks.removed', { url: endpoint.url }))
+      .redirect('/staff/webhooks', 303);
+  });
+}
