@@ -7,8 +7,7 @@
 import { audit } from './action-context.js';
 import { decide } from './desired-state.js';
 import { driftAction, reloginAction } from './action-keys.js';
-import type { ReconcileReport } from './scheduler.js';
-import { clusterIds, type SchedulerContext } from './scheduler-context.js';
+import { clusterIds, type ReconcileReport, type SchedulerContext } from './scheduler-context.js';
 
 export function createReconciler(ctx: SchedulerContext) {
   const { prisma, log, metrics, emClients } = ctx;

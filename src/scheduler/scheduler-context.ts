@@ -25,6 +25,13 @@ export interface SchedulerContext {
   onLoginFailed?: (reservationId: number, message: string) => void;
 }
 
+export interface ReconcileReport {
+  checked: number;
+  relogins: number;
+  driftLogouts: number;
+  failedClusters: number;
+}
+
 export const later = (a: Date, b: Date): Date => (a > b ? a : b);
 
 export async function clusterIds(prisma: PrismaClient): Promise<number[]> {

@@ -37,7 +37,12 @@ import { createNodeHealth } from './node-health.js';
 import { createOutcomes } from './outcomes.js';
 import { createReconciler } from './reconcile.js';
 import { planRush } from './rush-planner.js';
-import { clusterIds as listClusters, later, type SchedulerContext } from './scheduler-context.js';
+import {
+  clusterIds as listClusters,
+  later,
+  type ReconcileReport,
+  type SchedulerContext,
+} from './scheduler-context.js';
 
 export interface SchedulerOptions {
   prisma: PrismaClient;
@@ -96,12 +101,7 @@ export interface TickReport {
   planned: number;
 }
 
-export interface ReconcileReport {
-  checked: number;
-  relogins: number;
-  driftLogouts: number;
-  failedClusters: number;
-}
+export type { ReconcileReport };
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { prisma, clock, emClients } = opts;
