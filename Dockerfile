@@ -20,8 +20,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/prisma-generate.mjs scripts/
 # No dev dependencies (no tsx, no TypeScript, no Prisma CLI); postinstall skips generation
-# because the compiled client is part of dist/.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# because the compiled client is part of dist/. --omit=optional too: @prisma/client names
+# prisma and typescript as optional peers, and --omit=dev alone would install them.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
 COPY prisma prisma
 COPY views views

@@ -53,16 +53,16 @@ const modules = {
     owns: 'booking rules, availability, booking commands and queries',
     may: ['db', 'time', 'errors', 'audit', 'scheduler'],
   },
-  calendar: { path: '^src/calendar/', owns: 'iCalendar feeds', may: ['db', 'time', 'errors'] },
+  calendar: { path: '^src/calendar/', owns: 'iCalendar feeds', may: ['db', 'time', 'errors', 'i18n'] },
   notify: {
     path: '^src/notify/',
     owns: 'email notices of booking changes',
-    may: ['db', 'time', 'config', 'audit', 'calendar', 'booking'],
+    may: ['db', 'time', 'config', 'audit', 'calendar', 'booking', 'i18n'],
   },
   insight: {
     path: '^src/insight/',
     owns: 'occupancy reports and their charts',
-    may: ['db', 'time', 'errors'],
+    may: ['db', 'time', 'errors', 'i18n'],
   },
   'phone-service': {
     path: '^src/phone-service/',
@@ -72,7 +72,7 @@ const modules = {
   admin: {
     path: '^src/admin/',
     owns: 'facilities and admin services: sites, desks, people, imports, EM clusters, audit view',
-    may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config'],
+    may: ['db', 'time', 'errors', 'audit', 'auth', 'booking', 'scheduler', 'config', 'i18n'],
   },
   webhooks: {
     path: '^src/webhooks/',

@@ -20,6 +20,9 @@ import { createApiTokenStore, createSessionStore } from './auth/sessions.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import { createSignInService } from './auth/sign-in-service.js';
 import { csrfCookieOptions, csrfHmacKey, csrfUserInfo } from './auth/csrf.js';
+import { createPasswordChange, createPasswordResets } from './auth/password-reset.js';
+import { hashPassword } from './auth/passwords.js';
+import { apiSecondFactor, createTotp } from './auth/totp.js';
 import { createAccountMail, type AccountMail } from './auth/account-mail.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
@@ -41,6 +44,8 @@ import { accountRoutes } from './web/account-routes.js';
 import { calendarRoutes } from './web/calendar-routes.js';
 import { phoneServiceRoutes } from './web/phone-service-routes.js';
 import { authRoutes } from './web/auth-routes.js';
+import { tokenApi } from './web/api/token-api.js';
+import { accountSecurityRoutes } from './web/account-security-routes.js';
 import { createOidcClient } from './auth/oidc/oidc-client.js';
 import { oidcRoutes, providerSignOutFor } from './web/oidc-routes.js';
 import { scimRoutes } from './web/scim-routes.js';
@@ -145,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         'style-src': ["'self'"],
         'script-src': ["'self'"],
         'upgrade-insecure-requests': config.httpsPublicUrl ? [] : null,
+        // Sign-out (a form POST) redirects to the identity provider's end-session endpoint.
+        'form-action': ["'self'", ...(config.oidc ? [new URL(config.oidc.issuer).origin] : [])],
       },
     },
     strictTransportSecurity: config.httpsPublicUrl ? { maxAge: 31_536_000, includeSubDomains: true } : false,
@@ -161,7 +168,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the plugins that add routes (static files, API docs), so its onRoute check sees them.
   const sessions = createSessionStore(db.prisma, clock);
   const tokens = createApiTokenStore(db.prisma, clock);
-  await app.register(accessPlugin, { sessions, tokens });
+  const totp = createTotp({ prisma: db.prisma, clock, secret: config.sessionSecret });
+  await app.register(accessPlugin, { sessions, tokens, mustEnrolTotp: (user) => totp.mustEnrol(user) });
   await app.register(i18nPlugin);
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: path.join(root, 'views'), autoEscape: true, cache: true }) },
@@ -220,14 +228,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     readiness: { check: () => checkReady(db), databaseKind: db.kind },
   });
   const oidcClient = config.oidc ? createOidcClient(config.oidc, clock) : undefined;
+  const signIn = createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) });
   await app.register(authRoutes, {
     prisma: db.prisma,
     sessions,
     tokens,
-    signIn: createSignInService({ prisma: db.prisma, throttle: createSignInThrottle(clock) }),
+    signIn,
+    clock,
+    totp,
+    secondFactor: apiSecondFactor(totp, signIn),
     secureCookies: config.secureCookies,
     passwordSignin: config.passwordSignin,
     ...(oidcClient ? { providerSignOut: providerSignOutFor(sessions, oidcClient, config.publicUrl) } : {}),
+  });
+  await app.register(tokenApi, { tokens });
+  await app.register(accountSecurityRoutes, {
+    clock,
+    totp,
+    tokens,
+    passwords: createPasswordChange({ prisma: db.prisma, hash: hashPassword }),
+    resets: createPasswordResets({ prisma: db.prisma, clock }),
+    mail: accountMail,
+    publicUrl: config.publicUrl,
   });
   if (config.oidc && oidcClient) {
     const oidc = config.oidc;

@@ -42,7 +42,18 @@ async function main(): Promise<void> {
   try {
     config = resolveSessionSecret(loadConfig());
     const log = createLogger(config);
+    // As PID 1 in a container a signal without a handler is ignored, so a stop during start-up
+    // (migrations, demo data) would wait for the engine's SIGKILL. Leave at once, as a process
+    // with the default handler would; the graceful handlers below take over once Roost is up.
+    const duringStart = (signal: NodeJS.Signals) => {
+      log.warn({ signal }, 'stopped during start-up');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGTERM', duringStart);
+    process.once('SIGINT', duringStart);
     const roost = await startRoost(config, { clock: systemClock, log });
+    process.off('SIGTERM', duringStart);
+    process.off('SIGINT', duringStart);
 
     let closing = false;
     const shutdown = async (signal: string) => {

@@ -58,5 +58,8 @@ describe('docker-compose.yml', () => {
     const config = loadConfig(env);
     expect(config.databaseUrl).toBeDefined();
     expect(config.em.url).toBe('http://em-emulator:8090');
+    // Plain http by default: no HSTS or upgrade-insecure-requests for a LAN install.
+    expect(config.publicUrl).toMatch(/^http:\/\//);
+    expect(config.httpsPublicUrl).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import type { Actor } from '../audit/audit-log.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import { notFound } from '../errors.js';
+import { driftAction } from '../scheduler/action-keys.js';
 import { cancelPhoneActions, moveLogout } from '../scheduler/jobs.js';
 import type { Clock } from '../time/clock.js';
 
@@ -22,6 +23,8 @@ export interface RevocationResult {
   tokensRevoked: number;
   cancelledReservationIds: number[];
   releasedReservationIds: number[];
+  /** Phones that held the person without a booking of theirs (e.g. a staff login): logout queued. */
+  otherPhoneIds: number[];
 }
 
 const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
@@ -115,11 +118,43 @@ async function revokeInTransaction(
     }
   }
 
+  // A phone that holds the person with no booking behind it (a staff login, an earlier drift)
+  // gets the same kind of logout reconciliation queues for drift, due now.
+  const person = await tx.user.findUniqueOrThrow({ where: { id: personId }, select: { emUserId: true } });
+  const releasedDesks = active.filter((r) => released.includes(r.id)).map((r) => r.deskId);
+  const otherPhones = person.emUserId
+    ? await tx.phone.findMany({
+        where: {
+          emUserId: person.emUserId,
+          OR: [{ deskId: null }, { deskId: { notIn: releasedDesks } }],
+        },
+        select: { id: true, deviceName: true },
+      })
+    : [];
+  for (const phone of otherPhones) {
+    await tx.phoneAction.createMany({
+      data: [{ ...driftAction(phone.id, now), kind: 'LOGOUT', phoneId: phone.id, dueAt: now }],
+      skipDuplicates: true,
+    });
+    await recordAudit(
+      tx,
+      actor,
+      {
+        action: 'phone.logout_queued',
+        subjectType: 'phone',
+        subjectId: phone.id,
+        details: { deviceName: phone.deviceName, userId: personId, reason },
+      },
+      now,
+    );
+  }
+
   const result: RevocationResult = {
     sessionsEnded: sessions.count,
     tokensRevoked: tokens.count,
     cancelledReservationIds: cancelled,
     releasedReservationIds: released,
+    otherPhoneIds: otherPhones.map((p) => p.id),
   };
   await recordAudit(
     tx,

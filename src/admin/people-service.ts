@@ -1,8 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Db } from '../db/database.js';
 import { forbidden, invalidInput } from '../errors.js';
+import type { Role } from '../booking/booking-service.js';
+import { revokeAccess } from './access-revocation.js';
+import { mayChange, type StaffActor } from './people-permissions.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
 import { importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
@@ -15,17 +18,17 @@ import { changes, Fields, type Input } from './validation.js';
  * "Reset password" issues a new one the same way and signs the person out everywhere.
  * A CSV import generates a password for each new person and lists them once.
  *
- * Facilities staff manage employees and facilities staff; only an admin creates admins,
- * changes anyone's role, or edits an admin's account. Nobody disables or re-roles themselves.
+ * Who may change whom is people-permissions.ts's mayChange, for the forms and the CSV alike.
  */
 export type PeopleService = ReturnType<typeof createPeopleService>;
 
-export const ROLES = ['EMPLOYEE', 'FACILITIES', 'ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
+export const ROLES = ['EMPLOYEE', 'FACILITIES', 'ADMIN'] as const satisfies readonly Role[];
+export type { Role, StaffActor };
 
-export interface StaffActor extends Actor {
-  id: number;
-  role: Role;
+/** Sessions end and API tokens stop working: after a role change or a password reset. */
+async function endSessions(tx: Tx, userId: number, now: Date): Promise<void> {
+  await tx.session.deleteMany({ where: { userId } });
+  await tx.apiToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
 }
 
 export const PEOPLE_CSV_COLUMNS = {
@@ -121,8 +124,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
   }
 
   function mayGrant(actor: StaffActor, role: Role) {
-    if (role === 'ADMIN' && actor.role !== 'ADMIN')
-      throw forbidden('Only administrators can create administrators.');
+    if (mayChange(actor, null, { role })) throw forbidden('Only administrators can create administrators.');
   }
 
   return {
@@ -218,19 +220,20 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       f.done();
       return prisma.$transaction(async (tx) => {
         const before = requireFound(await tx.user.findUnique({ where: { id } }), 'That person');
-        if (before.role === 'ADMIN' && actor.role !== 'ADMIN')
-          throw forbidden('Only administrators can change an administrator’s account.');
-        if (role && role !== before.role) {
-          if (actor.role !== 'ADMIN') throw forbidden('Only administrators can change roles.');
-          if (id === actor.id)
+        switch (mayChange(actor, before, { role, disabled })) {
+          case 'edit-admin':
+            throw forbidden('Only administrators can change an administrator’s account.');
+          case 'change-role':
+            throw forbidden('Only administrators can change roles.');
+          case 'own-role':
             throw invalidInput('You cannot change your own role; ask another administrator.', {
               fields: { role: 'You cannot change your own role.' },
             });
+          case 'disable-self':
+            throw invalidInput('You cannot disable your own account.', {
+              fields: { disabled: 'You cannot disable your own account.' },
+            });
         }
-        if (disabled && id === actor.id)
-          throw invalidInput('You cannot disable your own account.', {
-            fields: { disabled: 'You cannot disable your own account.' },
-          });
         const clash = await emUserIdClash(tx, person.emUserId, id);
         if (clash) {
           const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
@@ -240,14 +243,11 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           where: { id },
           data: { ...person, homeSiteId, disabled, ...(role ? { role } : {}) },
         });
-        // A disabled account or a changed role ends the person's sessions at once.
-        if ((disabled && !before.disabled) || user.role !== before.role) {
-          await tx.session.deleteMany({ where: { userId: id } });
-          await tx.apiToken.updateMany({
-            where: { userId: id, revokedAt: null },
-            data: { revokedAt: clock.now() },
-          });
-        }
+        // Disabling takes all access away at once (sessions, tokens, bookings, the phone);
+        // a changed role ends the person's sessions and tokens.
+        if (disabled && !before.disabled)
+          await revokeAccess(tx, id, actor, 'account disabled by staff', clock);
+        else if (user.role !== before.role) await endSessions(tx, id, clock.now());
         await recordAudit(
           tx,
           actor,
@@ -266,17 +266,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
     /** A new generated password, shown once; the person is signed out everywhere. */
     async resetPassword(actor: StaffActor, id: number) {
       const target = requireFound(await prisma.user.findUnique({ where: { id } }), 'That person');
-      if (target.role === 'ADMIN' && actor.role !== 'ADMIN')
+      if (mayChange(actor, target, {}) === 'edit-admin')
         throw forbidden('Only administrators can reset an administrator’s password.');
       const password = generatePassword();
       const passwordHash = await hashPassword(password);
       await prisma.$transaction(async (tx) => {
         await tx.user.update({ where: { id }, data: { passwordHash, mustChangePassword: true } });
-        await tx.session.deleteMany({ where: { userId: id } });
-        await tx.apiToken.updateMany({
-          where: { userId: id, revokedAt: null },
-          data: { revokedAt: clock.now() },
-        });
+        await endSessions(tx, id, clock.now());
         await recordAudit(
           tx,
           actor,
@@ -314,7 +310,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         });
         const email = f.email('email', 'email');
         const role = f.raw('role') === '' ? null : f.oneOf('role', 'role', ROLES);
-        if (role === 'ADMIN' && actor.role !== 'ADMIN')
+        if (role && mayChange(actor, null, { role }) === 'grant-admin')
           f.fail('role', 'column "role"', 'ADMIN can only be given by an administrator.');
         const person = personFields(f);
         let homeSiteId: number | null | undefined;
@@ -385,21 +381,22 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             ...(row.homeSiteId !== undefined ? { homeSiteId: row.homeSiteId } : {}),
           };
           if (before) {
-            if (row.role && row.role !== before.role && actor.role !== 'ADMIN') {
-              fail(
-                'role',
-                `column "role": only an administrator can change ${row.email}'s role from ${before.role}.`,
-              );
-              continue;
-            }
-            if (before.role === 'ADMIN' && actor.role !== 'ADMIN') {
+            const refusal = mayChange(actor, before, { role: row.role });
+            if (refusal === 'edit-admin') {
               fail(
                 'email',
                 `${row.email} is an administrator; only an administrator can change that account.`,
               );
               continue;
             }
-            if (row.role && row.role !== before.role && before.id === actor.id) {
+            if (refusal === 'change-role') {
+              fail(
+                'role',
+                `column "role": only an administrator can change ${row.email}'s role from ${before.role}.`,
+              );
+              continue;
+            }
+            if (refusal === 'own-role') {
               fail('role', 'column "role": you cannot change your own role.');
               continue;
             }
@@ -407,7 +404,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
               where: { id: before.id },
               data: { ...data, ...(row.role ? { role: row.role } : {}) },
             });
-            if (user.role !== before.role) await tx.session.deleteMany({ where: { userId: user.id } });
+            // As on the form: a changed role ends sessions and API tokens.
+            if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
             updated++;
             await recordAudit(
               tx,

@@ -14,6 +14,8 @@ export interface SessionUser {
   homeSiteId: number | null;
   /** The person's language setting ("en", "de"), or null to follow the browser. */
   language: string | null;
+  /** Staff set or imported the password: the person must choose their own first (issue 18). */
+  mustChangePassword: boolean;
 }
 
 const userSelect = {
@@ -23,6 +25,7 @@ const userSelect = {
   role: true,
   homeSiteId: true,
   language: true,
+  mustChangePassword: true,
   disabled: true,
 } as const;
 
@@ -77,12 +80,40 @@ export function createSessionStore(prisma: PrismaClient, clock: Clock) {
 }
 export type SessionStore = ReturnType<typeof createSessionStore>;
 
+/** What a person sees of one of their API tokens (never the token itself). */
+export interface ApiTokenInfo {
+  id: number;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+const tokenInfoSelect = { id: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true } as const;
+
 export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
+  /** Tokens that still work: not revoked, not expired. */
+  const live = () => ({ revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: clock.now() } }] });
   return {
-    async issue(userId: number): Promise<string> {
+    async issue(userId: number, options: { name?: string; expiresAt?: Date | null } = {}): Promise<string> {
+      return (await this.create(userId, options)).token;
+    },
+    /** A new token, named, with an optional expiry; the token is shown once and only its hash kept. */
+    async create(
+      userId: number,
+      options: { name?: string; expiresAt?: Date | null } = {},
+    ): Promise<{ token: string; info: ApiTokenInfo }> {
       const token = `roost_${randomBytes(32).toString('base64url')}`;
-      await prisma.apiToken.create({ data: { userId, tokenHash: digest(token) } });
-      return token;
+      const info = await prisma.apiToken.create({
+        data: {
+          userId,
+          tokenHash: digest(token),
+          name: options.name?.trim() ?? '',
+          expiresAt: options.expiresAt ?? null,
+        },
+        select: tokenInfoSelect,
+      });
+      return { token, info };
     },
     async lookup(token: string): Promise<SessionUser | null> {
       if (!token.startsWith('roost_') || token.length > 100) return null;
@@ -91,9 +122,26 @@ export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
         include: { user: { select: userSelect } },
       });
       if (!row || row.revokedAt || row.user.disabled) return null;
+      if (row.expiresAt && row.expiresAt <= clock.now()) return null;
       await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: clock.now() } });
       const { disabled: _disabled, ...user } = row.user;
       return user;
+    },
+    /** A person's working tokens, newest first. */
+    async list(userId: number): Promise<ApiTokenInfo[]> {
+      return prisma.apiToken.findMany({
+        where: { userId, ...live() },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        select: tokenInfoSelect,
+      });
+    },
+    /** Revokes one of the person's own tokens; false when they have no such working token. */
+    async revokeById(userId: number, id: number): Promise<boolean> {
+      const { count } = await prisma.apiToken.updateMany({
+        where: { id, userId, ...live() },
+        data: { revokedAt: clock.now() },
+      });
+      return count > 0;
     },
     async revoke(token: string): Promise<void> {
       await prisma.apiToken.updateMany({

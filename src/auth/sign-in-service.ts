@@ -51,6 +51,14 @@ export function createSignInService(deps: { prisma: PrismaClient; throttle: Sign
     recordFailure(email: string, address: string) {
       throttle.recordFailure(email.trim().toLowerCase(), address);
     },
+    /** The email of an active account (for the throttle of the second step). */
+    async emailOf(userId: number): Promise<string | null> {
+      const user = await prisma.user.findUnique({
+        where: { id: userId },
+        select: { email: true, disabled: true },
+      });
+      return user && !user.disabled ? user.email : null;
+    },
     retryAfterSeconds(email: string, address: string) {
       return throttle.retryAfterSeconds(email.trim().toLowerCase(), address);
     },

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { invalidInput } from '../errors.js';
-import { MINUTE_MS } from '../time/clock.js';
+import { DAY_MS, MINUTE_MS } from '../time/clock.js';
 import {
   addDays,
   formatLocal,
@@ -349,4 +349,29 @@ export function localRange(
     if (error instanceof WallTimeError) throw invalidInput(error.message);
     throw error;
   }
+}
+
+/** A site's policy as the rules read it; the defaults when the site has none. */
+export function policyOf(site: { policy: Policy | null }): Policy {
+  const p = site.policy;
+  if (!p) return DEFAULT_POLICY;
+  return {
+    maxDaysAhead: p.maxDaysAhead,
+    maxBookingMinutes: p.maxBookingMinutes,
+    maxBookingsPerDay: p.maxBookingsPerDay,
+    workdayStartMinute: p.workdayStartMinute,
+    workdayEndMinute: p.workdayEndMinute,
+    workingDays: p.workingDays,
+    checkInOpensMinutesBefore: p.checkInOpensMinutesBefore,
+    checkInClosesMinutesAfter: p.checkInClosesMinutesAfter,
+  };
+}
+
+/** The range of a request is sane before any policy: valid instants, end after start, not absurdly long. */
+export function checkRange(startsAt: Date, endsAt: Date, maxMs: number, what: string): void {
+  if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime()))
+    throw invalidInput('The start and end must be valid dates and times.');
+  if (endsAt <= startsAt) throw invalidInput('The end must be after the start.');
+  if (endsAt.getTime() - startsAt.getTime() > maxMs)
+    throw invalidInput(`${what} may span at most ${Math.round(maxMs / DAY_MS)} days.`);
 }

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db, PrismaClient } from '../db/database.js';
 import { DAY_MS, type Clock } from '../time/clock.js';
-import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
+import { formatInZone, zoneAbbreviation } from '../i18n/formats.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
+import { translator } from '../i18n/translator.js';
+import { localDate } from '../time/zones.js';
 import { renderCalendar, type IcsEvent } from './ical.js';
 
 /**
@@ -41,23 +44,37 @@ export const reservationInclude = {
 export type ReservationWithPlace = Db.Prisma.ReservationGetPayload<{ include: typeof reservationInclude }>;
 
 const STATUS_LABEL: Record<Db.Reservation['status'], string> = {
-  BOOKED: 'booked',
-  CHECKED_IN: 'checked in',
-  RELEASED: 'released early',
-  CANCELLED: 'cancelled',
-  NO_SHOW: 'released (no check-in)',
-  COMPLETED: 'completed',
+  BOOKED: 'calendar.status.BOOKED',
+  CHECKED_IN: 'calendar.status.CHECKED_IN',
+  RELEASED: 'calendar.status.RELEASED',
+  CANCELLED: 'calendar.status.CANCELLED',
+  NO_SHOW: 'calendar.status.NO_SHOW',
+  COMPLETED: 'calendar.status.COMPLETED',
 };
 
-/** "Tue 1 Dec 2026, 09:00–17:00 CET (Europe/Berlin)" in the site's own zone. */
-export function localWhen(zone: string, startsAt: Date, endsAt: Date): string {
+/**
+ * The language of a person's calendar texts and emails: their own choice, else the site's
+ * default language (no browser asks here), else English.
+ */
+export function languageFor(
+  user: { language?: string | null },
+  site: { defaultLanguage?: string | null },
+): Language {
+  if (isLanguage(user.language)) return user.language;
+  return isLanguage(site.defaultLanguage) ? site.defaultLanguage : 'en';
+}
+
+/** "Tue 1 Dec 2026, 09:00–17:00 CET (Europe/Berlin)" in the site's own zone and the language. */
+export function localWhen(zone: string, startsAt: Date, endsAt: Date, lang: Language = 'en'): string {
+  const at = (instant: Date) =>
+    `${formatInZone(lang, zone, instant, 'dayWithYear')}, ${formatInZone(lang, zone, instant, 'time')}`;
   const sameDay = localDate(zone, startsAt) === localDate(zone, endsAt);
-  const end = sameDay ? formatLocalTime(zone, endsAt) : formatLocal(zone, endsAt);
-  const startZone = zoneLabel(zone, startsAt);
-  const endZone = zoneLabel(zone, endsAt);
+  const end = sameDay ? formatInZone(lang, zone, endsAt, 'time') : at(endsAt);
+  const startZone = zoneAbbreviation(lang, zone, startsAt);
+  const endZone = zoneAbbreviation(lang, zone, endsAt);
   return startZone === endZone
-    ? `${formatLocal(zone, startsAt)}–${end} ${startZone} (${zone})`
-    : `${formatLocal(zone, startsAt)} ${startZone} – ${end} ${endZone} (${zone})`;
+    ? `${at(startsAt)}–${end} ${startZone} (${zone})`
+    : `${at(startsAt)} ${startZone} – ${end} ${endZone} (${zone})`;
 }
 
 /**
@@ -74,21 +91,22 @@ export async function revisionsOf(prisma: PrismaClient, ids: number[]): Promise<
   return new Map(rows.map((r) => [Number(r.subjectId), Math.max(0, r._count._all - 1)]));
 }
 
-export function reservationEvent(r: ReservationWithPlace, sequence = 0): IcsEvent {
+export function reservationEvent(r: ReservationWithPlace, sequence = 0, lang: Language = 'en'): IcsEvent {
   const site = r.desk.floor.site;
-  const place = `Desk ${r.desk.label}, ${r.desk.floor.name}, ${site.name}`;
+  const t = (key: string, params?: Record<string, string>) => translator().t(lang, key, params);
+  const place = t('calendar.place', { desk: r.desk.label, floor: r.desk.floor.name, site: site.name });
   return {
     uid: `reservation-${r.id}@roost`,
     startsAt: r.startsAt,
     endsAt: r.endsAt,
     stampAt: r.updatedAt,
     sequence,
-    summary: `Desk ${r.desk.label} (${site.name})`,
+    summary: t('calendar.summary', { desk: r.desk.label, site: site.name }),
     location: site.address ? `${place}, ${site.address}` : place,
     description: [
       place,
-      localWhen(site.timeZone, r.startsAt, r.endsAt),
-      `Status: ${STATUS_LABEL[r.status]}`,
+      localWhen(site.timeZone, r.startsAt, r.endsAt, lang),
+      t('calendar.statusLine', { status: t(STATUS_LABEL[r.status]) }),
     ].join('\n'),
     status: r.status === 'CANCELLED' || r.status === 'NO_SHOW' ? 'CANCELLED' : 'CONFIRMED',
   };
@@ -99,7 +117,7 @@ export async function calendarFeed(prisma: PrismaClient, token: string, now: Dat
   if (!/^[\w-]{20,100}$/.test(token)) return null;
   const user = await prisma.user.findUnique({
     where: { calendarTokenHash: hashCalendarToken(token) },
-    select: { id: true, disabled: true },
+    select: { id: true, disabled: true, language: true },
   });
   if (!user || user.disabled) return null;
   const rows = await prisma.reservation.findMany({
@@ -113,18 +131,24 @@ export async function calendarFeed(prisma: PrismaClient, token: string, now: Dat
     rows.map((r) => r.id),
   );
   return renderCalendar({
-    name: 'Roost desk bookings',
-    events: rows.map((r) => reservationEvent(r, revisions.get(r.id) ?? 0)),
+    name: translator().t(languageFor(user, rows[0]?.desk.floor.site ?? {}), 'calendar.feedName'),
+    events: rows.map((r) =>
+      reservationEvent(r, revisions.get(r.id) ?? 0, languageFor(user, r.desk.floor.site)),
+    ),
   });
 }
 
 /** One booking as a downloadable .ics (METHOD:PUBLISH). */
-export async function reservationIcs(prisma: PrismaClient, r: ReservationWithPlace): Promise<string> {
+export async function reservationIcs(
+  prisma: PrismaClient,
+  r: ReservationWithPlace,
+  lang: Language = 'en',
+): Promise<string> {
   const sequence = (await revisionsOf(prisma, [r.id])).get(r.id) ?? 0;
   return renderCalendar({
-    name: 'Roost desk booking',
+    name: translator().t(lang, 'calendar.icsName'),
     method: 'PUBLISH',
-    events: [reservationEvent(r, sequence)],
+    events: [reservationEvent(r, sequence, lang)],
   });
 }
 
@@ -133,13 +157,13 @@ export function createCalendarService({ prisma, clock }: { prisma: PrismaClient;
   return {
     feed: (token: string) => calendarFeed(prisma, token, clock.now()),
     /** One booking as .ics for its owner or staff; null for anyone else, like a missing one. */
-    async bookingIcs(viewer: { id: number; isStaff: boolean }, reservationId: number) {
+    async bookingIcs(viewer: { id: number; isStaff: boolean }, reservationId: number, lang: Language = 'en') {
       const r = await prisma.reservation.findUnique({
         where: { id: reservationId },
         include: reservationInclude,
       });
       if (!r || (r.userId !== viewer.id && !viewer.isStaff)) return null;
-      return { id: r.id, ics: await reservationIcs(prisma, r) };
+      return { id: r.id, ics: await reservationIcs(prisma, r, lang) };
     },
     hasFeed: (userId: number) => hasCalendarFeed(prisma, userId),
     issueToken: (userId: number) => issueCalendarToken(prisma, userId),

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon';
+import type { Language } from '../i18n/languages.js';
+import { translator, type MessageParams } from '../i18n/translator.js';
 import type { OccupancyReport } from './occupancy.js';
 import { barChart, lineChart, niceMax } from './svg-charts.js';
 
@@ -25,50 +27,57 @@ const oneDecimal = (n: number | null) => (n === null ? NOT_AVAILABLE : n.toFixed
 const percent = (ratio: number | null) => (ratio === null ? NOT_AVAILABLE : (ratio * 100).toFixed(1));
 const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
-/** What each figure means, shown on the dashboard beside the numbers. */
-export const METRIC_DEFINITIONS: { term: string; definition: string }[] = [
-  {
-    term: 'Bookings',
-    definition:
-      "Bookings of the chosen desks that start on the day (in the site's time zone), whatever became of them, except cancelled ones, which are counted apart.",
-  },
-  {
-    term: 'Utilisation by hour',
-    definition:
-      "For each hour of the day on the site's clock: the desk-hours held by bookings during that hour on every working day in the range, divided by the desk-hours the bookable desks offered in it. A booking holds its desk from start to end (a release ends it early); no-shows and cancelled bookings hold nothing. Future days count what is booked. On the day the clocks go forward the skipped hour offers nothing; on the day they go back the repeated hour counts twice.",
-  },
-  {
-    term: 'No-show rate',
-    definition:
-      'No-shows divided by the bookings in the range that have already started (cancelled ones left out).',
-  },
-  {
-    term: 'Release rate',
-    definition: 'Bookings released early divided by the same started bookings.',
-  },
-  {
-    term: 'Most and least used desks',
-    definition:
-      'Hours each bookable desk was held inside the range, and how many bookings held it; ties in floor and desk order.',
-  },
-  {
-    term: 'Phone login success rate',
-    definition:
-      'Phone logins due in the range that succeeded, divided by those that succeeded, failed or met a conflict (another user on the phone). Skipped, cancelled and unfinished logins are left out.',
-  },
-  {
-    term: 'Login delay',
-    definition:
-      'Completion time minus due time of each successful login, in seconds: the median and the 95th percentile (linear interpolation). The due time is the last one scheduled, so a retry starts a new wait.',
-  },
-];
+/** What each figure means, shown on the dashboard beside the numbers (keys of the catalogue). */
+const DEFINITION_KEYS = [
+  'bookings',
+  'utilisation',
+  'noShowRate',
+  'releaseRate',
+  'desks',
+  'loginSuccess',
+  'loginDelay',
+] as const;
+const DEFINITION_TERMS: Record<(typeof DEFINITION_KEYS)[number], [string, string]> = {
+  bookings: ['insight.definitions.bookings.term', 'insight.definitions.bookings.text'],
+  utilisation: ['insight.definitions.utilisation.term', 'insight.definitions.utilisation.text'],
+  noShowRate: ['insight.definitions.noShowRate.term', 'insight.definitions.noShowRate.text'],
+  releaseRate: ['insight.definitions.releaseRate.term', 'insight.definitions.releaseRate.text'],
+  desks: ['insight.definitions.desks.term', 'insight.definitions.desks.text'],
+  loginSuccess: ['insight.definitions.loginSuccess.term', 'insight.definitions.loginSuccess.text'],
+  loginDelay: ['insight.definitions.loginDelay.term', 'insight.definitions.loginDelay.text'],
+};
 
-export function reportTables(report: OccupancyReport): ReportTable[] {
+const say = (lang: Language) => (key: string, params?: MessageParams) => translator().t(lang, key, params);
+
+export function metricDefinitions(lang: Language = 'en'): { term: string; definition: string }[] {
+  const t = say(lang);
+  return DEFINITION_KEYS.map((k) => ({
+    term: t(DEFINITION_TERMS[k][0]),
+    definition: t(DEFINITION_TERMS[k][1]),
+  }));
+}
+
+/** The definitions in English, as they were first written. */
+export const METRIC_DEFINITIONS = metricDefinitions('en');
+
+/** Weekday names as the report carries them (English abbreviations) to the table's language. */
+const WEEKDAY_KEYS: Record<string, string> = {
+  Mon: 'insight.weekday.Mon',
+  Tue: 'insight.weekday.Tue',
+  Wed: 'insight.weekday.Wed',
+  Thu: 'insight.weekday.Thu',
+  Fri: 'insight.weekday.Fri',
+  Sat: 'insight.weekday.Sat',
+  Sun: 'insight.weekday.Sun',
+};
+
+export function reportTables(report: OccupancyReport, lang: Language = 'en'): ReportTable[] {
+  const t = say(lang);
   const deskTable = (id: string, caption: string, desks: OccupancyReport['desks']['most']): ReportTable => ({
     id,
     caption,
-    rowHeader: 'Desk',
-    columns: ['Floor', 'Booked hours', 'Bookings'],
+    rowHeader: t('insight.col.desk'),
+    columns: [t('insight.col.floor'), t('insight.col.bookedHours'), t('insight.col.bookings')],
     rows: desks.map((d) => ({
       header: d.label,
       cells: [d.floor, oneDecimal(d.bookedHours), int(d.bookings)],
@@ -78,19 +87,31 @@ export function reportTables(report: OccupancyReport): ReportTable[] {
   return [
     {
       id: 'bookings-per-day',
-      caption: 'Bookings per day',
-      rowHeader: 'Date',
-      columns: ['Day', 'Bookings', 'No-shows', 'Released', 'Cancelled'],
+      caption: t('insight.table.bookingsPerDay'),
+      rowHeader: t('insight.col.date'),
+      columns: [
+        t('insight.col.day'),
+        t('insight.col.bookings'),
+        t('insight.col.noShows'),
+        t('insight.col.released'),
+        t('insight.col.cancelled'),
+      ],
       rows: report.days.map((d) => ({
         header: d.date,
-        cells: [d.weekday, int(d.bookings), int(d.noShows), int(d.released), int(d.cancelled)],
+        cells: [
+          WEEKDAY_KEYS[d.weekday] ? t(WEEKDAY_KEYS[d.weekday]!) : d.weekday,
+          int(d.bookings),
+          int(d.noShows),
+          int(d.released),
+          int(d.cancelled),
+        ],
       })),
     },
     {
       id: 'utilisation-by-hour',
-      caption: 'Desk utilisation by hour of day, working days',
-      rowHeader: 'Hour',
-      columns: ['Occupied desk-hours', 'Available desk-hours', 'Utilisation (%)'],
+      caption: t('insight.table.utilisation'),
+      rowHeader: t('insight.col.hour'),
+      columns: [t('insight.col.occupied'), t('insight.col.available'), t('insight.col.utilisation')],
       rows: report.hours.map((h) => ({
         header: `${hourLabel(h.hour)}-${hourLabel((h.hour + 1) % 24)}`,
         cells: [oneDecimal(h.occupiedDeskHours), oneDecimal(h.availableDeskHours), percent(h.utilisation)],
@@ -98,37 +119,37 @@ export function reportTables(report: OccupancyReport): ReportTable[] {
     },
     {
       id: 'booking-outcomes',
-      caption: 'No-shows and releases',
-      rowHeader: 'Outcome',
-      columns: ['Bookings', 'Started bookings', 'Rate (%)'],
+      caption: t('insight.table.outcomes'),
+      rowHeader: t('insight.col.outcome'),
+      columns: [t('insight.col.bookings'), t('insight.col.started'), t('insight.col.rate')],
       rows: [
         {
-          header: 'No-show',
+          header: t('insight.row.noShow'),
           cells: [int(rates.noShows), int(rates.startedBookings), percent(rates.noShowRate)],
         },
         {
-          header: 'Released',
+          header: t('insight.col.released'),
           cells: [int(rates.released), int(rates.startedBookings), percent(rates.releaseRate)],
         },
       ],
     },
     {
       id: 'phone-logins',
-      caption: 'Phone logins',
-      rowHeader: 'Measure',
-      columns: ['Value'],
+      caption: t('insight.table.logins'),
+      rowHeader: t('insight.col.measure'),
+      columns: [t('insight.col.value')],
       rows: [
-        { header: 'Logins attempted', cells: [int(logins.attempted)] },
-        { header: 'Succeeded', cells: [int(logins.done)] },
-        { header: 'Failed', cells: [int(logins.failed)] },
-        { header: 'Conflict', cells: [int(logins.conflict)] },
-        { header: 'Success rate (%)', cells: [percent(logins.successRate)] },
-        { header: 'Median delay (s)', cells: [oneDecimal(logins.delayMedianSeconds)] },
-        { header: '95th percentile delay (s)', cells: [oneDecimal(logins.delayP95Seconds)] },
+        { header: t('insight.row.attempted'), cells: [int(logins.attempted)] },
+        { header: t('insight.row.succeeded'), cells: [int(logins.done)] },
+        { header: t('insight.row.failed'), cells: [int(logins.failed)] },
+        { header: t('insight.row.conflict'), cells: [int(logins.conflict)] },
+        { header: t('insight.row.successRate'), cells: [percent(logins.successRate)] },
+        { header: t('insight.row.median'), cells: [oneDecimal(logins.delayMedianSeconds)] },
+        { header: t('insight.row.p95'), cells: [oneDecimal(logins.delayP95Seconds)] },
       ],
     },
-    deskTable('most-used-desks', 'Most used desks', report.desks.most),
-    deskTable('least-used-desks', 'Least used desks', report.desks.least),
+    deskTable('most-used-desks', t('insight.table.mostUsed'), report.desks.most),
+    deskTable('least-used-desks', t('insight.table.leastUsed'), report.desks.least),
   ];
 }
 
@@ -138,7 +159,8 @@ export interface ReportCharts {
 }
 
 /** The two charts; each names the table that holds its numbers. */
-export function reportCharts(report: OccupancyReport): ReportCharts {
+export function reportCharts(report: OccupancyReport, lang: Language = 'en'): ReportCharts {
+  const t = say(lang);
   const busiest = report.days.reduce<OccupancyReport['days'][number] | null>(
     (best, d) => (best === null || d.bookings > best.bookings ? d : best),
     null,
@@ -151,31 +173,39 @@ export function reportCharts(report: OccupancyReport): ReportCharts {
   return {
     bookingsPerDay: barChart(
       report.days.map((d) => ({
-        label: DateTime.fromISO(d.date, { zone: 'UTC' }).toFormat('d LLL'),
+        label:
+          lang === 'en'
+            ? DateTime.fromISO(d.date, { zone: 'UTC' }).toFormat('d LLL')
+            : DateTime.fromISO(d.date, { zone: 'UTC' }).setLocale('de-DE').toFormat('d. LLL'),
         value: d.bookings,
       })),
       {
         id: 'chart-bookings',
-        title: `Bookings per day, ${report.from} to ${report.to}`,
-        description:
-          `One bar per day for ${report.days.length} days.` +
-          (busiest && busiest.bookings > 0
-            ? ` Most bookings: ${busiest.bookings} on ${busiest.date}.`
-            : ' No bookings.') +
-          ' The numbers are in the table Bookings per day.',
+        title: t('insight.chart.bookingsTitle', { from: report.from, to: report.to }),
+        description: [
+          t('insight.chart.bookingsBars', { days: report.days.length }),
+          busiest && busiest.bookings > 0
+            ? t('insight.chart.bookingsMost', { count: busiest.bookings, date: busiest.date })
+            : t('insight.chart.bookingsNone'),
+          t('insight.chart.bookingsTable'),
+        ].join(' '),
       },
     ),
     utilisationByHour: lineChart(
       report.hours.map((h) => ({ label: String(h.hour).padStart(2, '0'), value: h.utilisation })),
       {
         id: 'chart-utilisation',
-        title: 'Desk utilisation by hour of day',
-        description:
-          'Share of bookable desk time held in each hour of the day, averaged over working days.' +
-          (peak && peak.utilisation! > 0
-            ? ` Peak: ${(peak.utilisation! * 100).toFixed(1)}% at ${hourLabel(peak.hour)}.`
-            : ' No desk time held.') +
-          ' The numbers are in the table Desk utilisation by hour of day.',
+        title: t('insight.chart.utilisationTitle'),
+        description: [
+          t('insight.chart.utilisationShare'),
+          peak && peak.utilisation! > 0
+            ? t('insight.chart.utilisationPeak', {
+                percent: (peak.utilisation! * 100).toFixed(1),
+                hour: hourLabel(peak.hour),
+              })
+            : t('insight.chart.utilisationNone'),
+          t('insight.chart.utilisationTable'),
+        ].join(' '),
         // Zoomed to the peak (a round share up to 100%), so a quiet site still shows its shape.
         max: peak && peak.utilisation! > 0 ? Math.min(1, niceMax(peak.utilisation!)) : 1,
         format: (v) => `${Number((v * 100).toFixed(1))}%`,
@@ -190,8 +220,11 @@ export function reportCharts(report: OccupancyReport): ReportCharts {
  * break is quoted, quotes doubled. Text a spreadsheet would run as a formula (a desk
  * label starting with = + - @) gets a leading apostrophe; numbers are left alone.
  */
-export function tablesToCsv(tables: ReportTable[]): string {
-  const lines = [['table', 'row', 'column', 'value']];
+export function tablesToCsv(tables: ReportTable[], lang: Language = 'en'): string {
+  const t = say(lang);
+  const lines = [
+    [t('insight.csv.table'), t('insight.csv.row'), t('insight.csv.column'), t('insight.csv.value')],
+  ];
   for (const table of tables) {
     for (const row of table.rows) {
       table.columns.forEach((column, i) => {

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Actor } from '../audit/audit-log.js';
 import { recordAudit, systemActor } from '../audit/audit-log.js';
 import {
+  languageFor,
   localWhen,
   reservationIcs,
   reservationInclude,
@@ -9,6 +10,7 @@ import {
 } from '../calendar/calendar-feed.js';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
+import { translator } from '../i18n/translator.js';
 import type { Clock } from '../time/clock.js';
 
 /**
@@ -45,34 +47,43 @@ export interface Notice {
 /** Builds the notices' text; pure, so tests and other senders can reuse it. */
 export function composeNotice(
   kind: 'confirmed' | 'cancelled-by-staff' | 'phone-login-failed',
-  r: ReservationWithPlace & { user: { email: string; displayName: string } },
+  r: ReservationWithPlace & { user: { email: string; displayName: string; language?: string | null } },
   extra: { by?: string | null; message?: string; ics?: string } = {},
 ): Notice {
   const site = r.desk.floor.site;
-  const place = `desk ${r.desk.label}, ${r.desk.floor.name}, ${site.name}`;
-  const when = localWhen(site.timeZone, r.startsAt, r.endsAt);
-  const hello = `Hello ${r.user.displayName},\n\n`;
-  const bye = '\n\n— Roost';
+  // The person's language, else the site's default (an email has no browser to ask).
+  const lang = languageFor(r.user, site);
+  const t = (key: string, params: Record<string, string> = {}) =>
+    translator().t(lang, key, { ...params, name: r.user.displayName, desk: r.desk.label });
+  const place = t('email.place', { floor: r.desk.floor.name, site: site.name });
+  const when = localWhen(site.timeZone, r.startsAt, r.endsAt, lang);
+  const letter = (body: string) => `${t('email.hello')}\n\n${body}\n\n— Roost`;
   switch (kind) {
     case 'confirmed':
       return {
         to: r.user.email,
-        subject: `Desk ${r.desk.label} booked: ${when}`,
-        text: `${hello}your booking of ${place} is confirmed for ${when}.\nYour desk phone logs you in when the booking starts.${bye}`,
+        subject: t('email.confirmed.subject', { when }),
+        text: letter(t('email.confirmed.body', { place, when })),
         ...(extra.ics ? { ics: extra.ics } : {}),
       };
     case 'cancelled-by-staff':
       return {
         to: r.user.email,
-        subject: `Desk ${r.desk.label} booking cancelled`,
-        text: `${hello}your booking of ${place} for ${when} was cancelled by ${extra.by ?? 'facilities staff'}.\nBook another desk in Roost if you still need one.${bye}`,
+        subject: t('email.cancelled.subject'),
+        text: letter(t('email.cancelled.body', { place, when, by: extra.by ?? t('email.cancelled.staff') })),
         ...(extra.ics ? { ics: extra.ics } : {}),
       };
     case 'phone-login-failed':
       return {
         to: r.user.email,
-        subject: `Your desk phone could not be logged in (desk ${r.desk.label})`,
-        text: `${hello}Roost could not log the phone at ${place} in for your booking ${when}.\nReason: ${extra.message ?? 'not known'}\nYour booking stands. Log in on the phone yourself (Services, Extension Mobility) or ask facilities for help.${bye}`,
+        subject: t('email.loginFailed.subject'),
+        text: letter(
+          t('email.loginFailed.body', {
+            place,
+            when,
+            reason: extra.message ?? t('email.loginFailed.unknown'),
+          }),
+        ),
       };
   }
 }
@@ -105,12 +116,17 @@ export function createNotifier(deps: {
     try {
       const r = await prisma.reservation.findUnique({
         where: { id: reservationId },
-        include: { ...reservationInclude, user: { select: { email: true, displayName: true } } },
+        include: {
+          ...reservationInclude,
+          user: { select: { email: true, displayName: true, language: true } },
+        },
       });
       if (!r) return;
       const notice = composeNotice(kind, r, {
         ...extra,
-        ...(kind === 'phone-login-failed' ? {} : { ics: await reservationIcs(prisma, r) }),
+        ...(kind === 'phone-login-failed'
+          ? {}
+          : { ics: await reservationIcs(prisma, r, languageFor(r.user, r.desk.floor.site)) }),
       });
       await transport.sendMail({
         from: config.mailFrom,

@@ -43,6 +43,8 @@ export interface PhoneUser {
   displayName: string;
   role: 'EMPLOYEE' | 'FACILITIES' | 'ADMIN';
   emUserId: string | null;
+  /** The language the person chose for Roost (null: none chosen), for the phone's screens. */
+  language: string | null;
 }
 
 const userSelect = {
@@ -51,6 +53,7 @@ const userSelect = {
   displayName: true,
   role: true,
   emUserId: true,
+  language: true,
   disabled: true,
   phonePinHash: true,
   phonePinFailures: true,
@@ -152,6 +155,7 @@ export function createPhoneAuth(deps: {
     displayName: user.displayName,
     role: user.role,
     emUserId: user.emUserId,
+    language: user.language,
   });
 
   return {

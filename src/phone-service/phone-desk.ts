@@ -39,7 +39,8 @@ export interface PhoneDesk {
   deviceName: string;
   desk: { id: number; label: string; bookable: boolean };
   floorName: string;
-  site: { name: string; timeZone: string };
+  /** `defaultLanguage`: the language of the phone's screens until a person is identified. */
+  site: { name: string; timeZone: string; defaultLanguage: string };
   policy: Policy;
   /** The booking that holds the desk now, or whose check-in window is already open. */
   booking: DeskBooking | null;
@@ -117,7 +118,7 @@ export function createPhoneDeskService(deps: {
       deviceName,
       desk: { id: desk.id, label: desk.label, bookable: desk.bookable },
       floorName: desk.floor.name,
-      site: { name: site.name, timeZone: site.timeZone },
+      site: { name: site.name, timeZone: site.timeZone, defaultLanguage: site.defaultLanguage },
       policy,
       booking,
       nextStartsAt: next?.startsAt ?? null,

@@ -28,6 +28,12 @@ declare module 'fastify' {
 // Routes added by plugins we do not configure route by route (static files, API docs).
 const PLUGIN_PUBLIC_PREFIXES = ['/public/', '/api/v1/docs'];
 
+/** Pages a person who must choose a new password may still use. */
+const PASSWORD_FIRST_ALLOWED = new Set(['/account/password', '/signout', '/signin']);
+
+/** Pages a person who must set up TOTP may still use. */
+const TOTP_FIRST_ALLOWED = new Set(['/account/totp', '/account/totp/enable', '/signout', '/signin']);
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const isStaff = (user: SessionUser | null) => user?.role === 'FACILITIES' || user?.role === 'ADMIN';
@@ -46,7 +52,15 @@ function allowed(access: Access, user: SessionUser | null): boolean {
 }
 
 export const accessPlugin = fp(
-  async (app: FastifyInstance, opts: { sessions: SessionStore; tokens: ApiTokenStore }) => {
+  async (
+    app: FastifyInstance,
+    opts: {
+      sessions: SessionStore;
+      tokens: ApiTokenStore;
+      /** True when this person's role needs TOTP and they have none yet (issue 18). */
+      mustEnrolTotp?: (user: SessionUser) => Promise<boolean>;
+    },
+  ) => {
     app.decorateRequest('user', null);
     app.decorateRequest('sessionKey', null);
 
@@ -95,6 +109,24 @@ export const accessPlugin = fp(
           'FORBIDDEN',
           access === 'admin' ? 'Only administrators can do this.' : 'Only facilities staff can do this.',
         );
+      }
+    });
+
+    // Someone whose password staff set or imported chooses their own before anything else.
+    app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!request.user || isApiRequest(request)) return;
+      const path = requestPath(request).split('?')[0]!;
+      if (PLUGIN_PUBLIC_PREFIXES.some((p) => path.startsWith(p))) return;
+      if (request.user.mustChangePassword) {
+        if (PASSWORD_FIRST_ALLOWED.has(path)) return;
+        if (request.method === 'GET') return reply.redirect('/account/password');
+        throw new RoostError('FORBIDDEN', 'Choose your own password first (Account, Password).');
+      }
+      // Staff whose role needs a second factor set one up before anything else.
+      if (request.user.role !== 'EMPLOYEE' && opts.mustEnrolTotp && !TOTP_FIRST_ALLOWED.has(path)) {
+        if (!(await opts.mustEnrolTotp(request.user))) return;
+        if (request.method === 'GET') return reply.redirect('/account/totp');
+        throw new RoostError('FORBIDDEN', 'Set up two-step sign-in first (Account, Two-step sign-in).');
       }
     });
 

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CalendarService } from '../calendar/calendar-feed.js';
@@ -18,6 +19,7 @@ export async function accountRoutes(
   // Feed links come from ROOST_PUBLIC_URL, never from the Host header of the request.
   const urls = publicUrls(opts.publicUrl);
   const me = (request: FastifyRequest) => request.user!;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   async function pinPage(reply: FastifyReply, userId: number, error: string | null = null) {
     const status = await pins.status(userId);
@@ -29,7 +31,7 @@ export async function accountRoutes(
     pinPage(reply, me(request).id),
   );
 
-  app.post(
+  typed.post(
     '/account/phone-pin',
     {
       config: { access: 'user' },
@@ -41,7 +43,7 @@ export async function accountRoutes(
         }),
       },
     },
-    async (request: FastifyRequest<{ Body: { pin: string; confirm: string } }>, reply) => {
+    async (request, reply) => {
       const { pin, confirm } = request.body;
       if (pin !== confirm)
         return pinPage(reply, me(request).id, 'The two PINs do not match. Type the same PIN twice.');

@@ -1,10 +1,12 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, SESSION_TTL_MS, type ApiTokenStore, type SessionStore } from '../auth/sessions.js';
 import { rotateCsrfSecret } from '../auth/csrf.js';
-import type { SignInService } from '../auth/sign-in-service.js';
+import { rateLimited, type PasswordUser, type SignInService } from '../auth/sign-in-service.js';
+import { PENDING_TTL_MS, type Totp } from '../auth/totp.js';
 import type { PrismaClient } from '../db/database.js';
-import { RoostError } from '../errors.js';
+import { RoostError, invalidInput } from '../errors.js';
+import type { Clock } from '../time/clock.js';
 
 interface AuthRouteOptions {
   prisma: PrismaClient;
@@ -12,19 +14,53 @@ interface AuthRouteOptions {
   tokens: ApiTokenStore;
   signIn: SignInService;
   secureCookies: boolean;
+  clock: Clock;
+  /** Checks the second factor of a password sign-in to the API (TOTP); throws when it fails. */
+  secondFactor?: (user: PasswordUser, code: string | undefined, address: string) => Promise<void>;
+  totp?: Totp;
   /** false (ROOST_PASSWORD_SIGNIN=false): only admins may sign in with a password (break-glass). */
   passwordSignin?: boolean;
   /** The identity provider's sign-out URL for a single sign-on session (src/web/oidc-routes.ts). */
   providerSignOut?: (sessionToken: string) => Promise<string | null>;
 }
 
+const PENDING_COOKIE = 'roost_2fa';
+
 const Credentials = Type.Object(
   {
     email: Type.String({ minLength: 1, maxLength: 320 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    name: Type.Optional(Type.String({ maxLength: 100, description: 'Your label for the token' })),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        maxLength: 40,
+        description: 'When the token stops working (ISO 8601 with offset); none = until revoked',
+      }),
+    ),
+    totp: Type.Optional(
+      Type.String({
+        maxLength: 20,
+        description: 'Current authenticator code or a recovery code, if you use one',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+export const MAX_TOKEN_DAYS = 366;
+
+/** An expiry in the future and at most MAX_TOKEN_DAYS away, or null for none. */
+export function tokenExpiry(text: string | undefined, now: Date): Date | null {
+  if (text === undefined || text === '') return null;
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/.test(text))
+    throw invalidInput('expiresAt must be an ISO 8601 date-time with an offset, e.g. 2027-06-30T18:00:00Z.');
+  if (at <= now) throw invalidInput('expiresAt must be in the future.');
+  if (at.getTime() - now.getTime() > MAX_TOKEN_DAYS * 86_400_000)
+    throw invalidInput(`expiresAt may be at most ${MAX_TOKEN_DAYS} days ahead.`);
+  return at;
+}
 
 /** Only same-site relative paths may be a post-sign-in destination (no open redirect). */
 export function safeNext(next: unknown): string {
@@ -81,7 +117,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       } catch (error) {
         if (error instanceof RoostError && error.code === 'RATE_LIMITED') {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
-          return reply.render('auth/signin.eta', { next, email, error: error.message });
+          const minutes = Math.ceil(Number(error.details.retryAfterSeconds) / 60);
+          return reply.render('auth/signin.eta', {
+            next,
+            email,
+            error: request.t('signin.tooMany', { minutes }),
+          });
         }
         if (error instanceof RoostError && error.code === 'FORBIDDEN') {
           reply.status(403);
@@ -94,26 +135,91 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         return reply.render('auth/signin.eta', {
           next,
           email,
-          error: 'That email and password do not match an active account.',
+          error: request.t('signin.noMatch'),
         });
       }
-      // A fresh session id at every sign-in: an id planted before sign-in is worthless.
-      const old = request.cookies[SESSION_COOKIE];
-      if (old) {
-        const unsigned = request.unsignCookie(old);
-        if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
+      if (user.totpEnabled && opts.totp) {
+        // The password was right; the session starts only after the second factor.
+        reply.setCookie(PENDING_COOKIE, opts.totp.pendingToken(user.id, next), {
+          path: '/signin',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: opts.secureCookies || request.protocol === 'https',
+          maxAge: PENDING_TTL_MS / 1000,
+        });
+        return reply.redirect('/signin/totp', 303);
       }
-      const session = await opts.sessions.create(user.id);
-      reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: opts.secureCookies || request.protocol === 'https',
-        signed: true,
-        maxAge: SESSION_TTL_MS / 1000,
-      });
-      rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
-      return reply.redirect(next, 303);
+      return startSession(request, reply, user.id, next);
+    },
+  );
+
+  /** A fresh session id at every sign-in: an id planted before sign-in is worthless. */
+  async function startSession(request: FastifyRequest, reply: FastifyReply, userId: number, next: string) {
+    const old = request.cookies[SESSION_COOKIE];
+    if (old) {
+      const unsigned = request.unsignCookie(old);
+      if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
+    }
+    const session = await opts.sessions.create(userId);
+    reply.setCookie(SESSION_COOKIE, session.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: opts.secureCookies || request.protocol === 'https',
+      signed: true,
+      maxAge: SESSION_TTL_MS / 1000,
+    });
+    rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
+    return reply.redirect(next, 303);
+  }
+
+  // --- the second factor (TOTP or a recovery code) after a right password ------------------
+  app.get('/signin/totp', { config: { access: 'public' } }, async (request, reply) => {
+    const expired = !opts.totp?.readPending(request.cookies[PENDING_COOKIE]);
+    // No password step (or it is over 5 minutes old): say so, with the way back to sign-in.
+    if (expired) reply.status(400);
+    return reply.render('auth/totp.eta', {
+      title: request.t('security.totp.signinTitle'),
+      error: null,
+      expired,
+    });
+  });
+
+  app.post(
+    '/signin/totp',
+    {
+      config: { access: 'public' },
+      schema: {
+        body: Type.Object(
+          { code: Type.String({ maxLength: 20 }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request: FastifyRequest<{ Body: { code: string } }>, reply) => {
+      const pending = opts.totp?.readPending(request.cookies[PENDING_COOKIE]);
+      const page = (status: number, error: string | null, expired = false) => {
+        reply.status(status);
+        return reply.render('auth/totp.eta', {
+          title: request.t('security.totp.signinTitle'),
+          error,
+          expired,
+        });
+      };
+      if (!opts.totp || !pending) return page(400, null, true);
+      const email = await opts.signIn.emailOf(pending.userId);
+      const wait = email ? opts.signIn.retryAfterSeconds(email, request.ip) : 0;
+      if (wait > 0) {
+        const limited = rateLimited('Too many failed sign-ins.', wait);
+        reply.header('retry-after', String(wait));
+        return page(429, limited.message);
+      }
+      if (!email || !(await opts.totp.checkCode(pending.userId, request.body.code))) {
+        if (email) opts.signIn.recordFailure(email, request.ip);
+        return page(401, request.t('security.totp.wrong'));
+      }
+      reply.clearCookie(PENDING_COOKIE, { path: '/signin' });
+      return startSession(request, reply, pending.userId, safeNext(pending.next));
     },
   );
 
@@ -129,7 +235,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
-    return reply.flash('info', 'You are signed out.').redirect(providerUrl ?? '/signin', 303);
+    return reply.flash('info', request.t('signin.signedOut')).redirect(providerUrl ?? '/signin', 303);
   });
 
   app.post(
@@ -139,16 +245,36 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for a personal API token',
+        description:
+          'Optionally name the token and give it an expiry. List yours with GET /api/v1/tokens, revoke one with DELETE /api/v1/tokens/{id}.',
         body: Credentials,
-        response: { 201: Type.Object({ token: Type.String() }) },
+        response: {
+          201: Type.Object({
+            token: Type.String(),
+            id: Type.Integer(),
+            name: Type.String(),
+            expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+        },
       },
     },
-    async (request: FastifyRequest<{ Body: { email: string; password: string } }>, reply) => {
+    async (request: FastifyRequest<{ Body: Static<typeof Credentials> }>, reply) => {
+      const expiresAt = tokenExpiry(request.body.expiresAt, opts.clock.now());
       const user = await authenticate(request.body.email, request.body.password, request.ip);
       if (!user)
         throw new RoostError('UNAUTHENTICATED', 'That email and password do not match an active account.');
+      await opts.secondFactor?.(user, request.body.totp, request.ip);
+      if (user.mustChangePassword)
+        throw new RoostError(
+          'FORBIDDEN',
+          'Choose your own password first: sign in on the Roost web page, which asks for a new one.',
+        );
+      const { token, info } = await opts.tokens.create(user.id, {
+        name: request.body.name ?? '',
+        expiresAt,
+      });
       reply.status(201);
-      return { token: await opts.tokens.issue(user.id) };
+      return { token, id: info.id, name: info.name, expiresAt: info.expiresAt?.toISOString() ?? null };
     },
   );
 }

@@ -4,8 +4,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localRange, seriesDates } from '../booking/booking-rules.js';
 import { actorFor, type BookingService } from '../booking/booking-service.js';
 import { RoostError } from '../errors.js';
+import {
+  DATE_INPUT_PATTERN,
+  parseDateInput,
+  parseTimeInput,
+  TIME_INPUT_PATTERN,
+} from '../i18n/form-input.js';
 import type { Clock } from '../time/clock.js';
 import { addDays, formatLocalTime, localDate, parseWallTime, wallTimeToInstant } from '../time/zones.js';
+import { formatInZone, formatRange, zoneAbbreviation } from '../i18n/formats.js';
+import type { Language } from '../i18n/languages.js';
 import { buildFindModel, type FindInput } from './booking-view.js';
 import { statusFor } from './errors.js';
 
@@ -15,8 +23,9 @@ import { statusFor } from './errors.js';
  * posts, then redirects with a flash; a refused booking re-renders the form with the
  * reason and the person's input, never an error page.
  */
-const Time = Type.String({ pattern: '^\\d{1,2}:\\d{2}$', maxLength: 5 });
-const DateField = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', maxLength: 10 });
+// What people type in the page's language (src/i18n/form-input.ts); handlers normalise it.
+const Time = Type.String({ pattern: TIME_INPUT_PATTERN, maxLength: 7 });
+const DateField = Type.String({ pattern: DATE_INPUT_PATTERN, maxLength: 12 });
 const OptionalId = Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }));
 const Features = Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20 }));
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
@@ -78,17 +87,17 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
       { message: error.message, field },
       alternatives,
     );
-    return reply.status(statusFor[error.code]).render('book/find.eta', { title: 'Find a desk', ...model });
+    return reply.status(statusFor[error.code]).render('book/find.eta', { ...model });
   }
 
   app.get('/book', { ...user, schema: { querystring: FindQuery } }, async (request, reply) => {
     const model = await buildFindModel(bookings, clock, request.user!, request.query as FindInput);
     if (model.error && model.result === null && !model.error.rule) reply.status(400);
-    return reply.render('book/find.eta', { title: 'Find a desk', ...model });
+    return reply.render('book/find.eta', { ...model });
   });
 
   app.post('/reservations', { ...user, schema: { body: ReserveBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof ReserveBody>;
+    const body = formInput(request.body as Static<typeof ReserveBody>);
     try {
       const desk = await bookings.deskPlace(body.deskId);
       const zone = desk?.zone ?? 'UTC';
@@ -102,7 +111,13 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
       });
       const summary = await bookings.get({ actor: actorFor(request.user!), reservationId: r.id });
       return reply
-        .flash('success', `Desk ${summary.desk.label} is yours: ${summary.when}.`)
+        .flash(
+          'success',
+          request.t('book.flash.booked', {
+            desk: summary.desk.label,
+            when: formatRange(request.lang, summary.site.timeZone, summary.startsAt, summary.endsAt),
+          }),
+        )
         .redirect('/', 303);
     } catch (error) {
       if (!(error instanceof RoostError) || error.code === 'FORBIDDEN') throw error;
@@ -111,10 +126,10 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
   });
 
   /** Cancel, release and check in: one button each on "My bookings". */
-  const actions: [string, 'cancel' | 'release' | 'checkIn', (desk: string) => string][] = [
-    ['cancel', 'cancel', (d) => `Your booking of desk ${d} is cancelled.`],
-    ['release', 'release', (d) => `Desk ${d} is released and free for others now.`],
-    ['check-in', 'checkIn', (d) => `You are checked in at desk ${d}.`],
+  const actions: [string, 'cancel' | 'release' | 'checkIn', string][] = [
+    ['cancel', 'cancel', 'book.flash.cancelled'],
+    ['release', 'release', 'book.flash.released'],
+    ['check-in', 'checkIn', 'book.flash.checkedIn'],
   ];
   for (const [path, method, done] of actions) {
     app.post(
@@ -126,7 +141,7 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
         try {
           const before = await bookings.get({ actor, reservationId: id });
           await bookings[method]({ actor, reservationId: id });
-          return reply.flash('success', done(before.desk.label)).redirect('/', 303);
+          return reply.flash('success', request.t(done, { desk: before.desk.label })).redirect('/', 303);
         } catch (error) {
           if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
           return renderHome(
@@ -146,7 +161,8 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
     { ...user, schema: { params: IdParams, body: ExtendBody } },
     async (request, reply) => {
       const { id } = request.params as Static<typeof IdParams>;
-      const { end } = request.body as Static<typeof ExtendBody>;
+      const typed = (request.body as Static<typeof ExtendBody>).end;
+      const end = parseTimeInput(typed) ?? typed;
       const actor = actorFor(request.user!);
       try {
         const before = await bookings.get({ actor, reservationId: id });
@@ -157,7 +173,14 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
             : wallTimeOn(zone, localDate(zone, before.startsAt), end);
         await bookings.extend({ actor, reservationId: id, endsAt });
         return reply
-          .flash('success', `Desk ${before.desk.label} is yours until ${end} ${before.zone}.`)
+          .flash(
+            'success',
+            request.t('book.flash.extended', {
+              desk: before.desk.label,
+              time: end,
+              zone: zoneAbbreviation(request.lang, zone, before.startsAt),
+            }),
+          )
           .redirect('/', 303);
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
@@ -174,14 +197,23 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
 
   app.get('/book/series', { ...user, schema: { querystring: SeriesQuery } }, async (request, reply) => {
     const q = request.query as Static<typeof SeriesQuery>;
-    return reply.render('book/series.eta', await seriesModel(bookings, clock, request.user!, q));
+    return reply.render(
+      'book/series.eta',
+      await seriesModel(bookings, clock, request.user!, q, request.lang),
+    );
   });
 
   app.post('/book/series', { ...user, schema: { body: SeriesBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof SeriesBody>;
-    const base = await seriesModel(bookings, clock, request.user!, { deskId: body.deskId });
+    const typed = request.body as Static<typeof SeriesBody>;
+    const body = {
+      ...typed,
+      from: parseDateInput(typed.from) ?? typed.from,
+      start: parseTimeInput(typed.start) ?? typed.start,
+      end: parseTimeInput(typed.end) ?? typed.end,
+    };
+    const base = await seriesModel(bookings, clock, request.user!, { deskId: body.deskId }, request.lang);
     try {
-      if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', 'Choose at least one weekday.');
+      if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', request.t('series.chooseWeekday'));
       parseWallTime(body.from, body.start);
       const dates = seriesDates(body.from, body.weekdays, body.weeks);
       const result = await bookings.bookSeries({
@@ -201,6 +233,16 @@ export async function bookingRoutes(app: FastifyInstance, opts: { clock: Clock; 
       return reply.render('book/series.eta', { ...base, input: body, error: error.message });
     }
   });
+}
+
+/** The reserve form's date and times as the booking rules read them (ISO date, HH:MM). */
+function formInput<T extends { date: string; start: string; end: string }>(body: T): T {
+  return {
+    ...body,
+    date: parseDateInput(body.date) ?? body.date,
+    start: parseTimeInput(body.start) ?? body.start,
+    end: parseTimeInput(body.end) ?? body.end,
+  };
 }
 
 function wallTimeOn(zone: string, date: string, time: string): Date {
@@ -230,6 +272,7 @@ async function seriesModel(
   clock: Clock,
   user: { id: number; homeSiteId: number | null },
   q: { floorId?: number | undefined; deskId?: number | undefined },
+  lang: Language,
 ) {
   const desk = q.deskId ? await bookings.deskPlace(q.deskId) : null;
   const find = await buildFindModel(bookings, clock, user, { floorId: desk?.floorId ?? q.floorId });
@@ -249,7 +292,8 @@ async function seriesModel(
       start: find.input.start,
       end: find.input.end,
     },
-    dayLabel: (date: string) => DateTime.fromISO(date).toFormat('cccc d LLLL yyyy'),
+    dayLabel: (date: string) =>
+      formatInZone(lang, 'UTC', DateTime.fromISO(date, { zone: 'UTC' }).toJSDate(), 'dayLong'),
     lastDate: site ? addDays(localDate(site.timeZone, clock.now()), site.policy.maxDaysAhead) : '',
     result: null,
     error: null,

@@ -7,6 +7,7 @@ import {
 } from '../booking/booking-rules.js';
 import type { AvailabilityResult, BookingService } from '../booking/booking-service.js';
 import { RoostError } from '../errors.js';
+import { parseDateInput, parseTimeInput } from '../i18n/form-input.js';
 import type { Clock } from '../time/clock.js';
 import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
 
@@ -29,7 +30,15 @@ export interface FindModel {
   input: { siteId: number; floorId: number; date: string; start: string; end: string; features: string[] };
   allFeatures: string[];
   zoneName: string;
-  result: (AvailabilityResult & { when: string; planDataUrl: string | null; freeCount: number }) | null;
+  result:
+    | (AvailabilityResult & {
+        when: string;
+        startsAt: Date;
+        endsAt: Date;
+        planDataUrl: string | null;
+        freeCount: number;
+      })
+    | null;
   /** The error for the whole form, with the field it concerns (for aria-describedby). */
   error: {
     message: string;
@@ -43,7 +52,16 @@ export interface FindModel {
    * person at a time, so while it stands no desk can be reserved and the page says so
    * instead of offering Reserve buttons that can only be refused.
    */
-  ownBooking: { id: number; deskLabel: string; floorName: string; siteName: string; when: string } | null;
+  ownBooking: {
+    id: number;
+    deskLabel: string;
+    floorName: string;
+    siteName: string;
+    when: string;
+    zone: string;
+    startsAt: Date;
+    endsAt: Date;
+  } | null;
   /** The dates the date input offers (min and max): today up to the booking horizon. */
   dateRange: { min: string; max: string } | null;
 }
@@ -93,16 +111,15 @@ export async function buildFindModel(
   const floor = site.floors.find((f) => f.id === raw.floorId) ?? site.floors[0]!;
   const now = clock.now();
   const date =
-    raw.date && /^\d{4}-\d{2}-\d{2}$/.test(raw.date)
-      ? raw.date
-      : suggestedDate(site.policy, site.timeZone, now, await fullDates(bookings, user.id, site, now));
+    parseDateInput(raw.date) ??
+    suggestedDate(site.policy, site.timeZone, now, await fullDates(bookings, user.id, site, now));
   const defaults = defaultSearchTimes(site.policy, site.timeZone, date, now);
   const input = {
     siteId: site.id,
     floorId: floor.id,
     date,
-    start: raw.start || defaults.start,
-    end: raw.end || defaults.end,
+    start: parseTimeInput(raw.start) ?? (raw.start || defaults.start),
+    end: parseTimeInput(raw.end) ?? (raw.end || defaults.end),
     features: raw.features ?? [],
   };
   let result: FindModel['result'] = null;
@@ -153,9 +170,14 @@ export async function buildFindModel(
         floorName: overlapping.floor.name,
         siteName: overlapping.site.name,
         when: overlapping.when,
+        zone: overlapping.site.timeZone,
+        startsAt: overlapping.startsAt,
+        endsAt: overlapping.endsAt,
       };
     result = {
       ...found,
+      startsAt,
+      endsAt,
       when: `${formatLocal(site.timeZone, startsAt, 'cccc d LLLL yyyy')}, ${formatLocalTime(site.timeZone, startsAt)}–${formatLocalTime(site.timeZone, endsAt)} ${zoneLabel(site.timeZone, startsAt)}`,
       planDataUrl: found.floor.planSvg
         ? `data:image/svg+xml;base64,${Buffer.from(found.floor.planSvg, 'utf8').toString('base64')}`

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CalendarService } from '../calendar/calendar-feed.js';
@@ -15,8 +16,9 @@ const ICS_TYPE = 'text/calendar; charset=utf-8';
  */
 export async function calendarRoutes(app: FastifyInstance, opts: { calendar: CalendarService }) {
   const { calendar } = opts;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  api.get(
     '/calendar/:token.ics',
     {
       config: { access: 'public' },
@@ -31,7 +33,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendar: Cal
         }),
       },
     },
-    async (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
+    async (request, reply) => {
       const feed = await calendar.feed(request.params.token);
       // Same answer for a token never issued and one that was reset: the old URL is gone.
       if (feed === null) throw notFound('This calendar feed');
@@ -44,15 +46,19 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendar: Cal
     },
   );
 
-  app.get(
+  api.get(
     '/reservations/:id.ics',
     {
       config: { access: 'user' },
       schema: { params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }) },
     },
-    async (request: FastifyRequest<{ Params: { id: number } }>, reply) => {
+    async (request, reply) => {
       const user = request.user!;
-      const file = await calendar.bookingIcs({ id: user.id, isStaff: isStaff(user) }, request.params.id);
+      const file = await calendar.bookingIcs(
+        { id: user.id, isStaff: isStaff(user) },
+        request.params.id,
+        request.lang,
+      );
       // Someone else's booking answers like a missing one: no probing for ids.
       if (!file) throw notFound(`Booking ${request.params.id}`);
       return reply

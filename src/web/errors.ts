@@ -104,6 +104,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (isApiRequest(request) || !request.headers.accept?.includes('text/html')) {
         return { error: code, message, ...details, requestId: request.id };
       }
+      reply.header('content-language', request.lang);
       return reply.viewAsync('errors/error.eta', {
         ...languageLocals(request),
         status,
@@ -119,10 +120,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isApiRequest(request) || !request.headers.accept?.includes('text/html')) {
       return { error: 'NOT_FOUND', message: `No such page: ${request.method} ${request.url.split('?')[0]}` };
     }
+    reply.header('content-language', request.lang);
     return reply.viewAsync('errors/error.eta', {
       ...languageLocals(request),
       status: 404,
-      message: 'This page does not exist.',
+      message: request.t('errors.noSuchPage'),
       requestId: request.id,
       user: request.user ?? null,
     });

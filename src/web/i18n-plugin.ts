@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { formatDateInput } from '../i18n/form-input.js';
 import { formatInZone, formatRange, zoneAbbreviation, type DateStyle } from '../i18n/formats.js';
+import { LABEL_KEYS } from '../i18n/labels.js';
 import { chooseLanguage, type Language } from '../i18n/languages.js';
 import { translator, type MessageParams } from '../i18n/translator.js';
 
@@ -21,6 +23,8 @@ export interface Formatters {
   date(zone: string, at: Date, style: DateStyle): string;
   range(zone: string, startsAt: Date, endsAt: Date): string;
   zone(zone: string, at: Date): string;
+  /** An ISO date as a date field shows it in this language (src/i18n/form-input.ts). */
+  dateInput(isoDate: string): string;
 }
 
 export function formattersFor(lang: Language): Formatters {
@@ -28,6 +32,7 @@ export function formattersFor(lang: Language): Formatters {
     date: (zone, at, style) => formatInZone(lang, zone, at, style),
     range: (zone, startsAt, endsAt) => formatRange(lang, zone, startsAt, endsAt),
     zone: (zone, at) => zoneAbbreviation(lang, zone, at),
+    dateInput: (isoDate) => formatDateInput(lang, isoDate),
   };
 }
 
@@ -37,6 +42,7 @@ export function languageLocals(request: FastifyRequest) {
     lang: request.lang,
     t: (key: string, params?: MessageParams) => request.t(key, params),
     fmt: formattersFor(request.lang),
+    labels: LABEL_KEYS,
   };
 }
 

@@ -1,8 +1,9 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { notFound, RoostError } from '../errors.js';
 import { MAX_RANGE_DAYS, type OccupancyInsight, type ScopeSite } from '../insight/occupancy.js';
-import { METRIC_DEFINITIONS, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
+import { metricDefinitions, reportCharts, reportTables, tablesToCsv } from '../insight/report-tables.js';
 import { statusFor } from './errors.js';
 
 /**
@@ -18,7 +19,6 @@ const InsightQuery = Type.Object(
   { additionalProperties: false },
 );
 type InsightQuery = Static<typeof InsightQuery>;
-type InsightRequest = FastifyRequest<{ Querystring: InsightQuery }>;
 
 const idOrUndefined = (text: string | undefined) => (text ? Number(text) : undefined);
 
@@ -73,11 +73,12 @@ function csvFileName(site: string, floor: string | undefined, from: string, to: 
 
 export async function insightRoutes(app: FastifyInstance, opts: { insight: OccupancyInsight }) {
   const { insight } = opts;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  api.get(
     '/staff/insight',
     { config: { access: 'staff' }, schema: { querystring: InsightQuery } },
-    async (request: InsightRequest, reply: FastifyReply) => {
+    async (request, reply) => {
       const selection = await select(insight, request.query);
       if (!selection) return reply.render('insight/dashboard.eta', { noSites: true });
       const form = { ...selection, maxDays: MAX_RANGE_DAYS };
@@ -86,9 +87,9 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
         return reply.render('insight/dashboard.eta', {
           form,
           report,
-          tables: reportTables(report),
-          charts: reportCharts(report),
-          definitions: METRIC_DEFINITIONS,
+          tables: reportTables(report, request.lang),
+          charts: reportCharts(report, request.lang),
+          definitions: metricDefinitions(request.lang),
           csvUrl: `/staff/insight.csv?${queryString(selection)}`,
         });
       } catch (error) {
@@ -103,10 +104,10 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
     },
   );
 
-  app.get(
+  api.get(
     '/staff/insight.csv',
     { config: { access: 'staff' }, schema: { querystring: InsightQuery } },
-    async (request: InsightRequest, reply: FastifyReply) => {
+    async (request, reply) => {
       const selection = await select(insight, request.query);
       if (!selection) throw notFound('A site');
       const report = await insight.occupancyReport(reportInput(selection));
@@ -115,7 +116,7 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
         .header('content-type', 'text/csv; charset=utf-8; header=present')
         .header('content-disposition', `attachment; filename="${name}"`)
         .header('cache-control', 'no-store')
-        .send(tablesToCsv(reportTables(report)));
+        .send(tablesToCsv(reportTables(report, request.lang), request.lang));
     },
   );
 }

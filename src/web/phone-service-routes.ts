@@ -14,7 +14,9 @@ import {
   type PhoneDeskService,
 } from '../phone-service/phone-desk.js';
 import { RoostError } from '../errors.js';
-import { formatLocalTime, zoneLabel } from '../time/zones.js';
+import { formatInZone, zoneAbbreviation } from '../i18n/formats.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
+import { translator, type MessageParams } from '../i18n/translator.js';
 import { publicUrls } from './public-url.js';
 
 /**
@@ -42,10 +44,10 @@ const Pin = Type.String({ maxLength: 32 });
 const Until = Type.String({ pattern: '^\\d{8}T\\d{4}Z$' });
 
 const ACTION_LABEL: Record<OwnerAction, string> = {
-  'check-in': 'Check in',
-  'extend-30': 'Extend by 30 minutes',
-  'extend-60': 'Extend by 60 minutes',
-  release: 'Release desk now',
+  'check-in': 'phone.action.checkIn',
+  'extend-30': 'phone.action.extend30',
+  'extend-60': 'phone.action.extend60',
+  release: 'phone.action.release',
 };
 
 /** 20261201T1600Z, the compact form the menus put in URLs (no characters to escape). */
@@ -64,10 +66,23 @@ export const maskSecrets = (url: string) => url.replace(/([?&](?:pin|token)=)[^&
 /** Longest Host header the phone service accepts (real phone service URLs are far shorter). */
 export const MAX_HOST = 100;
 
-const timeIn = (zone: string, at: Date) => `${formatLocalTime(zone, at)} ${zoneLabel(zone, at)}`;
+const timeIn = (lang: Language, zone: string, at: Date) =>
+  `${formatInZone(lang, zone, at, 'time')} ${zoneAbbreviation(lang, zone, at)}`;
+
+/**
+ * The language of a phone's screens: the identified person's choice, else the site's default
+ * language (Site.defaultLanguage), else English. A phone sends no Accept-Language worth reading.
+ */
+const siteLanguage = (d: Pick<PhoneDesk, 'site'>): Language =>
+  isLanguage(d.site.defaultLanguage) ? d.site.defaultLanguage : 'en';
+const personLanguage = (d: Pick<PhoneDesk, 'site'>, user: PhoneUser): Language =>
+  isLanguage(user.language) ? user.language : siteLanguage(d);
+const say = (lang: Language) => (key: string, params?: MessageParams) => translator().t(lang, key, params);
 
 export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServiceRouteOptions) {
   const { desks, auth } = opts;
+  /** The site language of the desk a request is about, for the error screens. */
+  const screenLanguage = new WeakMap<FastifyRequest, Language>();
   const urls = publicUrls(opts.publicUrl);
 
   /** Absolute URLs (phones do not resolve relative ones), from ROOST_PUBLIC_URL. */
@@ -82,13 +97,18 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       .send(renderPhoneScreen(screen));
   }
 
-  const exitKey: SoftKey = { name: 'Exit', url: 'SoftKey:Exit' };
-  const homeKey = (request: FastifyRequest, device: string): SoftKey => ({
-    name: 'Desk',
+  const exitKey = (lang: Language): SoftKey => ({ name: say(lang)('phone.key.exit'), url: 'SoftKey:Exit' });
+  const selectKey = (lang: Language): SoftKey => ({
+    name: say(lang)('phone.key.select'),
+    url: 'SoftKey:Select',
+  });
+  const homeKey = (lang: Language, request: FastifyRequest, device: string): SoftKey => ({
+    name: say(lang)('phone.key.desk'),
     url: urlFor(request, '/phone/services', { device }),
   });
 
   function message(
+    lang: Language,
     request: FastifyRequest,
     device: string | undefined,
     title: string,
@@ -98,18 +118,18 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       kind: 'text',
       title,
       text,
-      softKeys: device ? [homeKey(request, device), exitKey] : [exitKey],
+      softKeys: device ? [homeKey(lang, request, device), exitKey(lang)] : [exitKey(lang)],
     };
   }
 
-  const signInItems = [
-    { displayName: 'User ID', param: 'user', flags: 'A' as const },
-    { displayName: 'PIN', param: 'pin', flags: 'NP' as const },
+  const signInItems = (lang: Language) => [
+    { displayName: say(lang)('phone.signIn.user'), param: 'user', flags: 'A' as const },
+    { displayName: say(lang)('phone.signIn.pin'), param: 'pin', flags: 'NP' as const },
   ];
-  const inputKeys: SoftKey[] = [
-    { name: 'Submit', url: 'SoftKey:Submit' },
+  const inputKeys = (lang: Language): SoftKey[] => [
+    { name: say(lang)('phone.key.submit'), url: 'SoftKey:Submit' },
     { name: '<<', url: 'SoftKey:<<' },
-    { name: 'Cancel', url: 'SoftKey:Cancel' },
+    { name: say(lang)('phone.key.cancel'), url: 'SoftKey:Cancel' },
   ];
 
   // PINs and tokens travel in the query string (phones only GET), so the request log of these
@@ -140,8 +160,8 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
         renderPhoneScreen({
           kind: 'text',
           title: 'Roost',
-          text: `The service address is too long (over ${MAX_HOST} characters in Host). Use a shorter host name in the phone service URL.`,
-          softKeys: [exitKey],
+          text: say('en')('phone.hostTooLong', { max: MAX_HOST }),
+          softKeys: [exitKey('en')],
         }),
       );
   });
@@ -150,53 +170,50 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
   app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     const device = (request.query as { device?: unknown } | undefined)?.device;
     const dev = typeof device === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(device) ? device : undefined;
+    const lang: Language = screenLanguage.get(request) ?? 'en';
+    const t = say(lang);
     if (error instanceof RoostError) {
       if (error.code === 'RATE_LIMITED')
         reply.header('retry-after', String(error.details.retryAfterSeconds ?? 60));
       reply.header('x-roost-outcome', error.code);
       const title =
-        error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED' ? 'Not signed in' : 'Roost';
-      return send(reply, message(request, dev, title, error.message));
+        error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED' ? t('phone.notSignedIn') : 'Roost';
+      return send(reply, message(lang, request, dev, title, error.message));
     }
     if ((error as FastifyError).validation) {
       reply.header('x-roost-outcome', 'INVALID_INPUT');
       return send(
         reply,
         message(
+          lang,
           request,
           dev,
           'Roost',
           dev
-            ? 'This link is not valid. Start again from the desk screen.'
-            : 'This service needs the phone name: set its URL to /phone/services?device=#DEVICENAME#.',
+            ? t('phone.invalidLink')
+            : t('phone.needsDevice', { url: '/phone/services?device=#DEVICENAME#' }),
         ),
       );
     }
     request.log.error({ err: error }, 'phone service failed');
     reply.header('x-roost-outcome', 'INTERNAL');
-    return send(
-      reply,
-      message(
-        request,
-        dev,
-        'Roost',
-        `Roost could not do that right now. Try again, or use the web page. (${request.id})`,
-      ),
-    );
+    return send(reply, message(lang, request, dev, 'Roost', t('phone.failed', { requestId: request.id })));
   });
 
   /** The desk behind the device, or a screen saying why there is none. */
   async function deskOr(request: FastifyRequest, reply: FastifyReply, device: string) {
     const found = await desks.lookup(device.toUpperCase());
+    if ('site' in found) screenLanguage.set(request, siteLanguage(found));
     if (found.kind === 'unknown-phone') {
       reply.header('x-roost-outcome', 'UNKNOWN_PHONE');
       void send(
         reply,
         message(
+          'en',
           request,
           undefined,
           'Roost',
-          `This phone (${found.deviceName}) is not registered in Roost. Ask facilities to add it to a desk.`,
+          say('en')('phone.unknownPhone', { device: found.deviceName }),
         ),
       );
       return null;
@@ -205,19 +222,14 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       reply.header('x-roost-outcome', 'NO_DESK');
       void send(
         reply,
-        message(
-          request,
-          undefined,
-          'Roost',
-          `This phone (${found.deviceName}) is not assigned to a desk in Roost.`,
-        ),
+        message('en', request, undefined, 'Roost', say('en')('phone.noDesk', { device: found.deviceName })),
       );
       return null;
     }
     return found;
   }
 
-  const deskTitle = (d: PhoneDesk) => `Desk ${d.desk.label}`;
+  const deskTitle = (lang: Language, d: PhoneDesk) => say(lang)('book.desk', { desk: d.desk.label });
 
   // --- the desk screen ---------------------------------------------------------------------
   app.get(
@@ -228,36 +240,38 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       if (!d) return reply;
       const zone = d.site.timeZone;
       const device = d.deviceName;
+      const lang = siteLanguage(d);
+      const t = say(lang);
+      const desk = deskTitle(lang, d);
       if (d.booking) {
         const b = d.booking;
         const who =
           b.startsAt > d.now
-            ? `${b.ownerName} from ${timeIn(zone, b.startsAt)}`
-            : `${b.ownerName} until ${timeIn(zone, b.endsAt)}`;
+            ? t('phone.desk.ownerFrom', { name: b.ownerName, time: timeIn(lang, zone, b.startsAt) })
+            : t('phone.desk.ownerUntil', { name: b.ownerName, time: timeIn(lang, zone, b.endsAt) });
         return send(reply, {
           kind: 'menu',
-          title: `${deskTitle(d)}: booked`,
+          title: t('phone.desk.booked', { desk }),
           prompt: `${d.floorName}, ${d.site.name}`,
           items: [
             { name: who, url: urlFor(request, '/phone/services', { device }) },
-            {
-              name: 'My booking: check in, extend, release',
-              url: urlFor(request, '/phone/manage/sign-in', { device }),
-            },
+            { name: t('phone.desk.myBooking'), url: urlFor(request, '/phone/manage/sign-in', { device }) },
           ],
-          softKeys: [{ name: 'Select', url: 'SoftKey:Select' }, exitKey],
+          softKeys: [selectKey(lang), exitKey(lang)],
         });
       }
-      const free = d.nextStartsAt ? `Free until ${timeIn(zone, d.nextStartsAt)}` : 'Free';
+      const free = d.nextStartsAt
+        ? t('phone.desk.freeUntil', { time: timeIn(lang, zone, d.nextStartsAt) })
+        : t('find.tag.free');
       return send(reply, {
         kind: 'menu',
-        title: `${deskTitle(d)}: free`,
+        title: t('phone.desk.free', { desk }),
         prompt: `${d.floorName}, ${d.site.name}`,
         items: [
-          { name: 'Book this desk now', url: urlFor(request, '/phone/book', { device }) },
+          { name: t('phone.desk.bookNow'), url: urlFor(request, '/phone/book', { device }) },
           { name: free, url: urlFor(request, '/phone/services', { device }) },
         ],
-        softKeys: [{ name: 'Select', url: 'SoftKey:Select' }, exitKey],
+        softKeys: [selectKey(lang), exitKey(lang)],
       });
     },
   );
@@ -269,21 +283,23 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
     async (request: FastifyRequest<{ Querystring: { device: string } }>, reply) => {
       const d = await deskOr(request, reply, request.query.device);
       if (!d) return reply;
+      const lang = siteLanguage(d);
+      const t = say(lang);
       const choices = desks.bookNowChoices(d);
       if (choices.ends.length === 0)
         return send(
           reply,
-          message(request, d.deviceName, deskTitle(d), choices.reason ?? 'Not bookable now.'),
+          message(lang, request, d.deviceName, deskTitle(lang, d), choices.reason ?? t('phone.book.notNow')),
         );
       return send(reply, {
         kind: 'menu',
-        title: `Book ${deskTitle(d)}`,
-        prompt: 'Book from now until',
+        title: t('phone.book.title', { desk: deskTitle(lang, d) }),
+        prompt: t('phone.book.prompt'),
         items: choices.ends.map((end) => ({
-          name: timeIn(d.site.timeZone, end),
+          name: timeIn(lang, d.site.timeZone, end),
           url: urlFor(request, '/phone/book/sign-in', { device: d.deviceName, until: formatUntil(end) }),
         })),
-        softKeys: [{ name: 'Select', url: 'SoftKey:Select' }, homeKey(request, d.deviceName), exitKey],
+        softKeys: [selectKey(lang), homeKey(lang, request, d.deviceName), exitKey(lang)],
       });
     },
   );
@@ -295,13 +311,14 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       const d = await deskOr(request, reply, request.query.device);
       if (!d) return reply;
       const until = parseUntil(request.query.until);
+      const lang = siteLanguage(d);
       return send(reply, {
         kind: 'input',
-        title: `Book until ${timeIn(d.site.timeZone, until)}`,
-        prompt: 'Your user ID and Roost PIN',
+        title: say(lang)('phone.book.until', { time: timeIn(lang, d.site.timeZone, until) }),
+        prompt: say(lang)('phone.signIn.prompt'),
         url: urlFor(request, '/phone/book/confirm', { device: d.deviceName, until: request.query.until }),
-        items: signInItems,
-        softKeys: inputKeys,
+        items: signInItems(lang),
+        softKeys: inputKeys(lang),
       });
     },
   );
@@ -325,14 +342,19 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
         pin: request.query.pin,
       });
       const reservation = await desks.bookNow({ deviceName: d.deviceName, user, endsAt });
+      const lang = personLanguage(d, user);
+      const t = say(lang);
       return send(reply, {
         kind: 'text',
-        title: `${deskTitle(d)} is yours`,
-        text: `Booked and checked in until ${timeIn(d.site.timeZone, reservation.endsAt)}, ${user.displayName}. Your phone logs you in now.`,
+        title: t('phone.booked.title', { desk: deskTitle(lang, d) }),
+        text: t('phone.booked.text', {
+          time: timeIn(lang, d.site.timeZone, reservation.endsAt),
+          name: user.displayName,
+        }),
         softKeys: [
-          { name: 'Manage', url: manageUrl(request, d.deviceName, user) },
-          homeKey(request, d.deviceName),
-          exitKey,
+          { name: t('phone.key.manage'), url: manageUrl(request, d.deviceName, user) },
+          homeKey(lang, request, d.deviceName),
+          exitKey(lang),
         ],
       });
     },
@@ -348,13 +370,14 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
     async (request: FastifyRequest<{ Querystring: { device: string } }>, reply) => {
       const d = await deskOr(request, reply, request.query.device);
       if (!d) return reply;
+      const lang = siteLanguage(d);
       return send(reply, {
         kind: 'input',
-        title: `${deskTitle(d)}: my booking`,
-        prompt: 'Your user ID and Roost PIN',
+        title: say(lang)('phone.manage.signInTitle', { desk: deskTitle(lang, d) }),
+        prompt: say(lang)('phone.signIn.prompt'),
         url: urlFor(request, '/phone/manage', { device: d.deviceName }),
-        items: signInItems,
-        softKeys: inputKeys,
+        items: signInItems(lang),
+        softKeys: inputKeys(lang),
       });
     },
   );
@@ -392,33 +415,40 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       const d = await deskOr(request, reply, request.query.device);
       if (!d) return reply;
       const user = await personOf(d.deviceName, request.query);
+      const lang = personLanguage(d, user);
+      const t = say(lang);
+      const desk = deskTitle(lang, d);
       const b = d.booking;
       if (!b || b.userId !== user.id) {
         return send(
           reply,
           message(
+            lang,
             request,
             d.deviceName,
-            deskTitle(d),
+            desk,
             b
-              ? `${deskTitle(d)} is booked by ${b.ownerName}, not by you, ${user.displayName}.`
-              : `You have no booking at ${deskTitle(d)} now. Book it from the desk screen.`,
+              ? t('phone.manage.notYours', { desk, owner: b.ownerName, name: user.displayName })
+              : t('phone.manage.none', { desk }),
           ),
         );
       }
       const zone = d.site.timeZone;
       const token = auth.issueToken(d.deviceName, user.id);
       const actions = desks.ownerActions(d, user);
-      const status = b.status === 'CHECKED_IN' ? 'checked in' : 'booked';
+      const time = timeIn(lang, zone, b.endsAt);
       return send(reply, {
         kind: 'menu',
-        title: deskTitle(d),
-        prompt: `${status} until ${timeIn(zone, b.endsAt)}`,
+        title: desk,
+        prompt:
+          b.status === 'CHECKED_IN'
+            ? t('phone.manage.checkedInUntil', { time })
+            : t('phone.manage.bookedUntil', { time }),
         items: actions.map((action) => ({
-          name: ACTION_LABEL[action],
+          name: t(ACTION_LABEL[action]),
           url: urlFor(request, '/phone/manage/do', { device: d.deviceName, action, token }),
         })),
-        softKeys: [{ name: 'Select', url: 'SoftKey:Select' }, homeKey(request, d.deviceName), exitKey],
+        softKeys: [selectKey(lang), homeKey(lang, request, d.deviceName), exitKey(lang)],
       });
     },
   );
@@ -445,20 +475,25 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       const action = request.query.action;
       const updated = await desks.act({ deviceName: d.deviceName, user, action });
       const zone = d.site.timeZone;
+      const lang = personLanguage(d, user);
+      const t = say(lang);
+      const time = timeIn(lang, zone, updated.endsAt);
       const text =
         action === 'check-in'
-          ? `Checked in. The desk is yours until ${timeIn(zone, updated.endsAt)}.`
+          ? t('phone.done.checkedIn', { time })
           : action === 'release'
-            ? 'Desk released. Your phone logs you out now. Thank you!'
-            : `Extended: the desk is yours until ${timeIn(zone, updated.endsAt)}.`;
+            ? t('phone.done.released')
+            : t('phone.done.extended', { time });
       return send(reply, {
         kind: 'text',
-        title: deskTitle(d),
+        title: deskTitle(lang, d),
         text,
         softKeys: [
-          ...(action === 'release' ? [] : [{ name: 'Manage', url: manageUrl(request, d.deviceName, user) }]),
-          homeKey(request, d.deviceName),
-          exitKey,
+          ...(action === 'release'
+            ? []
+            : [{ name: t('phone.key.manage'), url: manageUrl(request, d.deviceName, user) }]),
+          homeKey(lang, request, d.deviceName),
+          exitKey(lang),
         ],
       });
     },

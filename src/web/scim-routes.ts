@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUniqueViolation } from '../admin/admin-deps.js';
 import { ScimError } from '../scim/scim-errors.js';
 import type { ScimGroups } from '../scim/scim-groups.js';
 import {
@@ -102,6 +103,13 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
       let scim: ScimError;
       if (error instanceof ScimError) scim = error;
       else if ((error as FastifyError).validation) scim = new ScimError(400, error.message, 'invalidSyntax');
+      // Two requests raced past the pre-checks for the same userName, externalId or name.
+      else if (isUniqueViolation(error))
+        scim = new ScimError(
+          409,
+          'That userName, externalId, EM user ID or group name is already taken.',
+          'uniqueness',
+        );
       else if ((error as FastifyError).statusCode === 413)
         scim = new ScimError(413, 'The request is too large.');
       else if ((error as FastifyError).statusCode === 415)

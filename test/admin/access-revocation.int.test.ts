@@ -36,7 +36,8 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
   it('ends sessions and tokens, cancels future bookings, releases the current one and queues its logout', async () => {
     const site = await createSite(db.prisma);
     const floor = await createFloor(db.prisma, site.id);
-    const [d1, d2, d3] = [
+    const [d1, d2, d3, d4] = [
+      await createDesk(db.prisma, floor.id),
       await createDesk(db.prisma, floor.id),
       await createDesk(db.prisma, floor.id),
       await createDesk(db.prisma, floor.id),
@@ -55,6 +56,9 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
       where: { idempotencyKey: bookingAction('LOGIN', current.id).idempotencyKey },
       data: { state: 'DONE' },
     });
+    await db.prisma.phone.update({ where: { id: d1.phone!.id }, data: { emUserId: person.emUserId } });
+    // A staff member also logged the person in on d4's phone, with no booking behind it.
+    await db.prisma.phone.update({ where: { id: d4.phone!.id }, data: { emUserId: person.emUserId } });
     const future = await book(person.id, d2.id, 24, 30);
     const past = await book(person.id, d3.id, -30, -24, 'BOOKED');
     const othersBooking = await book(other.id, d3.id, 1, 3);
@@ -67,6 +71,7 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
       tokensRevoked: 1,
       cancelledReservationIds: [future.id],
       releasedReservationIds: [current.id],
+      otherPhoneIds: [d4.phone!.id],
     });
     expect(await sessions.lookup(session.token)).toBeNull();
     expect(await tokens.lookup(token)).toBeNull();
@@ -86,14 +91,19 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
     expect(logout).toMatchObject({ state: 'PENDING', dueAt: at(0) });
     const futureActions = await db.prisma.phoneAction.findMany({ where: { reservationId: future.id } });
     expect(futureActions.map((a) => a.state)).toEqual(['CANCELLED', 'CANCELLED']);
+    const d4Logout = await db.prisma.phoneAction.findMany({ where: { phoneId: d4.phone!.id } });
+    expect(d4Logout).toMatchObject([{ kind: 'LOGOUT', purpose: 'DRIFT', state: 'PENDING', dueAt: at(0) }]);
+    // d1's phone is logged out by its booking's own logout, not a second one.
+    expect(await db.prisma.phoneAction.count({ where: { phoneId: d1.phone!.id, kind: 'LOGOUT' } })).toBe(1);
 
     const audit = await db.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
     expect(audit.map((e) => [e.action, e.subjectId, e.actorLabel])).toEqual([
       ['reservation.release', String(current.id), 'scim'],
       ['reservation.cancel', String(future.id), 'scim'],
+      ['phone.logout_queued', String(d4.phone!.id), 'scim'],
       ['user.access-revoked', String(person.id), 'scim'],
     ]);
-    expect(audit[2]!.details).toMatchObject({ reason: 'scim: active false', sessionsEnded: 1 });
+    expect(audit[3]!.details).toMatchObject({ reason: 'scim: active false', sessionsEnded: 1 });
   });
 
   it('runs inside the caller’s transaction, so a failure afterwards undoes it', async () => {

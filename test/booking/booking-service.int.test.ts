@@ -358,7 +358,11 @@ describe.each(dbTargets)('booking service (%s)', (target) => {
   it('lists my bookings with phone status in the site zone', async () => {
     const r = await book(ada, 0, '2026-12-02', '09:00', '12:00');
     let [summary] = await service.listForUser(ada.id!);
-    expect(summary!.phoneStatus).toEqual({ kind: 'pending', message: 'Phone will log you in at 09:00 CET' });
+    expect(summary!.phoneStatus).toEqual({
+      kind: 'pending',
+      message: 'Phone will log you in at 09:00 CET',
+      at: local('2026-12-02', '09:00'),
+    });
     expect(summary!.when).toBe('Wed 2 Dec 2026, 09:00–12:00 CET');
     await db.prisma.phoneAction.updateMany({
       where: { reservationId: r.id, kind: 'LOGIN' },

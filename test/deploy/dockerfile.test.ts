@@ -61,6 +61,8 @@ describe('Dockerfile', () => {
   it('runs on production dependencies only, with the compiled code from the build stage', () => {
     const runs = steps(runtime, 'RUN').join('\n');
     expect(runs).toMatch(/npm ci[^\n]*--omit=dev/);
+    // Optional peers of @prisma/client (the Prisma CLI, TypeScript) come in with --omit=dev alone.
+    expect(runs).toMatch(/npm ci[^\n]*--omit=optional/);
     expect(runs).not.toMatch(/--include=dev|npm install(?!-)/);
     const copies = steps(runtime, 'COPY');
     expect(copies).toContainEqual(

@@ -39,6 +39,14 @@ const ACCESS: Record<string, Need> = {
   'POST /signin': 'public',
   'POST /signout': 'public',
   'POST /api/v1/tokens': 'public',
+  'GET /api/v1/tokens': 'user',
+  'DELETE /api/v1/tokens/:id': 'user',
+  'GET /signin/totp': 'public',
+  'POST /signin/totp': 'public',
+  'GET /signin/forgot': 'public',
+  'POST /signin/forgot': 'public',
+  'GET /signin/reset': 'public',
+  'POST /signin/reset': 'public',
   'GET /': 'public',
   // The phone's own service pages: the person is identified by PIN, not a session.
   'GET /phone/services': 'public',
@@ -68,6 +76,15 @@ const ACCESS: Record<string, Need> = {
   'GET /account/calendar': 'user',
   'POST /account/calendar/reset': 'user',
   'POST /account/calendar/revoke': 'user',
+  'GET /account/totp': 'user',
+  'POST /account/totp/enable': 'user',
+  'POST /account/totp/disable': 'user',
+  'POST /account/totp/policy': 'admin',
+  'GET /account/password': 'user',
+  'POST /account/password': 'user',
+  'GET /account/tokens': 'user',
+  'POST /account/tokens': 'user',
+  'POST /account/tokens/:id/revoke': 'user',
   // Booking API.
   'GET /api/v1/sites': 'user',
   'GET /api/v1/sites/:id/floors': 'user',
@@ -140,6 +157,7 @@ const ACCESS: Record<string, Need> = {
   'POST /api/v1/admin/people': 'staff',
   'PATCH /api/v1/admin/people/:id': 'staff',
   'GET /api/v1/admin/reservations': 'staff',
+  'GET /api/v1/admin/floors/:id/reservations': 'staff',
   'GET /api/v1/admin/reservations/:id': 'staff',
   'POST /api/v1/admin/reservations': 'staff',
   'POST /api/v1/admin/reservations/:id/cancel': 'staff',
@@ -286,6 +304,10 @@ describe('who may use which route: every registered route against the table', ()
       cluster: String(cluster.id),
       reservation: String(booking.id),
       phone: String(desk.phone!.id),
+      // Someone else's API token: revoking it answers 404, and nobody's own token is spent.
+      token: String(
+        (await db.prisma.apiToken.create({ data: { userId: subject.id, tokenHash: 'access-table' } })).id,
+      ),
     };
     browsers.anonymous = new Browser(app);
     tokens.anonymous = null;
@@ -326,6 +348,7 @@ describe('who may use which route: every registered route against the table', ()
       [/^\/staff\/people\//, ids.person!],
       [/^\/staff\/clusters\//, ids.cluster!],
       [/reservations\//, ids.reservation!],
+      [/tokens\//, ids.token!],
     ];
     const id = idFor.find(([re]) => re.test(url))?.[1] ?? '1';
     return url

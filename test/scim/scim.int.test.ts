@@ -135,10 +135,28 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
       });
       const read = await scim('GET', `/Users/${res.body.id}`);
       expect(read.body).toEqual(res.body);
+      // Plain application/json bodies are read too.
+      const json = await app.inject({
+        method: 'POST',
+        url: '/scim/v2/Users',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+        payload: JSON.stringify(newUser()),
+      });
+      expect(json.statusCode).toBe(201);
       // The same userName again is a conflict, as Entra ID and Okta expect.
       const again = await scim('POST', '/Users', { ...newUser(), userName: input.userName });
       expect(again.status).toBe(409);
       expect(again.body.scimType).toBe('uniqueness');
+    });
+
+    it('answers 409 uniqueness, never 500, when the same user is created several times at once', async () => {
+      const input = newUser();
+      const results = await Promise.all([1, 2, 3].map(() => scim('POST', '/Users', input)));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+      expect(results.filter((r) => r.status === 409).map((r) => r.body.scimType)).toEqual([
+        'uniqueness',
+        'uniqueness',
+      ]);
     });
 
     it('filters with eq (userName without regard to case, externalId exactly) and pages', async () => {

@@ -23,19 +23,21 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+const distEnv = (dir: string) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/tmp',
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  PORT: '0',
+  ROOST_EM_SIM_PORT: '0',
+  ROOST_DATA_DIR: dir,
+  ROOST_SEED_DEMO: 'false',
+});
+
 function startDist(): Promise<string> {
   child = spawn(process.execPath, ['dist/server.js'], {
     cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      PORT: '0',
-      ROOST_EM_SIM_PORT: '0',
-      ROOST_DATA_DIR: dataDir,
-      ROOST_SEED_DEMO: 'false',
-    },
+    env: distEnv(dataDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const started = child;
@@ -65,7 +67,15 @@ function startDist(): Promise<string> {
 
 describe('the production build', () => {
   beforeAll(() => {
-    const built = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    // At the lowest CPU priority: tsc is busy for a minute, and the test files running beside
+    // this one on a small machine must not miss their own timeouts because of it.
+    const nice = spawnSync('nice', ['-n', '0', 'true']).status === 0;
+    const [cmd, args] = nice ? ['nice', ['-n', '19', 'npm', 'run', 'build']] : ['npm', ['run', 'build']];
+    const built = spawnSync(cmd as string, args as string[], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}\n${built.stderr}`);
   }, 250_000);
 
@@ -97,4 +107,38 @@ describe('the production build', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('"signal":"SIGTERM"');
   }, 200_000);
+
+  it('leaves at once on SIGTERM while still starting (as PID 1 an unhandled signal would be ignored)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'roost-dist-early-'));
+    try {
+      const early = spawn(process.execPath, ['dist/server.js'], {
+        cwd: root,
+        env: distEnv(dir),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      const exited = new Promise<number | null>((resolve) => early.once('exit', (code) => resolve(code)));
+      // The emulator is up first; migrations of the fresh data folder come after it.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no emulator line in 60 s:\n${log}`)), 60_000);
+        early.stdout!.on('data', (d: Buffer) => {
+          log += d.toString();
+          if (log.includes('EM emulator started')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      early.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      // Roost itself never listened (the emulator's own "listening" line carries module emulator).
+      const roostListening = log
+        .split('\n')
+        .filter((l) => l.includes('Server listening at') && !l.includes('"module":"emulator"'));
+      expect(roostListening).toEqual([]);
+      expect(log).toContain('stopped during start-up');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

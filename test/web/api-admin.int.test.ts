@@ -265,6 +265,15 @@ describe.each(dbTargets)('staff API /api/v1/admin (%s)', (target) => {
     expect(person).toMatchObject({ email: 'new.person@test.example', role: 'EMPLOYEE', disabled: false });
     expect(person.password).toMatch(/^\w{4}-\w{4}-\w{4}-\w{4}$/);
     expect(JSON.stringify(await lastAudit('user.create'))).not.toContain(person.password);
+    // The staff-set password works, but the person must choose their own before getting a token
+    // (issue 18); here they have done so.
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      payload: { email: person.email, password: person.password },
+    });
+    expect(refused.statusCode).toBe(403);
+    await db.prisma.user.update({ where: { id: person.id }, data: { mustChangePassword: false } });
     const token = await apiToken(app, person.email, person.password);
 
     const found = await call(facilities, 'GET', '/api/v1/admin/people?q=nperson');
@@ -408,6 +417,21 @@ describe.each(dbTargets)('staff API /api/v1/admin (%s)', (target) => {
 
     const listed = await call(facilities, 'GET', `/api/v1/admin/reservations?userId=${employee.id}`);
     expect(listed.json().reservations.map((x: { id: number }) => x.id)).toEqual([r.id]);
+    const day = await call(facilities, 'GET', `/api/v1/admin/floors/${floorId}/reservations?date=2026-12-02`);
+    expect(day.json()).toMatchObject({ floorId, date: '2026-12-02', timeZone: 'Europe/Berlin' });
+    expect(
+      day
+        .json()
+        .reservations.map((x: { id: number }) => x.id)
+        .sort(),
+    ).toEqual([r.id, waived.json().id].sort());
+    expect(
+      (await call(facilities, 'GET', `/api/v1/admin/floors/${floorId}/reservations?date=2026-02-30`))
+        .statusCode,
+    ).toBe(400);
+    expect((await call(employee, 'GET', `/api/v1/admin/floors/${floorId}/reservations`)).statusCode).toBe(
+      403,
+    );
 
     const moved = await call(facilities, 'POST', `/api/v1/admin/reservations/${r.id}/move`, {
       deskId: deskIds[2],

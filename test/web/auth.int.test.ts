@@ -77,7 +77,7 @@ describe.each(dbTargets)('accounts and sessions (%s)', (target) => {
     expect((await browser.get('/')).body).toContain('My bookings');
   });
 
-  it('rate-limits sign-in per account: the sixth failure within 15 minutes gets 429 even with the right password', async () => {
+  it('slows sign-in per account and address: after five failures the next try from there waits, even with the right password', async () => {
     const victim = await createUser(db.prisma);
     const browser = new Browser(app);
     for (let i = 0; i < 5; i++) {

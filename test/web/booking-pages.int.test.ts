@@ -157,7 +157,8 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     expect(text(early.body)).toContain('Bookings must fall within working hours');
     expect(early.body).not.toContain('Reserve desk');
     const defaults = await ada.get('/book');
-    expect(defaults.body).toMatch(/id="date"[^>]*min="2026-12-01" max="2026-12-29"/);
+    // A text field (Chromium's date input ignores the page's language): the hint names the range.
+    expect(text(defaults.body)).toContain('Year-month-day, from 2026-12-01 to 2026-12-29');
   });
 
   it('a broken rule re-renders the form with the rule message and the input (422)', async () => {
@@ -167,7 +168,7 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     expect(res.statusCode).toBe(422);
     expect(text(res.body)).toContain('Sat 5 Dec 2026 is not a working day at this site');
     expect(res.body).toContain('id="form-error"');
-    expect(res.body).toMatch(/id="date"[^>]*aria-describedby="form-error"/);
+    expect(res.body).toMatch(/id="date"[^>]*aria-describedby="form-error[ "]/);
     expect(res.body).toContain('value="2026-12-05"');
   });
 
@@ -197,7 +198,7 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     );
     const tooLate = await browser.post(`/reservations/${id}/extend`, { end: '21:00' });
     expect(tooLate.statusCode).toBe(422);
-    expect(tooLate.body).toMatch(/aria-describedby="booking-error"/);
+    expect(tooLate.body).toMatch(/aria-describedby="booking-error[ "]/);
     home = await browser.get('/');
     expect(home.body).toContain('Release desk 1.01 now');
     expect((await browser.post(`/reservations/${id}/release`, {})).statusCode).toBe(303);

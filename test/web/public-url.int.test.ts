@@ -42,7 +42,7 @@ describe.each(dbTargets)('deployment address: headers and links (%s)', (target) 
     const desk = await createDesk(db.prisma, (await createFloor(db.prisma, site.id)).id);
     deviceName = desk.phone!.deviceName;
     email = (await createUser(db.prisma)).email;
-  });
+  }, 180_000);
   afterAll(async () => {
     await lan?.close();
     await tls?.close();

@@ -142,6 +142,22 @@ describe.each(dbTargets)('CSV imports (%s)', (target) => {
     });
   });
 
+  it('a role changed by CSV ends sessions and API tokens, as the form does', async () => {
+    const person = await createUser(db.prisma, { email: 'promoted@test.example' });
+    const token = await db.prisma.apiToken.create({
+      data: { userId: person.id, tokenHash: 'csv-role-test' },
+    });
+    const admin = await createUser(db.prisma, { role: 'ADMIN', email: 'csv-admin@test.example' });
+    await people().importCsv(
+      { id: admin.id, label: admin.email, role: 'ADMIN' },
+      'email,displayName,role\npromoted@test.example,Promoted,FACILITIES\n',
+    );
+    expect((await db.prisma.user.findUniqueOrThrow({ where: { id: person.id } })).role).toBe('FACILITIES');
+    expect((await db.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } })).revokedAt).toEqual(
+      clock.now(),
+    );
+  });
+
   it('refuses an EM user ID that belongs to someone else, naming the line', async () => {
     const error = await refusal(
       people().importCsv(actor, 'email,displayName,emUserId\nother@test.example,Other,new1\n'),

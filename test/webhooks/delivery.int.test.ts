@@ -155,6 +155,22 @@ describe.each(dbTargets)('webhook deliveries (%s)', (target) => {
     expect((await deliveries()).every((d) => d.state === 'DELIVERED')).toBe(true);
   });
 
+  it('sends a release with the booking as it is after the release', async () => {
+    await subscribe(['reservation.released']);
+    const r = await book(6, '07:00', '09:00');
+    clock.set(at('08:00'));
+    await bookings.release({ actor: ada, reservationId: r.id });
+    await dispatcher.tick(clock.now());
+    expect(
+      receiver.received.map((m) => [
+        m.json.type,
+        m.json.data.reservation.status,
+        m.json.data.reservation.end,
+      ]),
+    ).toEqual([['reservation.released', 'RELEASED', at('08:00').toISOString()]]);
+    expect(receiver.received[0]!.json.timestamp).toBe(at('08:00').toISOString());
+  });
+
   it('gives up on a receiver that answers too slowly only after a day, and shows the endpoint failing', async () => {
     const endpoint = await subscribe(['reservation.created']);
     await book(2, '08:00', '09:00');

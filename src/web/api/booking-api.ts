@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorFor, type BookingService, type BookingSummary } from '../../booking/booking-service.js';
@@ -92,11 +93,12 @@ const tags = ['bookings'];
 
 export async function bookingApi(app: FastifyInstance, opts: { bookings: BookingService }) {
   const { bookings } = opts;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const user = { config: { access: 'user' as const } };
   const summaryOf = (request: FastifyRequest, reservationId: number) =>
     bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);
 
-  app.get(
+  api.get(
     '/api/v1/sites',
     { ...user, schema: { tags, summary: 'Sites with their floors and time zone' } },
     async () => ({
@@ -104,17 +106,17 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     }),
   );
 
-  app.get(
+  api.get(
     '/api/v1/sites/:id/floors',
     { ...user, schema: { tags, summary: 'Floors of a site', params: IdParams } },
-    async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>) => {
+    async (request) => {
       const site = (await bookings.sites()).find((s) => s.id === request.params.id);
       if (!site) throw notFound(`Site ${request.params.id}`);
       return { siteId: site.id, timeZone: site.timeZone, floors: site.floors };
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/floors/:id/availability',
     {
       ...user,
@@ -125,12 +127,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
         querystring: AvailabilityQuery,
       },
     },
-    async (
-      request: FastifyRequest<{
-        Params: Static<typeof IdParams>;
-        Querystring: Static<typeof AvailabilityQuery>;
-      }>,
-    ) => {
+    async (request) => {
       const { start, end, features } = request.query;
       const result = await bookings.availability({
         floorId: request.params.id,
@@ -144,7 +141,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/reservations',
     { ...user, schema: { tags, summary: 'My current and upcoming bookings' } },
     async (request) => ({
@@ -152,6 +149,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     }),
   );
 
+  // Typed by hand: the 409/422 response schemas would narrow the provider's reply to them.
   app.post(
     '/api/v1/reservations',
     {
@@ -180,11 +178,10 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/reservations/:id',
     { ...user, schema: { tags, summary: 'One of my bookings', params: IdParams } },
-    async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>) =>
-      summaryOf(request, request.params.id),
+    async (request) => summaryOf(request, request.params.id),
   );
 
   const actions = [
@@ -193,10 +190,10 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     ['check-in', 'Check in during the check-in window', 'checkIn'],
   ] as const;
   for (const [path, summary, method] of actions) {
-    app.post(
+    api.post(
       `/api/v1/reservations/:id/${path}`,
       { ...user, bodyLimit, schema: { tags, summary, params: IdParams } },
-      async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>) => {
+      async (request) => {
         const actor = actorFor(request.user!);
         await bookings[method]({ actor, reservationId: request.params.id });
         return summaryOf(request, request.params.id);
@@ -204,7 +201,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     );
   }
 
-  app.post(
+  api.post(
     '/api/v1/reservations/:id/extend',
     {
       ...user,
@@ -216,7 +213,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
         body: ExtendBody,
       },
     },
-    async (request: FastifyRequest<{ Params: Static<typeof IdParams>; Body: Static<typeof ExtendBody> }>) => {
+    async (request) => {
       await bookings.extend({
         actor: actorFor(request.user!),
         reservationId: request.params.id,

@@ -23,7 +23,7 @@ export async function sitesRoutes(
 ) {
   const { sites, clusters } = opts;
 
-  const sitesPage = async (values: Record<string, unknown> = { timeZone: '' }) => ({
+  const sitesPage = async (values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en' }) => ({
     sites: await sites.listSites(),
     clusters: await clusters.list(),
     values,
@@ -54,6 +54,7 @@ export async function sitesRoutes(
         timeZone: site.timeZone,
         address: site.address,
         emClusterId: site.emClusterId ?? '',
+        defaultLanguage: site.defaultLanguage,
       },
       errors: noErrors,
     };

@@ -22,5 +22,5 @@ export async function adminApi(
   await app.register(floorsApi, { sites: admin.sites, desks: admin.desks });
   await app.register(peopleApi, { people: admin.people });
   await app.register(emClustersApi, { clusters: admin.clusters });
-  await app.register(reservationsAdminApi, { bookings: opts.bookings });
+  await app.register(reservationsAdminApi, { bookings: opts.bookings, floorDay: admin.floorDay });
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminServices } from '../../../admin/admin-services.js';
 import { actorFor, type BookingService } from '../../../booking/booking-service.js';
 import { Instant, instant, reservationJson } from '../booking-api.js';
 import { bodyLimit, Id, IdParams, staff } from './admin-api-helpers.js';
@@ -27,13 +28,27 @@ const BookBody = Type.Object(
   { additionalProperties: false },
 );
 const ListQuery = Type.Object({ userId: Id }, { additionalProperties: false });
+const DayQuery = Type.Object(
+  {
+    date: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description: "YYYY-MM-DD in the site's zone; default today",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const ExtendBody = Type.Object({ end: Instant }, { additionalProperties: false });
 const MoveBody = Type.Object({ deskId: Id }, { additionalProperties: false });
 
 type WithId = FastifyRequest<{ Params: { id: number } }>;
 
-export async function reservationsAdminApi(app: FastifyInstance, opts: { bookings: BookingService }) {
-  const { bookings } = opts;
+export async function reservationsAdminApi(
+  app: FastifyInstance,
+  opts: { bookings: BookingService; floorDay: AdminServices['floorDay'] },
+) {
+  const { bookings, floorDay } = opts;
   const summary = (request: FastifyRequest, reservationId: number) =>
     bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);
 
@@ -46,6 +61,24 @@ export async function reservationsAdminApi(app: FastifyInstance, opts: { booking
     async (request: FastifyRequest<{ Querystring: Static<typeof ListQuery> }>) => ({
       reservations: (await bookings.listForUser(request.query.userId)).map(reservationJson),
     }),
+  );
+
+  app.get(
+    '/api/v1/admin/floors/:id/reservations',
+    {
+      ...staff,
+      schema: {
+        tags,
+        summary: "Everyone's bookings on a floor for one day (the floor day page)",
+        params: IdParams,
+        querystring: DayQuery,
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: number }; Querystring: Static<typeof DayQuery> }>) => {
+      const day = await floorDay.day(request.params.id, request.query.date);
+      const reservations = await Promise.all(day.bookings.map((b) => summary(request, b.id)));
+      return { floorId: day.floor.id, date: day.date, timeZone: day.zone, reservations };
+    },
   );
 
   app.get(

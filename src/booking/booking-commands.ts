@@ -1,0 +1,474 @@
+import { recordAudit } from '../audit/audit-log.js';
+import type { Db, PrismaClient } from '../db/database.js';
+import { RoostError, invalidInput, notFound } from '../errors.js';
+import {
+  cancelPhoneActions,
+  movePhoneActions,
+  moveLogout,
+  schedulePhoneActionsMany,
+} from '../scheduler/jobs.js';
+import type { Clock } from '../time/clock.js';
+import { DAY_MS } from '../time/clock.js';
+import { addDays, formatLocalTime, localDate, startOfLocalDay, zoneLabel } from '../time/zones.js';
+import {
+  desksOnFloor,
+  markAvailability,
+  overlappingForDesk,
+  overlappingForUser,
+  overlappingOnFloor,
+} from './availability.js';
+import {
+  STAFF_WAIVABLE_RULES,
+  checkBookingRules,
+  checkInWindow,
+  checkRange,
+  isInCheckInWindow,
+  localRange,
+  policyOf,
+  type RuleViolation,
+} from './booking-rules.js';
+import { checkForBooking, lockForBooking } from './booking-locks.js';
+import { rangeLabel } from './booking-summary.js';
+import {
+  isStaffActor,
+  type Alternative,
+  type BookingActor,
+  type BookingService,
+  type Logger,
+  type Reservation,
+  type SeriesResult,
+  type Tx,
+} from './booking-types.js';
+import { isRetryable, overlapViolation, type OverlapKind } from './db-errors.js';
+
+/** Longest range a booking request may name before it is refused as absurd (before policy). */
+const MAX_REQUEST_RANGE_MS = 31 * DAY_MS;
+/** Longest range the availability question may span. */
+const MAX_SERIES_DATES = 62;
+const MAX_ALTERNATIVES = 5;
+const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
+
+function ruleError(violations: RuleViolation[]): RoostError {
+  const first = violations[0]!;
+  return new RoostError('RULE_VIOLATION', violations.map((v) => v.message).join(' '), {
+    rule: first.rule,
+    violations,
+  });
+}
+
+/** Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside. */
+class ConflictSignal extends Error {
+  constructor(readonly taken: OverlapKind) {
+    super(`overlap: ${taken}`);
+  }
+}
+
+export type BookingCommands = Pick<
+  BookingService,
+  'book' | 'bookSeries' | 'cancel' | 'release' | 'extend' | 'checkIn' | 'move'
+>;
+
+export function createBookingCommands(deps: {
+  prisma: PrismaClient;
+  clock: Clock;
+  log?: Logger;
+}): BookingCommands {
+  const { prisma, clock } = deps;
+
+  /** Runs a booking transaction, once more after a deadlock or serialization failure. */
+  async function inTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await prisma.$transaction((tx) => fn(tx), TX_OPTIONS);
+      } catch (error) {
+        if (attempt >= 3 || !isRetryable(error)) throw error;
+        deps.log?.warn({ attempt }, 'booking transaction retried');
+      }
+    }
+  }
+
+  async function loadDesk(db: Tx, deskId: number) {
+    const desk = await db.desk.findUnique({
+      where: { id: deskId },
+      include: { floor: { include: { site: { include: { policy: true } } } }, phone: true },
+    });
+    if (!desk) throw notFound(`Desk ${deskId}`);
+    return desk;
+  }
+
+  async function alternatives(floorId: number, exceptDeskId: number, startsAt: Date, endsAt: Date) {
+    const [desks, taken] = await Promise.all([
+      desksOnFloor(prisma, floorId),
+      overlappingOnFloor(prisma, floorId, startsAt, endsAt),
+    ]);
+    return markAvailability(desks, taken)
+      .filter((d) => d.available && d.id !== exceptDeskId)
+      .slice(0, MAX_ALTERNATIVES)
+      .map((d) => ({ id: d.id, label: d.label, features: d.features }));
+  }
+
+  function conflictError(
+    taken: OverlapKind,
+    ctx: { deskLabel: string; zone: string; startsAt: Date; endsAt: Date; forSelf: boolean },
+    alternativesFound: Alternative[],
+  ): RoostError {
+    const when = rangeLabel(ctx.zone, ctx.startsAt, ctx.endsAt);
+    const message =
+      taken === 'desk'
+        ? `Desk ${ctx.deskLabel} is already taken for ${when}. ` +
+          (alternativesFound.length > 0
+            ? `These desks on the same floor are free then: ${alternativesFound.map((a) => a.label).join(', ')}.`
+            : 'No other desk on this floor is free then; try another floor or time.')
+        : `${ctx.forSelf ? 'You already have' : 'This person already has'} a desk booked at an overlapping time. One desk per person at a time: cancel or release that booking first, or choose another time.`;
+    return new RoostError('BOOKING_CONFLICT', message, { taken, alternatives: alternativesFound });
+  }
+
+  type Owned = Awaited<ReturnType<typeof lockOwned>>;
+
+  /** Loads a reservation under a row lock and checks the actor may act on it. */
+  async function lockOwned(tx: Tx, actor: BookingActor, reservationId: number) {
+    await tx.$queryRaw`SELECT "id" FROM "Reservation" WHERE "id" = ${reservationId} FOR UPDATE`;
+    const r = await tx.reservation.findUnique({
+      where: { id: reservationId },
+      include: { desk: { include: { floor: { include: { site: { include: { policy: true } } } } } } },
+    });
+    if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound(`Booking ${reservationId}`);
+    return r;
+  }
+
+  const isActive = (status: Reservation['status']) => status === 'BOOKED' || status === 'CHECKED_IN';
+
+  const mustBeActive = (r: { status: Reservation['status'] }) => {
+    if (!isActive(r.status))
+      throw invalidInput(`This booking is already ${r.status.toLowerCase().replace('_', ' ')}.`);
+  };
+
+  /**
+   * The one path every change to an existing booking takes, in one transaction: lock (the
+   * target desk first when there is one, then the booking) and check the actor may act on
+   * it; `guard` refuses what the rules refuse; `change` is the update; `phone` moves the
+   * phone actions with it; `audit` says what to record.
+   */
+  async function changeReservation(
+    actor: BookingActor,
+    reservationId: number,
+    steps: {
+      lockDeskId?: number;
+      guard(r: Owned, now: Date, tx: Tx): void | Promise<void>;
+      change(r: Owned, now: Date): Db.Prisma.ReservationUncheckedUpdateInput;
+      phone?(tx: Tx, r: Owned, updated: Reservation, now: Date): Promise<unknown>;
+      audit(r: Owned, updated: Reservation, now: Date): { action: string; details?: Record<string, unknown> };
+    },
+  ): Promise<Reservation> {
+    const now = clock.now();
+    return inTransaction(async (tx) => {
+      if (steps.lockDeskId !== undefined) {
+        const locked = await tx.$queryRaw<
+          { id: number }[]
+        >`SELECT "id" FROM "Desk" WHERE "id" = ${steps.lockDeskId} FOR UPDATE`;
+        if (locked.length === 0) throw notFound(`Desk ${steps.lockDeskId}`);
+      }
+      const r = await lockOwned(tx, actor, reservationId);
+      await steps.guard(r, now, tx);
+      const updated = await tx.reservation.update({
+        where: { id: r.id },
+        data: { ...steps.change(r, now), updatedById: actor.id },
+      });
+      await steps.phone?.(tx, r, updated, now);
+      const { action, details } = steps.audit(r, updated, now);
+      await recordAudit(
+        tx,
+        actor,
+        { action, subjectType: 'Reservation', subjectId: r.id, ...(details ? { details } : {}) },
+        now,
+      );
+      return updated;
+    });
+  }
+
+  async function book(input: Parameters<BookingService['book']>[0]): Promise<Reservation> {
+    const { actor, userId, deskId, startsAt, endsAt } = input;
+    checkRange(startsAt, endsAt, MAX_REQUEST_RANGE_MS, 'A booking');
+    if (!isStaffActor(actor) && actor.id !== userId)
+      throw new RoostError('FORBIDDEN', 'You can only book desks for yourself.');
+    const enforce = input.enforcePolicy ?? true;
+    if (!enforce && !isStaffActor(actor))
+      throw new RoostError('FORBIDDEN', 'Only facilities staff can book outside the booking rules.');
+    const now = clock.now();
+    const ctx: { current: { deskLabel: string; zone: string; floorId: number } | null } = { current: null };
+    try {
+      return await inTransaction(async (tx) => {
+        // Bookings of one desk, and of one person, queue behind each other here: one
+        // statement locks the desk row, then the person's (the lock marks follow the FROM
+        // list, so two bookings cannot wait on each other in a cycle; a deadlock would be
+        // retried anyway), and returns everything the rules need. The checks below run in
+        // the next statement, so they see every earlier winner; the constraints stay the truth.
+        const facts = await lockForBooking(tx, deskId, userId);
+        if (!facts) {
+          const deskExists = await tx.desk.count({ where: { id: deskId } });
+          throw notFound(deskExists ? `User ${userId}` : `Desk ${deskId}`);
+        }
+        if (facts.userDisabled) throw notFound(`User ${userId}`);
+        const zone = facts.zone;
+        ctx.current = { deskLabel: facts.label, zone, floorId: facts.floorId };
+        const policy = facts.policy;
+        const desk = { label: facts.label, bookable: facts.bookable };
+        // Calendar rules first, without a round trip; an overlap next (it names the desk or
+        // booking in the way); the daily quota last, since an overlap usually explains it better.
+        const rulesWith = (otherBookingsThatDay: number) =>
+          checkBookingRules({ policy, zone, startsAt, endsAt, now, desk, otherBookingsThatDay });
+        const calendarRules = rulesWith(0);
+        const bindingOf = (vs: RuleViolation[]) =>
+          enforce ? vs : vs.filter((v) => !STAFF_WAIVABLE_RULES.has(v.rule));
+        const calendar = bindingOf(calendarRules);
+        if (calendar.length > 0) throw ruleError(calendar);
+        const day = localDate(zone, startsAt);
+        const checks = await checkForBooking(tx, {
+          deskId,
+          userId,
+          startsAt,
+          endsAt,
+          dayStartsAt: startOfLocalDay(zone, day),
+          dayEndsAt: startOfLocalDay(zone, addDays(day, 1)),
+        });
+        if (checks.deskTaken) throw new ConflictSignal('desk');
+        if (checks.personTaken) throw new ConflictSignal('person');
+        const violations = rulesWith(checks.otherBookingsThatDay);
+        const binding = bindingOf(violations);
+        if (binding.length > 0) throw ruleError(binding);
+
+        const reservation = await tx.reservation.create({
+          data: { deskId, userId, startsAt, endsAt, createdById: actor.id, updatedById: actor.id },
+        });
+        if (facts.phoneId !== null)
+          await schedulePhoneActionsMany(tx, [{ ...reservation, phoneId: facts.phoneId }]);
+        await recordAudit(
+          tx,
+          actor,
+          {
+            action: 'reservation.create',
+            subjectType: 'Reservation',
+            subjectId: reservation.id,
+            details: {
+              deskId,
+              userId,
+              startsAt: startsAt.toISOString(),
+              endsAt: endsAt.toISOString(),
+              ...(actor.id !== userId ? { onBehalf: true } : {}),
+              ...(violations.length > binding.length ? { waivedRules: violations.map((v) => v.rule) } : {}),
+            },
+          },
+          now,
+        );
+        deps.log?.info({ bookingId: reservation.id, deskId, userId }, 'desk booked');
+        return reservation;
+      });
+    } catch (error) {
+      const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+      if (!taken) throw error;
+      let desk = ctx.current;
+      if (!desk) {
+        const d = await loadDesk(prisma, deskId);
+        desk = { deskLabel: d.label, zone: d.floor.site.timeZone, floorId: d.floorId };
+      }
+      const alts = taken === 'desk' ? await alternatives(desk.floorId, deskId, startsAt, endsAt) : [];
+      throw conflictError(taken, { ...desk, startsAt, endsAt, forSelf: actor.id === userId }, alts);
+    }
+  }
+
+  return {
+    book,
+
+    async bookSeries(input) {
+      const dates = [...new Set(input.dates)].sort();
+      if (dates.length === 0) throw invalidInput('Choose at least one day.');
+      if (dates.length > MAX_SERIES_DATES)
+        throw invalidInput(
+          `A series may have at most ${MAX_SERIES_DATES} days; choose fewer weeks or weekdays.`,
+        );
+      const desk = await loadDesk(prisma, input.deskId);
+      const zone = desk.floor.site.timeZone;
+      const result: SeriesResult = { booked: [], refused: [] };
+      // One transaction per day: a day that cannot be booked does not undo the others.
+      for (const date of dates) {
+        try {
+          const { startsAt, endsAt } = localRange(zone, date, input.startTime, input.endTime);
+          const reservation = await book({
+            actor: input.actor,
+            userId: input.userId,
+            deskId: input.deskId,
+            startsAt,
+            endsAt,
+          });
+          result.booked.push({ date, reservation });
+        } catch (error) {
+          if (error instanceof RoostError && error.code !== 'FORBIDDEN' && error.code !== 'NOT_FOUND') {
+            const rule =
+              typeof error.details.rule === 'string'
+                ? error.details.rule
+                : error.code === 'BOOKING_CONFLICT'
+                  ? `taken-${String(error.details.taken)}`
+                  : 'invalid-time';
+            result.refused.push({ date, reason: error.message, rule });
+          } else {
+            throw error;
+          }
+        }
+      }
+      return result;
+    },
+
+    cancel: ({ actor, reservationId }) =>
+      changeReservation(actor, reservationId, {
+        guard(r, now) {
+          mustBeActive(r);
+          if (r.startsAt < now)
+            throw invalidInput('This booking has already started: release it instead to free the desk now.');
+        },
+        change: () => ({ status: 'CANCELLED' }),
+        phone: (tx, r, _updated, now) => cancelPhoneActions(tx, r.id, now),
+        audit: (r) => ({ action: 'reservation.cancel', details: { userId: r.userId } }),
+      }),
+
+    release: ({ actor, reservationId }) =>
+      changeReservation(actor, reservationId, {
+        guard(r, now) {
+          mustBeActive(r);
+          if (r.endsAt <= now) throw invalidInput('This booking has already ended.');
+          if (r.startsAt >= now) throw invalidInput('This booking has not started yet: cancel it instead.');
+        },
+        change: (_r, now) => ({ status: 'RELEASED', endsAt: now }),
+        phone: (tx, r, _updated, now) => moveLogout(tx, r.id, now),
+        audit: (r, _updated, now) => ({
+          action: 'reservation.release',
+          details: { before: { endsAt: r.endsAt.toISOString() }, after: { endsAt: now.toISOString() } },
+        }),
+      }),
+
+    async extend({ actor, reservationId, endsAt }) {
+      if (Number.isNaN(endsAt.getTime())) throw invalidInput('The new end must be a valid date and time.');
+      let ctx: { deskLabel: string; zone: string } | null = null;
+      try {
+        return await changeReservation(actor, reservationId, {
+          async guard(r, now, tx) {
+            const zone = r.desk.floor.site.timeZone;
+            ctx = { deskLabel: r.desk.label, zone };
+            mustBeActive(r);
+            if (r.endsAt <= now) throw invalidInput('This booking has already ended.');
+            if (endsAt <= r.endsAt)
+              throw invalidInput(
+                `Choose a new end after the current one, ${formatLocalTime(zone, r.endsAt)} ${zoneLabel(zone, r.endsAt)}.`,
+              );
+            const violations = checkBookingRules({
+              policy: policyOf(r.desk.floor.site),
+              zone,
+              startsAt: r.startsAt,
+              endsAt,
+              now,
+              desk: r.desk,
+              otherBookingsThatDay: 0,
+            }).filter((v) => v.rule === 'too-long' || v.rule === 'outside-working-hours');
+            if (violations.length > 0) throw ruleError(violations);
+            if (await overlappingForDesk(tx, r.deskId, r.endsAt, endsAt, r.id))
+              throw new ConflictSignal('desk');
+            if (await overlappingForUser(tx, r.userId, r.endsAt, endsAt, r.id))
+              throw new ConflictSignal('person');
+          },
+          change: () => ({ endsAt }),
+          phone: (tx, r) => moveLogout(tx, r.id, endsAt),
+          audit: (r) => ({
+            action: 'reservation.extend',
+            details: { before: { endsAt: r.endsAt.toISOString() }, after: { endsAt: endsAt.toISOString() } },
+          }),
+        });
+      } catch (error) {
+        const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+        const c = ctx as { deskLabel: string; zone: string } | null;
+        if (!taken || !c) throw error;
+        const message =
+          taken === 'desk'
+            ? `Desk ${c.deskLabel} is booked by someone else before ${formatLocalTime(c.zone, endsAt)} ${zoneLabel(c.zone, endsAt)}, so this booking cannot be extended that far. Choose an earlier end.`
+            : 'You have another booking starting before that time. Choose an earlier end.';
+        throw new RoostError('BOOKING_CONFLICT', message, { taken, alternatives: [] });
+      }
+    },
+
+    checkIn: ({ actor, reservationId }) =>
+      changeReservation(actor, reservationId, {
+        guard(r, now) {
+          if (r.status === 'CHECKED_IN') throw invalidInput('You are already checked in.');
+          if (r.status !== 'BOOKED')
+            throw invalidInput(`This booking is ${r.status.toLowerCase().replace('_', ' ')}.`);
+          const zone = r.desk.floor.site.timeZone;
+          const window = checkInWindow(policyOf(r.desk.floor.site), r);
+          if (!isInCheckInWindow(window, now)) {
+            const span = `${formatLocalTime(zone, window.opensAt)}–${formatLocalTime(zone, window.closesAt)} ${zoneLabel(zone, window.opensAt)}`;
+            throw new RoostError(
+              'RULE_VIOLATION',
+              now < window.opensAt
+                ? `Check-in opens at ${formatLocalTime(zone, window.opensAt)}. You can check in ${span}.`
+                : `Check-in closed at ${formatLocalTime(zone, window.closesAt)} (window ${span}).`,
+              { rule: 'check-in-window' },
+            );
+          }
+        },
+        change: (_r, now) => ({ status: 'CHECKED_IN', checkedInAt: now }),
+        audit: () => ({ action: 'reservation.check-in' }),
+      }),
+
+    async move({ actor, reservationId, deskId }) {
+      let ctx: { deskLabel: string; zone: string; floorId: number; startsAt: Date; endsAt: Date } | null =
+        null;
+      try {
+        return await changeReservation(actor, reservationId, {
+          lockDeskId: deskId,
+          async guard(r, now, tx) {
+            const target = await loadDesk(tx, deskId);
+            const zone = target.floor.site.timeZone;
+            ctx = {
+              deskLabel: target.label,
+              zone,
+              floorId: target.floorId,
+              startsAt: r.startsAt,
+              endsAt: r.endsAt,
+            };
+            mustBeActive(r);
+            if (r.endsAt <= now) throw invalidInput('This booking has already ended.');
+            if (r.deskId === deskId) throw invalidInput(`The booking is already on desk ${target.label}.`);
+            if (target.floor.siteId !== r.desk.floor.siteId)
+              throw invalidInput(
+                'A booking can only move to a desk on the same site; cancel it and book there instead.',
+              );
+            if (!target.bookable)
+              throw ruleError([
+                {
+                  rule: 'desk-not-bookable',
+                  message: `Desk ${target.label} cannot be booked: it is out of use. Choose another desk.`,
+                },
+              ]);
+            if (await overlappingForDesk(tx, deskId, r.startsAt, r.endsAt, r.id))
+              throw new ConflictSignal('desk');
+          },
+          change: () => ({ deskId }),
+          phone: (tx, _r, updated, now) => movePhoneActions(tx, updated, now),
+          audit: (r) => ({
+            action: 'reservation.move',
+            details: { before: { deskId: r.deskId }, after: { deskId } },
+          }),
+        });
+      } catch (error) {
+        const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+        const c = ctx as {
+          deskLabel: string;
+          zone: string;
+          floorId: number;
+          startsAt: Date;
+          endsAt: Date;
+        } | null;
+        if (!taken || !c) throw error;
+        const alts = await alternatives(c.floorId, deskId, c.startsAt, c.endsAt);
+        throw conflictError(taken, { ...c, forSelf: false }, alts);
+      }
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { Db } from '../db/database.js';
+import { policyOf, type Policy } from './booking-rules.js';
+import type { Tx } from './booking-types.js';
+
+export interface BookingFacts {
+  label: string;
+  bookable: boolean;
+  floorId: number;
+  zone: string;
+  policy: Policy;
+  phoneId: number | null;
+  userDisabled: boolean;
+}
+
+/**
+ * Locks the desk, then the person, and returns what the booking rules need about both, in
+ * one round trip; null when the desk or the person does not exist.
+ */
+export async function lockForBooking(tx: Tx, deskId: number, userId: number): Promise<BookingFacts | null> {
+  type Row = Policy & {
+    label: string;
+    bookable: boolean;
+    floorId: number;
+    timeZone: string;
+    phoneId: number | null;
+    disabled: boolean;
+    policyId: number | null;
+  };
+  const rows = await tx.$queryRaw<Row[]>`
+    SELECT d."label", d."bookable", d."floorId", s."timeZone", ph."id" AS "phoneId", u."disabled",
+      p."id" AS "policyId", p."maxDaysAhead", p."maxBookingMinutes", p."maxBookingsPerDay",
+      p."workdayStartMinute", p."workdayEndMinute", p."workingDays",
+      p."checkInOpensMinutesBefore", p."checkInClosesMinutesAfter"
+    FROM "Desk" d
+      CROSS JOIN "User" u
+      JOIN "Floor" f ON f."id" = d."floorId"
+      JOIN "Site" s ON s."id" = f."siteId"
+      LEFT JOIN "BookingPolicy" p ON p."siteId" = s."id"
+      LEFT JOIN "Phone" ph ON ph."deskId" = d."id"
+    WHERE d."id" = ${deskId} AND u."id" = ${userId}
+    FOR UPDATE OF d, u`;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    label: row.label,
+    bookable: row.bookable,
+    floorId: row.floorId,
+    zone: row.timeZone,
+    phoneId: row.phoneId,
+    userDisabled: row.disabled,
+    policy: policyOf({ policy: row.policyId === null ? null : row }),
+  };
+}
+
+/**
+ * After the locks, in one round trip: the person's other active bookings starting that
+ * local day, and whether the desk or the person is taken in [startsAt, endsAt) (the same
+ * half-open test as the exclusion constraints, see availability.ts).
+ */
+export async function checkForBooking(
+  tx: Tx,
+  q: { deskId: number; userId: number; startsAt: Date; endsAt: Date; dayStartsAt: Date; dayEndsAt: Date },
+): Promise<{ otherBookingsThatDay: number; deskTaken: boolean; personTaken: boolean }> {
+  const range = Db.Prisma.sql`tstzrange(${q.startsAt}::timestamptz, ${q.endsAt}::timestamptz, '[)')`;
+  const [row] = await tx.$queryRaw<{ sameDay: number; deskTaken: boolean; personTaken: boolean }[]>`
+    SELECT
+      (SELECT count(*)::int FROM "Reservation"
+        WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND "startsAt" >= ${q.dayStartsAt}::timestamptz AND "startsAt" < ${q.dayEndsAt}::timestamptz) AS "sameDay",
+      EXISTS (SELECT 1 FROM "Reservation"
+        WHERE "deskId" = ${q.deskId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "deskTaken",
+      EXISTS (SELECT 1 FROM "Reservation"
+        WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "personTaken"`;
+  return { otherBookingsThatDay: row!.sameDay, deskTaken: row!.deskTaken, personTaken: row!.personTaken };
+}

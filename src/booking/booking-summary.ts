@@ -1,0 +1,129 @@
+import type { Db } from '../db/database.js';
+import { MINUTE_MS } from '../time/clock.js';
+import {
+  addDays,
+  formatLocal,
+  formatLocalTime,
+  localDate,
+  parseWallTime,
+  startOfLocalDay,
+  wallTimeToInstant,
+  WallTimeError,
+  zoneLabel,
+} from '../time/zones.js';
+import { checkInWindow, isInCheckInWindow, policyOf } from './booking-rules.js';
+import type { BookingSummary, PhoneStatus } from './booking-types.js';
+
+/** A booking as the pages and the API show it: labels in the site's zone, what may be done now. */
+
+export const rangeLabel = (zone: string, startsAt: Date, endsAt: Date) =>
+  localDate(zone, startsAt) === localDate(zone, endsAt)
+    ? `${formatLocal(zone, startsAt)}–${formatLocalTime(zone, endsAt)} ${zoneLabel(zone, startsAt)}`
+    : `${formatLocal(zone, startsAt)} ${zoneLabel(zone, startsAt)} – ${formatLocal(zone, endsAt)} ${zoneLabel(zone, endsAt)}`;
+
+export function phoneStatusOf(
+  actions: {
+    kind: 'LOGIN' | 'LOGOUT';
+    state: string;
+    dueAt: Date;
+    lastOutcome: string | null;
+    purpose: string;
+  }[],
+  zone: string,
+): PhoneStatus | null {
+  // Only the booking's own actions (a move retires the old phone's ones).
+  const current = actions.filter((a) => a.purpose === 'BOOKING');
+  const login = current.find((a) => a.kind === 'LOGIN');
+  const logout = current.find((a) => a.kind === 'LOGOUT');
+  if (logout?.state === 'DONE') return { kind: 'logged-out', message: 'Phone logged out' };
+  if (!login) return null;
+  switch (login.state) {
+    case 'DONE':
+      return { kind: 'logged-in', message: 'Phone logged in' };
+    case 'FAILED':
+    case 'CONFLICT':
+      return {
+        kind: 'failed',
+        message: `Your phone could not be logged in: ${login.lastOutcome ?? 'no reason given'}`,
+        reason: login.lastOutcome,
+      };
+    case 'PENDING':
+      return {
+        kind: 'pending',
+        message: `Phone will log you in at ${formatLocalTime(zone, login.dueAt)} ${zoneLabel(zone, login.dueAt)}`,
+        at: login.dueAt,
+      };
+    case 'RUNNING':
+      return { kind: 'running', message: 'Logging your phone in now' };
+    default:
+      return null;
+  }
+}
+
+export const summaryInclude = {
+  desk: { include: { floor: { include: { site: { include: { policy: true } } } }, phone: true } },
+  phoneActions: true,
+  createdBy: { select: { displayName: true } },
+  updatedBy: { select: { displayName: true } },
+} as const;
+
+type SummaryRow = Db.Prisma.ReservationGetPayload<{ include: typeof summaryInclude }>;
+
+export function summarize(r: SummaryRow, now: Date): BookingSummary {
+  const site = r.desk.floor.site;
+  const zone = site.timeZone;
+  const policy = policyOf(site);
+  const window = checkInWindow(policy, r);
+  const isCurrent = r.startsAt <= now && now < r.endsAt;
+  const active = r.status === 'BOOKED' || r.status === 'CHECKED_IN';
+  const dayEnd = localDate(zone, r.startsAt);
+  const workdayEnd =
+    policy.workdayEndMinute >= 1440
+      ? startOfLocalDay(zone, addDays(dayEnd, 1))
+      : safeWallTime(zone, dayEnd, policy.workdayEndMinute);
+  const latestEndAt = new Date(
+    Math.min(workdayEnd.getTime(), r.startsAt.getTime() + policy.maxBookingMinutes * MINUTE_MS),
+  );
+  return {
+    id: r.id,
+    status: r.status,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    checkedInAt: r.checkedInAt,
+    userId: r.userId,
+    desk: { id: r.desk.id, label: r.desk.label, features: r.desk.features },
+    floor: { id: r.desk.floor.id, name: r.desk.floor.name },
+    site: { id: site.id, name: site.name, timeZone: zone },
+    phone: r.desk.phone ? { deviceName: r.desk.phone.deviceName } : null,
+    phoneStatus: phoneStatusOf(r.phoneActions, zone),
+    bookedBy:
+      r.createdById !== null && r.createdById !== r.userId ? (r.createdBy?.displayName ?? null) : null,
+    changedBy:
+      r.updatedById !== null && r.updatedById !== r.userId && r.updatedById !== r.createdById
+        ? (r.updatedBy?.displayName ?? null)
+        : null,
+    when: rangeLabel(zone, r.startsAt, r.endsAt),
+    zone: zoneLabel(zone, r.startsAt),
+    isCurrent,
+    canCancel: active && now <= r.startsAt,
+    canRelease: active && isCurrent && r.startsAt < now,
+    canExtend: active && r.endsAt > now && latestEndAt > r.endsAt,
+    canCheckIn: r.status === 'BOOKED' && isInCheckInWindow(window, now),
+    checkInOpensAt: window.opensAt,
+    checkInClosesAt: window.closesAt,
+    latestEndAt,
+  };
+}
+
+/** A wall time by minute of day; a time in a DST gap falls back to the next valid minute hour. */
+function safeWallTime(zone: string, date: string, minute: number): Date {
+  const hhmm = (m: number) =>
+    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  try {
+    return wallTimeToInstant(zone, parseWallTime(date, hhmm(minute)));
+  } catch (error) {
+    if (error instanceof WallTimeError && error.reason === 'nonexistent')
+      return wallTimeToInstant(zone, parseWallTime(date, hhmm(Math.min(minute + 60, 1439))));
+    throw error;
+  }
+}
