@@ -67,7 +67,7 @@ export async function startRoost(
       clock,
       log: log.child({ module: 'notify' }),
     });
-    const emClients = createEmClientRegistry({ prisma: db.prisma, config, log });
+    const emClients = createEmClientRegistry({ prisma: db.prisma, config, log, clock });
     const metrics = createSchedulerMetrics();
     const phones = createPhonesService({ prisma: db.prisma, clock, emClients, metrics });
     const scheduler = createScheduler({

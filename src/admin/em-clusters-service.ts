@@ -1,6 +1,7 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { invalidInput } from '../errors.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
+import { nodeUrlList } from '../scheduler/em-clients.js';
 import { changes, Fields, type Input } from './validation.js';
 
 /**
@@ -35,21 +36,25 @@ const snapshot = (c: {
 function clusterFields(input: Input) {
   const f = new Fields(input);
   const name = f.text('name', 'Name', { required: true, max: 100 });
-  const serviceUrl = f.text('serviceUrl', 'Service URL', { required: true, max: 500 });
-  if (serviceUrl !== '') {
+  // One or more EM nodes of the cluster, comma-separated (src/em/em-cluster.ts).
+  const given = f.text('serviceUrl', 'EM node URLs', { required: true, max: 2000 });
+  const nodes = nodeUrlList(given);
+  const bad = nodes.find((node) => {
     let url: URL | null;
     try {
-      url = new URL(serviceUrl);
+      url = new URL(node);
     } catch {
       url = null;
     }
-    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password)
-      f.fail(
-        'serviceUrl',
-        'Service URL',
-        'must be an http(s) address without credentials, e.g. https://cucm1.example.com:8443 (Roost appends /emservice/EMServiceServlet).',
-      );
-  }
+    return !url || !/^https?:$/.test(url.protocol) || !!url.username || !!url.password;
+  });
+  if (given !== '' && (nodes.length === 0 || bad !== undefined))
+    f.fail(
+      'serviceUrl',
+      'EM node URLs',
+      `must be http(s) addresses without credentials, separated by commas, e.g. https://cucm1.example.com:8443, https://cucm2.example.com:8443 (Roost appends /emservice/EMServiceServlet)${bad ? `; "${bad.slice(0, 100)}" is not one` : ''}.`,
+    );
+  const serviceUrl = nodes.join(', ');
   const appUser = f.text('appUser', 'Application user', { required: true, max: 128 });
   const secretRef = f.text('secretRef', 'Password reference', { required: true, max: 128 });
   if (secretRef !== '' && !/^env:[A-Z_][A-Z0-9_]*$/.test(secretRef))

@@ -7,7 +7,11 @@ import { seedDemo, type SeedResult } from './seed.js';
 /** The default EM cluster as the configuration describes it. */
 export function defaultCluster(config: Readonly<Config>, emulatorUrl: string | undefined) {
   return {
-    serviceUrl: config.em.url ?? emulatorUrl ?? `http://127.0.0.1:${config.em.simPort}`,
+    // Every node ROOST_EM_URL lists: the cluster client spreads work over them and fails over.
+    serviceUrl:
+      config.em.nodeUrls.length > 0
+        ? config.em.nodeUrls.join(', ')
+        : (config.em.url ?? emulatorUrl ?? `http://127.0.0.1:${config.em.simPort}`),
     appUser: config.em.appUser,
     secretRef: 'env:ROOST_EM_APP_PASSWORD',
     maxConcurrentRequests: config.em.maxConcurrentRequests,

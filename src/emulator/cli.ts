@@ -1,15 +1,17 @@
 /**
  * `npm run em-sim -- [--port 8080] [--host 127.0.0.1] [--profile 4.1|modern] [--fixture FILE]
- *                    [--state FILE] [--clock system|manual]` (CONTROL.md "Starting it").
- * stdout carries exactly one line, the listening URL; logs go to stderr.
+ *                    [--state FILE] [--clock system|manual] [--nodes N] [--control-token T]`
+ * (CONTROL.md "Starting it", "Several nodes"). stdout carries one line per node, the listening
+ * URL, node 1 first; logs go to stderr. A non-loopback --host needs a control token (the option or
+ * ROOST_EM_SIM_CONTROL_TOKEN, which keeps it out of the process list).
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { FixtureRejected, loadFixtureFile, validateFixture, type EmulatorFixture } from './fixture.js';
-import { startEmulator } from './server.js';
+import { CONTROL_TOKEN_ENV, startEmulator, UnsafeListenError } from './server.js';
 
 const USAGE =
-  'usage: em-sim [--port N] [--host HOST] [--profile 4.1|modern] [--fixture FILE] [--state FILE] [--clock system|manual]';
+  'usage: em-sim [--port N] [--host HOST] [--profile 4.1|modern] [--fixture FILE] [--state FILE] [--clock system|manual] [--nodes N] [--control-token TOKEN]';
 
 class UsageError extends Error {}
 
@@ -20,6 +22,8 @@ interface CliOptions {
   fixturePath?: string;
   stateFile?: string;
   clock: 'system' | 'manual';
+  nodes: number;
+  controlToken?: string;
 }
 
 function parseCli(argv: string[]): CliOptions {
@@ -36,6 +40,8 @@ function parseCli(argv: string[]): CliOptions {
         fixture: { type: 'string' },
         state: { type: 'string' },
         clock: { type: 'string' },
+        nodes: { type: 'string' },
+        'control-token': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -51,7 +57,18 @@ function parseCli(argv: string[]): CliOptions {
   if (clock !== 'system' && clock !== 'manual')
     throw new UsageError(`--clock must be system or manual, got ${clock}`);
   if (values.host === '') throw new UsageError('--host must not be empty');
+  const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
+  if (!/^\d+$/.test(values.nodes ?? '1') || nodes < 1 || nodes > 16)
+    throw new UsageError(`--nodes must be 1..16, got ${values.nodes}`);
+  if (port !== 0 && port + nodes - 1 > 65535)
+    throw new UsageError(`--port ${port} leaves no room for ${nodes} consecutive ports`);
+  const given = values['control-token'] ?? process.env[CONTROL_TOKEN_ENV];
+  const controlToken = given === '' ? undefined : given;
+  if (controlToken !== undefined && controlToken.length < 16)
+    throw new UsageError('the control token must be at least 16 characters');
   return {
+    nodes,
+    ...(controlToken !== undefined ? { controlToken } : {}),
     port,
     host: values.host ?? '127.0.0.1',
     profile,
@@ -85,16 +102,25 @@ async function main(): Promise<void> {
     process.exit(isUsage ? 2 : 1);
   }
   const logger = pino({ level: 'info', base: { module: 'em-sim' } }, pino.destination(2));
-  const emulator = await startEmulator({
-    port: options.port,
-    host: options.host,
-    profile: options.profile,
-    fixture,
-    clock: options.clock,
-    logger,
-    ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}),
-  });
-  process.stdout.write(`EM emulator listening on ${emulator.url}\n`);
+  let emulator;
+  try {
+    emulator = await startEmulator({
+      port: options.port,
+      nodes: options.nodes,
+      ...(options.controlToken !== undefined ? { controlToken: options.controlToken } : {}),
+      host: options.host,
+      profile: options.profile,
+      fixture,
+      clock: options.clock,
+      logger,
+      ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof UnsafeListenError)) throw error;
+    process.stderr.write(`em-sim: ${error.message}\n`);
+    process.exit(2);
+  }
+  for (const node of emulator.nodes) process.stdout.write(`EM emulator listening on ${node.url}\n`);
 
   let stopping = false;
   const stop = () => {

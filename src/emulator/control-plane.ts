@@ -2,9 +2,10 @@
  * The test/admin control plane under /__sim/ (CONTROL.md, SPEC 13). JSON in, JSON out; it never
  * answers EM requests, and the EM paths never answer it.
  */
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseInstant } from './clock.js';
-import type { EmService, FaultOp, FaultSpec } from './em-service.js';
+import { NODE_MODES, type EmService, type FaultOp, type FaultSpec, type NodeMode } from './em-service.js';
 import { FixtureRejected, validateFixture } from './fixture.js';
 import { ParamsRejected, type EmulatorProfile } from './params.js';
 
@@ -25,9 +26,61 @@ function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
   if (unknown.length > 0) throw new BadControlRequest(`unknown field: ${unknown.join(', ')}`);
 }
 
-export function registerControlPlane(app: FastifyInstance, service: EmService): void {
+export interface ControlPlaneOptions {
+  /** When set, every control request must carry `Authorization: Bearer <token>`. */
+  controlToken?: string;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Constant-time comparison of the presented bearer token with the configured one. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
+}
+
+/**
+ * A browser on the operator's machine must not be able to drive the control plane for a page of
+ * another site (a "simple" cross-site POST needs no preflight): requests that a browser marks as
+ * cross-site, or whose Origin is not this server's own, are refused.
+ */
+function crossSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true;
+  }
+}
+
+export function registerControlPlane(
+  app: FastifyInstance,
+  service: EmService,
+  options: ControlPlaneOptions = {},
+): void {
   app.register(
     async (sim) => {
+      sim.addHook('onRequest', async (request, reply) => {
+        if (crossSite(request)) {
+          return reply
+            .code(403)
+            .send({ error: 'cross-site control requests are refused; call the control plane directly' });
+        }
+        if (
+          options.controlToken !== undefined &&
+          !tokenMatches(request.headers.authorization, options.controlToken)
+        ) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="em-sim control plane"')
+            .send({ error: 'the control plane needs Authorization: Bearer <control token>' });
+        }
+        return undefined;
+      });
+
       sim.setErrorHandler((error, _request, reply) => {
         const isClientError =
           error instanceof BadControlRequest ||
@@ -111,6 +164,17 @@ export function registerControlPlane(app: FastifyInstance, service: EmService): 
         const device = service.setDevice(request.params.name, { emEnabled: body.emEnabled });
         if (!device) return reply.code(404).send({ error: `no device ${request.params.name}` });
         return device;
+      });
+
+      sim.put<{ Params: { index: string } }>('/nodes/:index', async (request, reply) => {
+        const body = bodyObject(request.body);
+        onlyKeys(body, ['mode']);
+        if (!NODE_MODES.includes(body.mode as NodeMode))
+          throw new BadControlRequest(`mode must be one of ${NODE_MODES.join(', ')}`);
+        const index = /^\d+$/.test(request.params.index) ? Number(request.params.index) : 0;
+        const node = service.setNodeMode(index, body.mode as NodeMode);
+        if (!node) return reply.code(404).send({ error: `no node ${request.params.index}` });
+        return node;
       });
 
       sim.get<{ Querystring: { limit?: string } }>('/log', async (request) => {

@@ -22,6 +22,21 @@ export interface EmulatorCounters {
   autoLogouts: number;
 }
 
+/** What a node counts itself (CONTROL.md "Several nodes"); the cluster's counters are their sums. */
+export type NodeCounters = Omit<EmulatorCounters, 'autoLogouts'>;
+
+/** How a node's EM path behaves: normal, HTTP 503 (service stopped), or never answering. */
+export type NodeMode = 'up' | 'unavailable' | 'hang';
+export const NODE_MODES: readonly NodeMode[] = ['up', 'unavailable', 'hang'];
+
+export interface NodeView {
+  /** From 1. */
+  index: number;
+  url: string;
+  mode: NodeMode;
+  counters: NodeCounters;
+}
+
 export interface RequestLogEntry {
   time: string;
   operation: string;
@@ -57,6 +72,7 @@ export interface StateView {
   profile: EmulatorProfile;
   params: EmulatorParams;
   counters: EmulatorCounters;
+  nodes: NodeView[];
   devices: DeviceView[];
 }
 
@@ -72,6 +88,8 @@ export interface EmRequestContext {
   remoteAddress: string;
   /** An HTTP Via header was present (SPEC 5 step 7). */
   viaHeader: boolean;
+  /** The node (from 1) that received the request; default 1. */
+  node?: number;
 }
 
 export interface ServiceLogger {
@@ -86,6 +104,8 @@ export interface EmServiceOptions {
   clock: MovableClock;
   stateFile?: string;
   log: ServiceLogger;
+  /** Nodes serving this cluster (CONTROL.md "Several nodes"); default 1. */
+  nodes?: number;
 }
 
 const REQUEST_LOG_SIZE = 1000;
@@ -104,7 +124,10 @@ export class EmService {
   private fixture: EmulatorFixture;
   private cluster: ClusterState;
   private readonly scheduler: LogoutScheduler;
-  private counters: EmulatorCounters = zeroCounters();
+  /** Cluster-wide counters; only autoLogouts is kept here, the rest per node. */
+  private autoLogouts = 0;
+  private readonly nodes: { url: string; mode: NodeMode; counters: NodeCounters }[];
+  private readonly modeListeners: ((index: number, mode: NodeMode) => void)[] = [];
   private faults: (Required<Pick<FaultSpec, 'code'>> & Omit<FaultSpec, 'count'> & { remaining: number })[] =
     [];
   private requestLog: RequestLogEntry[] = [];
@@ -112,6 +135,11 @@ export class EmService {
 
   constructor(private readonly options: EmServiceOptions) {
     this.profile = options.profile;
+    this.nodes = Array.from({ length: Math.max(1, options.nodes ?? 1) }, () => ({
+      url: '',
+      mode: 'up' as NodeMode,
+      counters: zeroNodeCounters(),
+    }));
     this.fixture = options.fixture;
     this.params = applyParams(profileDefaults(this.profile), this.fixture.params ?? {}, this.profile);
     this.cluster = new ClusterState(this.fixture);
@@ -145,7 +173,7 @@ export class EmService {
       this.options.log.warn({ err: error }, 'em request failed unexpectedly');
       outcome = new Outcome(0, this.writer().requestFailure(0, errorText(0)));
     }
-    this.counters.requestsHandled += 1;
+    this.nodeOf(context).counters.requestsHandled += 1;
     this.record({
       time: toIso(this.clock.now()) as string,
       ...entry,
@@ -209,12 +237,13 @@ export class EmService {
       return new Outcome(null, this.answerQuery(message));
     }
 
-    // SPEC 5 step 6 / SPEC 10: refuse at once, never queue.
-    if (this.counters.requestsInProgress >= this.params.maxConcurrentRequests) {
-      this.counters.requestsThrottled += 1;
+    // SPEC 5 step 6 / SPEC 10: refuse at once, never queue. The limit is per node.
+    const counters = this.nodeOf(context).counters;
+    if (counters.requestsInProgress >= this.params.maxConcurrentRequests) {
+      counters.requestsThrottled += 1;
       return fail(26);
     }
-    this.counters.requestsInProgress += 1;
+    counters.requestsInProgress += 1;
     try {
       await pause(message.op === 'login' ? this.params.latencyMs.login : this.params.latencyMs.logout);
       this.catchUp();
@@ -228,7 +257,7 @@ export class EmService {
       this.persist();
       return new Outcome(null, writer.success());
     } finally {
-      this.counters.requestsInProgress -= 1;
+      counters.requestsInProgress -= 1;
     }
   }
 
@@ -347,7 +376,7 @@ export class EmService {
     if (!device || device.currentUser === null) return;
     if (event.kind === 'logoutAll' && device.loginAt !== event.loginAt) return;
     const userID = this.logoutDevice(device, event.kind === 'expiry' ? 'automatic' : 'logoutAll');
-    if (event.kind === 'expiry') this.counters.autoLogouts += 1;
+    if (event.kind === 'expiry') this.autoLogouts += 1;
     this.recentLogouts.push({
       deviceName: device.name,
       userID,
@@ -455,7 +484,11 @@ export class EmService {
     this.params = params;
     this.cluster = new ClusterState(fixture);
     this.scheduler.clear();
-    this.counters = { ...zeroCounters(), requestsInProgress: this.counters.requestsInProgress };
+    this.autoLogouts = 0;
+    for (const [i, node] of this.nodes.entries()) {
+      node.counters = { ...zeroNodeCounters(), requestsInProgress: node.counters.requestsInProgress };
+      if (node.mode !== 'up') this.setNodeMode(i + 1, 'up');
+    }
     this.faults = [];
     this.requestLog = [];
     if (input.now !== undefined) this.clock.set(input.now);
@@ -468,7 +501,8 @@ export class EmService {
       now: toIso(this.clock.now()) as string,
       profile: this.profile,
       params: structuredClone(this.params),
-      counters: { ...this.counters },
+      counters: this.clusterCounters(),
+      nodes: this.nodeViews(),
       devices: [...this.cluster.devices.entries()].map(([deviceKey, d]) => ({
         name: d.name,
         emEnabled: d.emEnabled,
@@ -511,6 +545,58 @@ export class EmService {
     device.emEnabled = change.emEnabled;
     this.persist();
     return this.state().devices.find((d) => key(d.name) === key(name));
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  setNodeUrl(index: number, url: string): void {
+    const node = this.nodes[index - 1];
+    if (node) node.url = url;
+  }
+
+  nodeMode(index: number): NodeMode {
+    return this.nodes[index - 1]?.mode ?? 'up';
+  }
+
+  /** Undefined for an unknown index. Listeners (the HTTP layer) release held requests. */
+  setNodeMode(index: number, mode: NodeMode): NodeView | undefined {
+    const node = this.nodes[index - 1];
+    if (!node) return undefined;
+    node.mode = mode;
+    for (const listener of this.modeListeners) listener(index, mode);
+    this.options.log.info({ node: index, mode }, 'node mode changed');
+    return this.nodeViews()[index - 1];
+  }
+
+  onNodeMode(listener: (index: number, mode: NodeMode) => void): void {
+    this.modeListeners.push(listener);
+  }
+
+  private nodeOf(context: EmRequestContext) {
+    return this.nodes[(context.node ?? 1) - 1] ?? this.nodes[0]!;
+  }
+
+  private nodeViews(): NodeView[] {
+    return this.nodes.map((n, i) => ({
+      index: i + 1,
+      url: n.url,
+      mode: n.mode,
+      counters: { ...n.counters },
+    }));
+  }
+
+  private clusterCounters(): EmulatorCounters {
+    const sum = (k: keyof NodeCounters) => this.nodes.reduce((a, n) => a + n.counters[k], 0);
+    return {
+      requestsInProgress: sum('requestsInProgress'),
+      requestsThrottled: sum('requestsThrottled'),
+      requestsHandled: sum('requestsHandled'),
+      autoLogouts: this.autoLogouts,
+    };
   }
 
   requestLogTail(limit: number): RequestLogEntry[] {
@@ -572,8 +658,8 @@ export function effectiveDurationSec(requested: RequestedDuration, params: Emula
   return seconds === 0 ? null : seconds;
 }
 
-function zeroCounters(): EmulatorCounters {
-  return { requestsInProgress: 0, requestsThrottled: 0, requestsHandled: 0, autoLogouts: 0 };
+function zeroNodeCounters(): NodeCounters {
+  return { requestsInProgress: 0, requestsThrottled: 0, requestsHandled: 0 };
 }
 
 function firstOf(values: string[]): string | null {

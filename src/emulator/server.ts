@@ -1,8 +1,14 @@
 /**
- * startEmulator: builds the emulator's own Fastify instance (EM paths + /__sim/ control plane)
- * and listens. Shares no code with src/em (STYLE.md "Layout").
+ * startEmulator: builds the emulator's own Fastify instance per node (EM paths + /__sim/ control
+ * plane, all nodes over one shared EmService) and listens. Shares no code with src/em (STYLE.md
+ * "Layout").
+ *
+ * The control plane can reset the cluster and move its clock, so it is only served on a loopback
+ * address unless a control token protects it (`controlToken`, CLI `--control-token` or the
+ * environment variable CONTROL_TOKEN_ENV).
  */
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { isIP } from 'node:net';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createClock, parseInstant, type ClockMode } from './clock.js';
 import { registerControlPlane } from './control-plane.js';
 import { EmService, type ServiceLogger } from './em-service.js';
@@ -30,12 +36,34 @@ export interface EmulatorOptions {
   startAt?: string;
   /** A pino-compatible logger, or false (the default) for none. */
   logger?: EmulatorLogger | false;
+  /** Nodes of the one emulated cluster, on consecutive ports from `port` (CONTROL.md). Default 1. */
+  nodes?: number;
+  /**
+   * Bearer token the control plane requires. Required when `host` is not a loopback address;
+   * without it (loopback only) the control plane is open to local callers.
+   */
+  controlToken?: string;
+}
+
+/** The environment variable the CLI reads the control token from. */
+export const CONTROL_TOKEN_ENV = 'ROOST_EM_SIM_CONTROL_TOKEN';
+
+export class UnsafeListenError extends Error {}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can reach them. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  if (h.startsWith('::ffff:')) return isLoopbackHost(h.slice(7));
+  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 export interface RunningEmulator {
   /** http://host:port, no trailing slash. */
   url: string;
   port: number;
+  /** Every node, node 1 first (url and port above are node 1's). */
+  nodes: { url: string; port: number }[];
   close(): Promise<void>;
 }
 
@@ -59,38 +87,59 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     clock,
     log,
     ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}),
+    nodes: Math.max(1, Math.floor(options.nodes ?? 1)),
   });
-
-  const app = Fastify({
-    ...(options.logger
-      ? { loggerInstance: options.logger as unknown as FastifyBaseLogger }
-      : { logger: false }),
-    logController: new LogController({ disableRequestLogging: true }),
-    // SPEC 13: the servlet path match is case-sensitive and exact.
-    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false },
-    // Control-plane fixtures can be large; the EM paths have their own 64 KiB limit.
-    bodyLimit: 16 * 1024 * 1024,
-    forceCloseConnections: true,
-  });
-  registerEmRoutes(app, service);
-  registerControlPlane(app, service);
 
   const host = options.host ?? '127.0.0.1';
+  const controlToken = options.controlToken === '' ? undefined : options.controlToken;
+  if (!isLoopbackHost(host) && controlToken === undefined) {
+    service.close();
+    throw new UnsafeListenError(
+      `refusing to serve the control plane on ${host} without a control token: ` +
+        `set ${CONTROL_TOKEN_ENV} (or pass --control-token), or listen on 127.0.0.1`,
+    );
+  }
+  const count = Math.max(1, Math.floor(options.nodes ?? 1));
+  const basePort = options.port ?? 8080;
+  const apps: FastifyInstance[] = [];
+  const nodes: { url: string; port: number }[] = [];
+  const urlHost = host.includes(':') ? `[${host}]` : host;
   try {
-    await app.listen({ host, port: options.port ?? 8080 });
+    for (let index = 1; index <= count; index++) {
+      const app = Fastify({
+        ...(options.logger
+          ? { loggerInstance: options.logger as unknown as FastifyBaseLogger }
+          : { logger: false }),
+        logController: new LogController({ disableRequestLogging: true }),
+        // SPEC 13: the servlet path match is case-sensitive and exact.
+        routerOptions: { caseSensitive: true, ignoreTrailingSlash: false },
+        // Control-plane fixtures can be large; the EM paths have their own 64 KiB limit.
+        bodyLimit: 16 * 1024 * 1024,
+        forceCloseConnections: true,
+      });
+      registerEmRoutes(app, service, index);
+      registerControlPlane(app, service, controlToken !== undefined ? { controlToken } : {});
+      apps.push(app);
+      await app.listen({ host, port: basePort === 0 ? 0 : basePort + index - 1 });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : basePort + index - 1;
+      const url = `http://${urlHost}:${port}`;
+      service.setNodeUrl(index, url);
+      nodes.push({ url, port });
+    }
   } catch (error) {
     service.close();
+    await Promise.allSettled(apps.map((a) => a.close()));
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const first = nodes[0]!;
   return {
-    url: `http://${urlHost}:${port}`,
-    port,
+    url: first.url,
+    port: first.port,
+    nodes,
     close: async () => {
       service.close();
-      await app.close();
+      await Promise.all(apps.map((a) => a.close()));
     },
   };
 }

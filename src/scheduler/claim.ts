@@ -27,6 +27,8 @@ export interface ClaimedAction {
   dueAt: Date;
   /** Including this claim. */
   attempts: number;
+  /** The outcome recorded by the previous attempt (null on the first). */
+  previousOutcome: string | null;
   leaseOwner: string;
 }
 
@@ -91,7 +93,8 @@ export async function claimDueActions(prisma: PrismaClient, opts: ClaimOptions):
     FROM candidates c, "Phone" ph
     WHERE u."id" = c."id" AND ph."id" = u."phoneId"
     RETURNING u."id", u."kind"::text AS "kind", u."phoneId", ph."deviceName", u."reservationId", u."idempotencyKey",
-              u."purpose"::text AS "purpose", u."seq", u."dueAt", u."attempts", u."leaseOwner"`;
+              u."purpose"::text AS "purpose", u."seq", u."dueAt", u."attempts", u."leaseOwner",
+              u."lastOutcome" AS "previousOutcome"`;
   return rows.sort((x, y) => x.dueAt.getTime() - y.dueAt.getTime() || x.id - y.id);
 }
 

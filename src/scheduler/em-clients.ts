@@ -1,18 +1,25 @@
 /**
- * One EM client per EmCluster row, built lazily from the row and rebuilt when the row changes
- * (its updatedAt moves). Sites without a cluster get no client; their actions fail with a message
- * a person can act on.
+ * One EM cluster client per EmCluster row (its serviceUrl lists the nodes, comma-separated; see
+ * src/em/em-cluster.ts), built lazily from the row and rebuilt when the row changes (its updatedAt
+ * moves). Sites without a cluster get no client; their actions fail with a message a person can
+ * act on.
  */
 import { resolveSecret, type Config } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
-import { createEmClient, type EmClient, type EmLogger } from '../em/index.js';
+import { createEmCluster, nodeUrlList, type EmCluster } from '../em/em-cluster.js';
+import type { EmClient, EmLogger } from '../em/index.js';
+import { systemClock, type Clock } from '../time/clock.js';
+
+export { nodeUrlList };
 
 export interface ClusterInfo {
   id: number;
   name: string;
+  /** Per node: logins/logouts in flight at most (its Maximum Concurrent Requests minus one). */
   concurrencyBudget: number;
   maxConcurrentRequests: number;
   loginLeadMinutes: number;
+  nodeUrls: string[];
 }
 
 export interface ClusterClients {
@@ -21,6 +28,8 @@ export interface ClusterClients {
   client: EmClient;
   /** For pages: short timeout, so a slow cluster never holds a page up. */
   liveClient: EmClient;
+  /** Node health, probing; `client` and `liveClient` are its two views. */
+  cluster: EmCluster;
 }
 
 export interface EmClientRegistry {
@@ -28,6 +37,8 @@ export interface EmClientRegistry {
   forCluster(clusterId: number): Promise<ClusterClients | undefined>;
   /** The cluster of the site a phone's desk belongs to; undefined when none. */
   clusterOfPhone(phoneId: number): Promise<number | undefined>;
+  /** The clusters built so far (for probing and node health), by cluster id. */
+  built(): ClusterClients[];
 }
 
 export interface EmClientRegistryOptions {
@@ -38,6 +49,8 @@ export interface EmClientRegistryOptions {
   liveTimeoutMs?: number;
   /** Tests and benches may inject a fetch or a timeout for scheduled calls. */
   timeoutMs?: number;
+  /** Down-since times and probe scheduling; default the system clock. */
+  clock?: Clock;
 }
 
 export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientRegistry {
@@ -52,8 +65,9 @@ export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientR
       if (cached && cached.version === version) return cached.clients;
       const appPassword = resolveSecret(opts.config, row.secretRef);
       const apiProfile = row.apiProfile === 'modern' ? 'modern' : '4.1';
+      const nodeUrls = nodeUrlList(row.serviceUrl);
+      const clock = opts.clock ?? systemClock;
       const common = {
-        baseUrl: row.serviceUrl,
         appUser: row.appUser,
         appPassword,
         apiProfile,
@@ -61,6 +75,13 @@ export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientR
         concurrency: Math.max(1, row.concurrencyBudget),
         ...(opts.log ? { log: opts.log } : {}),
       } as const;
+      const cluster = createEmCluster({
+        ...common,
+        nodeUrls,
+        now: () => clock.now().getTime(),
+        liveTimeoutMs: opts.liveTimeoutMs ?? 1500,
+        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      });
       const clients: ClusterClients = {
         info: {
           id: row.id,
@@ -68,13 +89,17 @@ export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientR
           concurrencyBudget: Math.max(1, row.concurrencyBudget),
           maxConcurrentRequests: row.maxConcurrentRequests,
           loginLeadMinutes: row.loginLeadMinutes,
+          nodeUrls,
         },
-        client: createEmClient({ ...common, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }),
-        liveClient: createEmClient({ ...common, timeoutMs: opts.liveTimeoutMs ?? 1500, busyRetries: 0 }),
+        client: cluster,
+        liveClient: cluster.live,
+        cluster,
       };
       cache.set(clusterId, { version, clients });
       return clients;
     },
+
+    built: () => [...cache.values()].map((c) => c.clients),
 
     async clusterOfPhone(phoneId) {
       const phone = await opts.prisma.phone.findUnique({

@@ -37,6 +37,17 @@ export interface FloorPhones {
   floors: { id: number; label: string }[];
   phones: PhoneRow[];
   emAvailable: boolean;
+  /** Health of each node of the floor's EM cluster, as this instance sees it. */
+  emNodes?: {
+    index: number;
+    url: string;
+    up: boolean;
+    since: string | null;
+    inFlight: number;
+    throttled: number;
+  }[];
+  /** Phone actions of the cluster that are due and not done yet (waiting for EM), and since when. */
+  waiting?: { count: number; since: string | null };
 }
 
 export interface PhonesService {
@@ -130,15 +141,35 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       });
       let live: Map<string, DeviceUser> | undefined;
       let emAvailable = false;
+      let emNodes: FloorPhones['emNodes'];
+      let waiting: FloorPhones['waiting'];
+      const show = (at: Date | null | undefined) => (at ? formatLocal(zone, at, 'ccc d LLL, HH:mm') : null);
       if (floor.site.emClusterId != null && desks.length > 0) {
         const cc = await emClients.forCluster(floor.site.emClusterId).catch(() => undefined);
         const q = cc ? await cc.liveClient.deviceUserQuery(desks.map((d) => d.phone!.deviceName)) : undefined;
+        emNodes = cc?.cluster.nodes().map((n) => ({
+          index: n.index,
+          url: n.url,
+          up: n.up,
+          since: show(n.since),
+          inFlight: n.inFlight,
+          throttled: n.throttled,
+        }));
+        const due = await prisma.phoneAction.aggregate({
+          where: {
+            state: 'PENDING',
+            dueAt: { lte: now },
+            phone: { desk: { floor: { site: { emClusterId: floor.site.emClusterId } } } },
+          },
+          _count: { _all: true },
+          _min: { dueAt: true },
+        });
+        waiting = { count: due._count._all, since: show(due._min.dueAt) };
         if (q?.ok) {
           emAvailable = true;
           live = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
         }
       }
-      const show = (at: Date | null | undefined) => (at ? formatLocal(zone, at, 'ccc d LLL, HH:mm') : null);
       const phones: PhoneRow[] = desks.map((d) => {
         const phone = d.phone!;
         const booking = d.reservations[0];
@@ -191,6 +222,8 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
         floors,
         phones,
         emAvailable,
+        ...(emNodes ? { emNodes } : {}),
+        ...(waiting ? { waiting } : {}),
       };
     },
 

@@ -111,14 +111,14 @@ describe.each(dbTargets)('phone conflicts and failures (%s)', (target) => {
     }
     const during = (await actionsOf(bench, id))[0]!;
     expect(during.state).toBe('PENDING');
-    expect(during.attempts).toBeGreaterThan(2);
+    // One attempt found EM away; after that the cluster is probed and nothing is claimed for it.
+    expect(during.attempts).toBe(1);
     expect(during.lastOutcome).toMatch(/EM unreachable/);
     const phone = await bench.db.prisma.phone.findUniqueOrThrow({ where: { id: bench.desks[0]!.phoneId } });
     expect(phone.lastEmOutcome).toMatch(/EM unreachable/);
     await bench.startSim('2026-03-02T08:10:00Z');
-    for (let t = Date.parse('2026-03-02T08:10:00Z'); t <= Date.parse('2026-03-02T08:14:00Z'); t += 30_000) {
-      await bench.at(new Date(t).toISOString());
-    }
+    // The probe is due (every 10 s at most), so the first tick after EM is back logs the phone in.
+    await bench.at('2026-03-02T08:10:00Z');
     expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
     const after = (await actionsOf(bench, id))[0]!;
     expect(after.state).toBe('DONE');
@@ -130,18 +130,24 @@ describe.each(dbTargets)('phone conflicts and failures (%s)', (target) => {
     ).toBe(true);
   });
 
-  it('gives up on a transient code after a few tries and shows it (code 6)', async () => {
+  it('never gives up on a transient code while the booking is current (code 6), and shows it', async () => {
     bench = await createBench({ target, n: 2, start: '2026-03-02T07:59:00Z' });
     const id = await bench.book(0, 0, START, END);
-    await bench.sim.fault({ code: 6, op: 'login', count: 100 });
-    for (let t = Date.parse(START); t <= Date.parse('2026-03-02T08:30:00Z'); t += 60_000) {
+    await bench.sim.fault({ code: 6, op: 'login', count: 7 });
+    for (let t = Date.parse(START); t <= Date.parse('2026-03-02T08:20:00Z'); t += 60_000) {
       await bench.at(new Date(t).toISOString());
     }
-    const login = (await actionsOf(bench, id))[0]!;
-    expect(login.state).toBe('FAILED');
-    expect(login.attempts).toBe(6);
-    expect(login.lastEmCode).toBe(6);
-    expect(login.lastOutcome).toMatch(/Database Error/);
+    const during = (await actionsOf(bench, id))[0]!;
+    expect(during.state).toBe('PENDING');
+    expect(during.attempts).toBeGreaterThanOrEqual(5);
+    expect(during.lastEmCode).toBe(6);
+    expect(during.lastOutcome).toMatch(/Database Error/);
+    // The curve is capped at 5 minutes: the cluster's trouble passes and the phone is logged in.
+    for (let t = Date.parse('2026-03-02T08:21:00Z'); t <= Date.parse('2026-03-02T08:45:00Z'); t += 60_000) {
+      await bench.at(new Date(t).toISOString());
+    }
+    expect((await actionsOf(bench, id))[0]!.state).toBe('DONE');
+    expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
   });
 
   it('fails at once, with the EM meaning, on a permanent code (23: user unknown to EM)', async () => {

@@ -8,6 +8,9 @@
  * starting PGlite and migrating costs 5-10 s on a loaded 2-core machine, a clone under 2 s, and
  * most of the scheduler suite's time went there. Every bench still has a database of its own.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { createEmClientRegistry, type EmClientRegistry } from '../../src/scheduler/em-clients.js';
@@ -138,6 +141,12 @@ export interface BenchOptions {
   policy?: { releaseNoShowAfterMinutes?: number | null };
   poolSize?: number;
   leaseMs?: number;
+  /** Emulator nodes (the cluster row lists them all); default 1. */
+  nodes?: number;
+  /** Keep the emulator's logins in a state file, so stopSim/startSim is a restart, not a new cluster. */
+  keepSimState?: boolean;
+  /** Timeout of scheduled EM calls, ms (default the client's 10 s). */
+  emTimeoutMs?: number;
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -149,11 +158,19 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
     latencyMs: { login: 5, logout: 5, query: 1 },
     ...(opts.simParams ?? {}),
   });
-  const emulator = await startEmulator({
-    port: 0,
-    profile: '4.1',
+  const stateFile = opts.keepSimState
+    ? path.join(mkdtempSync(path.join(tmpdir(), 'roost-bench-')), 'em-state.json')
+    : undefined;
+  const simOptions = {
+    profile: '4.1' as const,
     fixture: simFixture,
-    clock: 'manual',
+    clock: 'manual' as const,
+    nodes: opts.nodes ?? 1,
+    ...(stateFile ? { stateFile } : {}),
+  };
+  const emulator = await startEmulator({
+    ...simOptions,
+    port: 0,
     startAt: new Date(opts.start).toISOString(),
   });
   const sim = new Sim(emulator);
@@ -163,7 +180,7 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
   const cluster = await prisma.emCluster.create({
     data: {
       name: 'test',
-      serviceUrl: emulator.url,
+      serviceUrl: emulator.nodes.map((n) => n.url).join(','),
       appUser: APP_USER,
       secretRef: 'env:ROOST_EM_APP_PASSWORD',
       maxConcurrentRequests: opts.cluster?.maxConcurrentRequests ?? 5,
@@ -206,13 +223,14 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
   const config = testConfig({
     em: { ...testConfig().em, appUser: APP_USER, appPassword: APP_PASSWORD },
   });
-  const registry = createEmClientRegistry({ prisma, config });
+  const registryOptions = { config, clock, ...(opts.emTimeoutMs ? { timeoutMs: opts.emTimeoutMs } : {}) };
+  const registry = createEmClientRegistry({ prisma, ...registryOptions });
   const newScheduler: Bench['newScheduler'] = (o = {}) =>
     createScheduler({
       prisma: (o.db ?? db).prisma,
       clock,
       log: silent,
-      emClients: o.db ? createEmClientRegistry({ prisma: o.db.prisma, config }) : registry,
+      emClients: o.db ? createEmClientRegistry({ prisma: o.db.prisma, ...registryOptions }) : registry,
       leaseMs: o.leaseMs ?? opts.leaseMs ?? 60_000,
       ...(o.instanceId ? { instanceId: o.instanceId } : {}),
     });
@@ -280,13 +298,8 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
       simRunning = false;
     },
     async startSim(startAt) {
-      sim.emulator = await startEmulator({
-        port: sim.emulator.port,
-        profile: '4.1',
-        fixture: simFixture,
-        clock: 'manual',
-        startAt,
-      });
+      // Node 1's port; further nodes take the ports after it, as the cluster row lists them.
+      sim.emulator = await startEmulator({ ...simOptions, port: sim.emulator.port, startAt });
       simRunning = true;
     },
     async close() {

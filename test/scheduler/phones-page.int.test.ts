@@ -33,6 +33,31 @@ describe('staff Phones page and /metrics', () => {
     return browser;
   }
 
+  it('shows node health and phones waiting for EM, and filters to problems only', async () => {
+    const browser = await setUp();
+    await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
+    await bench.book(1, 1, '2026-03-02T07:00:00Z', '2026-03-02T16:00:00Z');
+    await bench.at('2026-03-02T07:59:30Z');
+    // EM stops answering before 08:00: the login at 08:00 waits for it.
+    await bench.sim.control('PUT', 'nodes/1', { mode: 'unavailable' });
+    await bench.at('2026-03-02T08:00:00Z');
+    await bench.at('2026-03-02T08:00:30Z');
+    const page = await browser.get(`/staff/phones?floorId=${bench.floorId}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('EM cluster nodes');
+    expect(page.body).toMatch(/down since Mon 2 Mar, 09:00/);
+    expect(page.body).toMatch(/1 phone action is waiting for EM, the oldest since Mon 2 Mar, 09:00/);
+    const problems = await browser.get(`/staff/phones?floorId=${bench.floorId}&problems=1`);
+    expect(problems.body).toContain(deviceName(0));
+    expect(problems.body).not.toContain(deviceName(2));
+    await bench.sim.control('PUT', 'nodes/1', { mode: 'up' });
+    await bench.at('2026-03-02T08:00:40Z');
+    expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
+    const after = await browser.get(`/staff/phones?floorId=${bench.floorId}`);
+    expect(after.body).toMatch(/up since Mon 2 Mar, 09:00/);
+    expect(after.body).not.toContain('waiting for EM');
+  });
+
   it('shows each phone with its booking and live EM state, and logs out by hand (audited)', async () => {
     const browser = await setUp();
     await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');

@@ -66,11 +66,13 @@ describe('retry policy', () => {
     expect(backoffMs(RETRY_CURVES.busy, 1, () => 0)).toBe(3_750);
   });
 
-  it('retries 26, transport and transient failures, transient only a few times', () => {
+  it('retries 26, transport and transient failures for good, permanent codes never', () => {
     expect(decideRetry(busy, 1).retry).toBe(true);
     expect(decideRetry(down, 30).retry).toBe(true);
     expect(decideRetry(transient, 5).retry).toBe(true);
-    expect(decideRetry(transient, 6).retry).toBe(false);
+    // Only person-needed reasons stop retries (issue 12): transient codes never run out.
+    expect(decideRetry(transient, 60).retry).toBe(true);
+    expect(decideRetry(down, 10_000)).toMatchObject({ retry: true });
     expect(decideRetry(permanent, 1).retry).toBe(false);
   });
 });

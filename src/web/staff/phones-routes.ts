@@ -21,16 +21,29 @@ export async function phonesRoutes(
       : '/staff/phones';
   };
 
-  app.get<{ Querystring: { floorId?: string } }>('/staff/phones', staff, async (request, reply) => {
-    const raw = request.query.floorId;
-    const floorId = raw === undefined || raw === '' ? undefined : Number(raw);
-    const view = await opts.phones.floorPhones(Number.isSafeInteger(floorId) ? floorId : undefined);
-    return reply.render('staff/phones.eta', {
-      ...(view as unknown as Record<string, unknown>),
-      // What to enter on the cluster as the IP phone service URL (#DEVICENAME# stays literal).
-      phoneServiceUrl: `${publicUrls(opts.publicUrl).to('/phone/services')}?device=#DEVICENAME#`,
-    });
-  });
+  app.get<{ Querystring: { floorId?: string; problems?: string } }>(
+    '/staff/phones',
+    staff,
+    async (request, reply) => {
+      const raw = request.query.floorId;
+      const floorId = raw === undefined || raw === '' ? undefined : Number(raw);
+      const view = await opts.phones.floorPhones(Number.isSafeInteger(floorId) ? floorId : undefined);
+      // "Problems only": phones with a failure or conflict, unknown to EM, or work overdue.
+      const problemsOnly = request.query.problems === '1';
+      const phones = problemsOnly
+        ? view.phones.filter(
+            (p) => p.problem || p.em.unknownDevice || (p.lastOutcome ?? '').includes('EM unreachable'),
+          )
+        : view.phones;
+      return reply.render('staff/phones.eta', {
+        ...(view as unknown as Record<string, unknown>),
+        phones,
+        problemsOnly,
+        // What to enter on the cluster as the IP phone service URL (#DEVICENAME# stays literal).
+        phoneServiceUrl: `${publicUrls(opts.publicUrl).to('/phone/services')}?device=#DEVICENAME#`,
+      });
+    },
+  );
 
   app.post<{ Params: { phoneId: string } }>('/staff/phones/:phoneId/login', staff, async (request, reply) => {
     const form = formOf(request);
