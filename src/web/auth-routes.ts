@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE, SESSION_TTL_MS, type ApiTokenStore, type SessionStore } from '../auth/sessions.js';
+import { SESSION_COOKIE, type ApiTokenStore, type SessionStore } from '../auth/sessions.js';
 import { rotateCsrfSecret } from '../auth/csrf.js';
 import { rateLimited, type PasswordUser, type SignInService } from '../auth/sign-in-service.js';
 import { PENDING_TTL_MS, type Totp } from '../auth/totp.js';
 import { RoostError, invalidInput } from '../errors.js';
 import type { Clock } from '../time/clock.js';
+import { startSession as startSessionFor } from './session-start.js';
 
 interface AuthRouteOptions {
   sessions: SessionStore;
@@ -115,11 +116,15 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       } catch (error) {
         if (error instanceof RoostError && error.code === 'RATE_LIMITED') {
           reply.status(429).header('retry-after', String(error.details.retryAfterSeconds));
-          const minutes = Math.ceil(Number(error.details.retryAfterSeconds) / 60);
+          // The page names the same number of seconds as Retry-After (and as waitText does).
+          const seconds = Number(error.details.retryAfterSeconds);
           return reply.render('auth/signin.eta', {
             next,
             email,
-            error: request.t('signin.tooMany', { minutes }),
+            error:
+              seconds < 120
+                ? request.t('signin.tooMany', { seconds })
+                : request.t('signin.tooManyMinutes', { minutes: Math.ceil(seconds / 60), seconds }),
           });
         }
         if (error instanceof RoostError && error.code === 'FORBIDDEN') {
@@ -153,21 +158,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
 
   /** A fresh session id at every sign-in: an id planted before sign-in is worthless. */
   async function startSession(request: FastifyRequest, reply: FastifyReply, userId: number, next: string) {
-    const old = request.cookies[SESSION_COOKIE];
-    if (old) {
-      const unsigned = request.unsignCookie(old);
-      if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
-    }
-    const session = await opts.sessions.create(userId);
-    reply.setCookie(SESSION_COOKIE, session.token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: opts.secureCookies || request.protocol === 'https',
-      signed: true,
-      maxAge: SESSION_TTL_MS / 1000,
-    });
-    rotateCsrfSecret(reply, opts.secureCookies || request.protocol === 'https');
+    await startSessionFor(request, reply, opts, userId);
     return reply.redirect(next, 303);
   }
 

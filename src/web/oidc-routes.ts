@@ -8,8 +8,9 @@ import {
   type OidcClient,
   type PendingSignIn,
 } from '../auth/oidc/oidc-client.js';
-import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../auth/sessions.js';
+import type { SessionStore } from '../auth/sessions.js';
 import { safeNext } from './auth-routes.js';
+import { startSession } from './session-start.js';
 
 interface OidcRouteOptions {
   sessions: SessionStore;
@@ -102,21 +103,8 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
         if (error instanceof OidcSignInError) return refuse(request, reply, error);
         throw error;
       }
-      // A fresh session id at every sign-in, as for password sign-in.
-      const old = request.cookies[SESSION_COOKIE];
-      if (old) {
-        const unsigned = request.unsignCookie(old);
-        if (unsigned.valid && unsigned.value) await opts.sessions.destroy(unsigned.value);
-      }
-      const session = await opts.sessions.create(person.id, idToken ? { oidcIdToken: idToken } : {});
-      reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: opts.secureCookies || request.protocol === 'https',
-        signed: true,
-        maxAge: SESSION_TTL_MS / 1000,
-      });
+      // A fresh session id and CSRF secret at every sign-in, as for password sign-in.
+      await startSession(request, reply, opts, person.id, idToken ? { oidcIdToken: idToken } : {});
       request.log.info({ userId: person.id }, 'signed in through single sign-on');
       return reply.redirect(pending?.next ?? '/', 303);
     },

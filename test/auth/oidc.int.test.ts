@@ -109,6 +109,8 @@ describe('single sign-on through OpenID Connect', () => {
     expect(res.headers.location).toBe('/book');
     expect(browser.cookies.has('roost_session')).toBe(true);
     expect(browser.cookies.has('roost_oidc')).toBe(false);
+    // The CSRF secret is renewed at sign-in, as for password sign-in (issue 18).
+    expect(res.cookies.some((c) => c.name === '_csrf')).toBe(true);
     const user = await userBySub('sub-new-1');
     expect(user).toMatchObject({
       email: 'new.person@corp.example',

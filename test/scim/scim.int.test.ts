@@ -26,16 +26,8 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
     app = await createTestApp(db, clock, {
       scimToken: TOKEN,
       publicUrl: 'https://roost.example.com',
-      oidc: {
-        issuer: 'http://127.0.0.1:9',
-        clientId: 'roost',
-        clientSecret: 'secret',
-        redirectUri: 'https://roost.example.com/auth/oidc/callback',
-        emUserClaim: 'preferred_username',
-        roleClaim: 'groups',
-        facilitiesGroups: ['Roost Facilities'],
-        adminGroups: ['Roost Admins'],
-      },
+      // Roles from group names without single sign-on: SCIM alone provisions here.
+      groupRoles: { facilitiesGroups: ['Roost Facilities'], adminGroups: ['Roost Admins'] },
     });
   });
   afterAll(async () => {
