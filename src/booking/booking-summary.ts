@@ -21,6 +21,12 @@ export const rangeLabel = (zone: string, startsAt: Date, endsAt: Date) =>
     ? `${formatLocal(zone, startsAt)}–${formatLocalTime(zone, endsAt)} ${zoneLabel(zone, startsAt)}`
     : `${formatLocal(zone, startsAt)} ${zoneLabel(zone, startsAt)} – ${formatLocal(zone, endsAt)} ${zoneLabel(zone, endsAt)}`;
 
+/** How long past its due time a login may wait for a tick before it counts as waiting for EM. */
+const PHONE_WAITING_AFTER_MS = MINUTE_MS;
+const PHONE_WAITING_MESSAGE = 'Your phone will be logged in as soon as the phone system answers again';
+const PHONE_FAILED_MESSAGE =
+  'Your phone could not be logged in automatically. Facilities have been told; Roost tries again as soon as they fix it. Meanwhile you can log in on the phone itself.';
+
 export function phoneStatusOf(
   actions: {
     kind: 'LOGIN' | 'LOGOUT';
@@ -30,6 +36,7 @@ export function phoneStatusOf(
     purpose: string;
   }[],
   zone: string,
+  now: Date,
 ): PhoneStatus | null {
   // Only the booking's own actions (a move retires the old phone's ones).
   const current = actions.filter((a) => a.purpose === 'BOOKING');
@@ -42,12 +49,20 @@ export function phoneStatusOf(
       return { kind: 'logged-in', message: 'Phone logged in' };
     case 'FAILED':
     case 'CONFLICT':
+      // Plain words for the person, never the EM code: the reason is for facilities (Phones page),
+      // who are told, and the scheduler tries again when they change the phone, desk or person.
       return {
         kind: 'failed',
-        message: `Your phone could not be logged in: ${login.lastOutcome ?? 'no reason given'}`,
+        message: PHONE_FAILED_MESSAGE,
         reason: login.lastOutcome,
       };
     case 'PENDING':
+      // Due a while ago and still pending: the phone system is not answering; the scheduler
+      // logs the phone in as soon as it does (it never gives up while the booking is current).
+      if (login.dueAt.getTime() + PHONE_WAITING_AFTER_MS < now.getTime()) {
+        return { kind: 'waiting', message: PHONE_WAITING_MESSAGE, at: login.dueAt };
+      }
+      if (login.dueAt <= now) return { kind: 'running', message: 'Logging your phone in now' };
       return {
         kind: 'pending',
         message: `Phone will log you in at ${formatLocalTime(zone, login.dueAt)} ${zoneLabel(zone, login.dueAt)}`,
@@ -95,7 +110,7 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
     floor: { id: r.desk.floor.id, name: r.desk.floor.name },
     site: { id: site.id, name: site.name, timeZone: zone },
     phone: r.desk.phone ? { deviceName: r.desk.phone.deviceName } : null,
-    phoneStatus: phoneStatusOf(r.phoneActions, zone),
+    phoneStatus: phoneStatusOf(r.phoneActions, zone, now),
     bookedBy:
       r.createdById !== null && r.createdById !== r.userId ? (r.createdBy?.displayName ?? null) : null,
     changedBy:

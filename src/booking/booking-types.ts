@@ -34,7 +34,8 @@ export interface Alternative {
 }
 
 export interface PhoneStatus {
-  kind: 'pending' | 'running' | 'logged-in' | 'failed' | 'logged-out';
+  /** waiting: the login is due but the phone system has not answered yet (an outage). */
+  kind: 'pending' | 'running' | 'waiting' | 'logged-in' | 'failed' | 'logged-out';
   message: string;
   /** When the phone will log in (pending), so pages can say it in the reader's language. */
   at?: Date;

@@ -369,7 +369,22 @@ describe.each(dbTargets)('booking service (%s)', (target) => {
       data: { state: 'FAILED', lastOutcome: 'device not found (EM 23)' },
     });
     [summary] = await service.listForUser(ada.id!);
-    expect(summary!.phoneStatus!.message).toBe('Your phone could not be logged in: device not found (EM 23)');
+    // Plain words for the person; the EM reason is kept for facilities, never shown as the message.
+    expect(summary!.phoneStatus).toMatchObject({ kind: 'failed', reason: 'device not found (EM 23)' });
+    expect(summary!.phoneStatus!.message).toBe(
+      'Your phone could not be logged in automatically. Facilities have been told; Roost tries again as soon as they fix it. Meanwhile you can log in on the phone itself.',
+    );
+    expect(summary!.phoneStatus!.message).not.toMatch(/EM|23/);
+    // Due for more than a minute and still pending: the phone system is not answering.
+    await db.prisma.phoneAction.updateMany({
+      where: { reservationId: r.id, kind: 'LOGIN' },
+      data: { state: 'PENDING', dueAt: new Date(clock.now().getTime() - 5 * MINUTE_MS) },
+    });
+    [summary] = await service.listForUser(ada.id!);
+    expect(summary!.phoneStatus).toMatchObject({
+      kind: 'waiting',
+      message: 'Your phone will be logged in as soon as the phone system answers again',
+    });
     await db.prisma.phoneAction.updateMany({
       where: { reservationId: r.id, kind: 'LOGIN' },
       data: { state: 'DONE' },
