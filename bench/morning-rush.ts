@@ -123,7 +123,7 @@ async function setUp(leadMinutes: number, desks = N): Promise<Setup> {
     prisma: p,
     clock: systemClock,
     log: silent,
-    emClients: createEmClientRegistry({ prisma: p, config }),
+    emClients: createEmClientRegistry({ prisma: p, config, clock: systemClock }),
   });
   return { db, emulator, scheduler, phoneIds, deskIds, userIds };
 }

@@ -8,7 +8,7 @@ import { resolveSecret, type Config } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
 import { createEmCluster, nodeUrlList, type EmCluster } from '../em/em-cluster.js';
 import type { EmClient, EmLogger } from '../em/index.js';
-import { systemClock, type Clock } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
 
 export { nodeUrlList };
 
@@ -49,8 +49,8 @@ export interface EmClientRegistryOptions {
   liveTimeoutMs?: number;
   /** Tests and benches may inject a fetch or a timeout for scheduled calls. */
   timeoutMs?: number;
-  /** Down-since times and probe scheduling; default the system clock. */
-  clock?: Clock;
+  /** Down-since times and probe scheduling (the scheduler's clock). */
+  clock: Clock;
 }
 
 export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientRegistry {
@@ -66,7 +66,7 @@ export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientR
       const appPassword = resolveSecret(opts.config, row.secretRef);
       const apiProfile = row.apiProfile === 'modern' ? 'modern' : '4.1';
       const nodeUrls = nodeUrlList(row.serviceUrl);
-      const clock = opts.clock ?? systemClock;
+      const { clock } = opts;
       const common = {
         appUser: row.appUser,
         appPassword,

@@ -259,7 +259,7 @@ describe('who may use which route: every registered route against the table', ()
     const phones = createPhonesService({
       prisma: db.prisma,
       clock,
-      emClients: createEmClientRegistry({ prisma: db.prisma, config }),
+      emClients: createEmClientRegistry({ prisma: db.prisma, config, clock }),
       metrics: createSchedulerMetrics(),
     });
     app = await buildApp({

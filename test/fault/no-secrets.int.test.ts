@@ -43,7 +43,7 @@ describe('no secret in any page, API answer or log line', () => {
     const phones = createPhonesService({
       prisma: db.prisma,
       clock,
-      emClients: createEmClientRegistry({ prisma: db.prisma, config }),
+      emClients: createEmClientRegistry({ prisma: db.prisma, config, clock }),
       metrics: createSchedulerMetrics(),
     });
     app = await buildApp({ config, db, clock, logger: pino({ level: 'trace' }, stream), phones });
