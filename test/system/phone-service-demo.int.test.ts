@@ -9,7 +9,7 @@ import { Phone } from '../phone-service/phone.js';
  * service screens, fetched as the phone fetches them, let Ada book her desk now (and be
  * checked in), extend and release it, and the emulator's state follows each step.
  */
-const PIN = '2468';
+const PIN = '246813'; // six digits, as phone PINs must be (issue 18)
 let roost: RunningRoost;
 beforeAll(async () => {
   roost = await startLiveRoost();
