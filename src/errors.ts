@@ -8,6 +8,8 @@ export type RoostErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'BOOKING_CONFLICT'
+  /** The thing still holds others (a site its floors, a floor its desks): remove those first. */
+  | 'IN_USE'
   | 'RULE_VIOLATION'
   | 'RATE_LIMITED'
   | 'UNAVAILABLE';
@@ -27,5 +29,6 @@ export class RoostError extends Error {
 export const invalidInput = (message: string, details?: Record<string, unknown>) =>
   new RoostError('INVALID_INPUT', message, details);
 export const notFound = (what: string) => new RoostError('NOT_FOUND', `${what} was not found.`);
+export const inUse = (message: string) => new RoostError('IN_USE', message);
 export const forbidden = (message = 'You do not have access to this.') =>
   new RoostError('FORBIDDEN', message);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidInput } from '../errors.js';
+import { inUse, invalidInput } from '../errors.js';
 import { isLanguage, LANGUAGES } from '../i18n/languages.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { checkFloorPlan } from './floor-plan.js';
@@ -343,6 +343,57 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
         if (isUniqueViolation(error)) throw duplicateFloor(name);
         throw error;
       }
+    },
+
+    /**
+     * Deletes a site that holds no floors (its booking policy goes with it; people whose home it
+     * was keep their accounts without a home site). A site with floors answers IN_USE: deleting
+     * it would take desks, phones and the booking history along.
+     */
+    async deleteSite(actor: Actor, id: number) {
+      return prisma.$transaction(async (tx) => {
+        const site = requireFound(
+          await tx.site.findUnique({ where: { id }, include: { _count: { select: { floors: true } } } }),
+          'That site',
+        );
+        if (site._count.floors > 0) {
+          throw inUse(
+            `Site ${site.name} still has ${site._count.floors} floor(s). Delete or move its floors first.`,
+          );
+        }
+        await tx.site.delete({ where: { id } });
+        await recordAudit(
+          tx,
+          actor,
+          { action: 'site.delete', subjectType: 'site', subjectId: id, details: { name: site.name } },
+          clock.now(),
+        );
+      }, TX_OPTIONS);
+    },
+
+    /**
+     * Deletes a floor that holds no desks. A floor with desks answers IN_USE: take its desks out
+     * of use instead, so their bookings and history stay.
+     */
+    async deleteFloor(actor: Actor, id: number) {
+      return prisma.$transaction(async (tx) => {
+        const floor = requireFound(
+          await tx.floor.findUnique({ where: { id }, include: { _count: { select: { desks: true } } } }),
+          'That floor',
+        );
+        if (floor._count.desks > 0) {
+          throw inUse(
+            `Floor ${floor.name} still has ${floor._count.desks} desk(s). Take them out of use instead, or remove them first.`,
+          );
+        }
+        await tx.floor.delete({ where: { id } });
+        await recordAudit(
+          tx,
+          actor,
+          { action: 'floor.delete', subjectType: 'floor', subjectId: id, details: { name: floor.name } },
+          clock.now(),
+        );
+      }, TX_OPTIONS);
     },
 
     /** Checks and stores an uploaded SVG plan; the floor takes the plan's coordinate space. */

@@ -9,6 +9,7 @@ export const statusFor: Record<RoostErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   BOOKING_CONFLICT: 409,
+  IN_USE: 409,
   RULE_VIOLATION: 422,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,

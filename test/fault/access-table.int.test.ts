@@ -140,6 +140,8 @@ const ACCESS: Record<string, Need> = {
   'GET /api/v1/admin/audit': 'staff',
   // The whole staff API (issue 14): same roles as the pages.
   'GET /api/v1/admin/sites/:id': 'staff',
+  'DELETE /api/v1/admin/sites/:id': 'staff',
+  'DELETE /api/v1/admin/floors/:id': 'staff',
   'POST /api/v1/admin/sites': 'staff',
   'PATCH /api/v1/admin/sites/:id': 'staff',
   'GET /api/v1/admin/sites/:id/policy': 'staff',

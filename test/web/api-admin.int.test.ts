@@ -65,6 +65,40 @@ describe.each(dbTargets)('staff API /api/v1/admin (%s)', (target) => {
   });
   beforeEach(() => clock.set(NOW));
 
+  it('sites and floors: delete only when empty (409 while they hold floors or desks), audited', async () => {
+    const site = await call(facilities, 'POST', '/api/v1/admin/sites', {
+      name: 'Leipzig',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(site.statusCode).toBe(201);
+    const newSiteId = site.json<{ id: number }>().id;
+    const floor = await call(facilities, 'POST', '/api/v1/admin/floors', {
+      siteId: newSiteId,
+      name: 'Ground',
+    });
+    expect(floor.statusCode).toBe(201);
+    const newFloorId = floor.json<{ id: number }>().id;
+
+    // The fixture's floor holds desks, and the new site a floor: both are refused, nothing removed.
+    const busyFloor = await call(facilities, 'DELETE', `/api/v1/admin/floors/${floorId}`);
+    expect(busyFloor.statusCode).toBe(409);
+    expect(busyFloor.json<{ message: string }>().message).toMatch(/still has 3 desk\(s\)/);
+    const busySite = await call(facilities, 'DELETE', `/api/v1/admin/sites/${newSiteId}`);
+    expect(busySite.statusCode).toBe(409);
+    expect(await db.prisma.floor.count({ where: { id: { in: [floorId, newFloorId] } } })).toBe(2);
+    expect((await call(employee, 'DELETE', `/api/v1/admin/floors/${newFloorId}`)).statusCode).toBe(403);
+
+    expect((await call(facilities, 'DELETE', `/api/v1/admin/floors/${newFloorId}`)).statusCode).toBe(204);
+    expect(await lastAudit('floor.delete')).toMatchObject({
+      subjectId: String(newFloorId),
+      actorId: facilities.id,
+    });
+    expect((await call(facilities, 'DELETE', `/api/v1/admin/sites/${newSiteId}`)).statusCode).toBe(204);
+    expect(await lastAudit('site.delete')).toMatchObject({ subjectId: String(newSiteId) });
+    expect((await call(facilities, 'GET', `/api/v1/admin/sites/${newSiteId}`)).statusCode).toBe(404);
+    expect((await call(facilities, 'DELETE', `/api/v1/admin/sites/${newSiteId}`)).statusCode).toBe(404);
+  });
+
   it('sites: create, read, change (audited with before and after), and the refusals', async () => {
     const created = await call(facilities, 'POST', '/api/v1/admin/sites', {
       name: 'Hamburg',

@@ -134,6 +134,18 @@ export async function floorsApi(app: FastifyInstance, opts: { sites: SitesServic
     },
   );
 
+  app.delete(
+    '/api/v1/admin/floors/:id',
+    {
+      ...staff,
+      schema: { tags, summary: 'Delete a floor that has no desks (409 while it has some)', params: IdParams },
+    },
+    async (request: FastifyRequest<{ Params: { id: number } }>, reply) => {
+      await sites.deleteFloor(apiActor(request), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
   app.patch(
     '/api/v1/admin/floors/:id',
     {

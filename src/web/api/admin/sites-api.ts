@@ -86,6 +86,18 @@ export async function sitesApi(app: FastifyInstance, opts: { sites: SitesService
     },
   );
 
+  app.delete(
+    '/api/v1/admin/sites/:id',
+    {
+      ...staff,
+      schema: { tags, summary: 'Delete a site that has no floors (409 while it has some)', params: IdParams },
+    },
+    async (request: WithId, reply) => {
+      await sites.deleteSite(apiActor(request), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
   app.patch(
     '/api/v1/admin/sites/:id',
     {
