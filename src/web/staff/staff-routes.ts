@@ -4,6 +4,7 @@ import { parseId } from '../../admin/admin-deps.js';
 import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
 import { invalidInput } from '../../errors.js';
+import { clusterJson } from '../api/admin/em-clusters-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
@@ -132,18 +133,6 @@ export async function staffRoutes(
   app.get(
     '/api/v1/admin/em-clusters',
     { ...adminOnly, schema: { tags, summary: 'EM clusters (admins)' } },
-    async () =>
-      (await clusters.list()).map((c) => ({
-        id: c.id,
-        name: c.name,
-        serviceUrl: c.serviceUrl,
-        appUser: c.appUser,
-        secretRef: c.secretRef,
-        maxConcurrentRequests: c.maxConcurrentRequests,
-        concurrencyBudget: c.concurrencyBudget,
-        loginLeadMinutes: c.loginLeadMinutes,
-        apiProfile: c.apiProfile,
-        sites: c._count.sites,
-      })),
+    async () => (await clusters.list()).map((c) => ({ ...clusterJson(c), sites: c._count.sites })),
   );
 }

@@ -39,7 +39,8 @@ const ClusterBody = Type.Object(
 const ClusterPatch = Type.Partial(ClusterBody, { additionalProperties: false });
 
 type Cluster = Awaited<ReturnType<EmClustersService['get']>>;
-const clusterJson = (c: Cluster) => ({
+/** An EM cluster as the API shows it (never the password: only where it is, secretRef). */
+export const clusterJson = (c: Cluster) => ({
   id: c.id,
   name: c.name,
   serviceUrl: c.serviceUrl,
