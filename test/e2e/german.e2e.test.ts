@@ -110,11 +110,13 @@ describe('Roost in German in a real browser', () => {
       'Dez.',
     ];
     const germanDay = `${WEEKDAYS[day.weekday - 1]}, ${day.day}. ${MONTHS[day.month - 1]} ${day.year}`;
+    // Winter or summer time on the booked day (the suite also runs on the Berlin DST change day).
+    const zoneName = day.setZone('Europe/Berlin').set({ hour: 13 }).isInDST ? 'MESZ' : 'MEZ';
     const status = (await page.getByRole('status').textContent()) ?? '';
     expect(status).toContain(`Arbeitsplatz ${label} ist für Sie gebucht`);
-    expect(status).toContain(`${germanDay}, 13:00–17:30 MEZ`);
+    expect(status).toContain(`${germanDay}, 13:00–17:30 ${zoneName}`);
     const card = page.locator('li.booking', { hasText: `Arbeitsplatz ${label}` }).first();
-    expect(await card.locator('time').textContent()).toBe(`${germanDay}, 13:00–17:30 MEZ`);
+    expect(await card.locator('time').textContent()).toBe(`${germanDay}, 13:00–17:30 ${zoneName}`);
     expect(await card.textContent()).not.toMatch(/\b(AM|PM)\b/);
     expect(await seriousViolations(page)).toEqual([]);
 
