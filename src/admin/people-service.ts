@@ -144,7 +144,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         prisma.user.count({ where }),
         prisma.user.findMany({
           where,
-          orderBy: { email: 'asc' },
+          // By name, as people look for each other; the email breaks ties between namesakes.
+          orderBy: [{ displayName: 'asc' }, { email: 'asc' }],
           skip: (page - 1) * PAGE_SIZE,
           take: PAGE_SIZE,
           include: { homeSite: { select: { name: true } } },

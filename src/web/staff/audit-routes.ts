@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditFilter, AuditQuery } from '../../admin/audit-query.js';
-import { formatLocal } from '../../time/zones.js';
 import { formattersFor } from '../i18n-plugin.js';
-import { auditSentence } from './audit-sentences.js';
+import { auditRow } from './audit-sentences.js';
 import { noErrors, pageOf, queryString, rerender, staff } from './staff-helpers.js';
 
 type AuditQuerystring = Partial<
@@ -37,12 +36,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditQuer
           ...result,
           values,
           errors: noErrors,
-          rows: result.events.map((e) => ({
-            ...e,
-            when: formatLocal(result.zone, e.at, 'yyyy-MM-dd HH:mm:ss'),
-            actorName: e.actor ? `${e.actor.displayName} (${e.actor.email})` : e.actorLabel,
-            sentences: e.changes.map((c) => auditSentence(c, t, fmt, e.zone)),
-          })),
+          rows: result.events.map((e) => auditRow(e, t, fmt, result.zone)),
           prevUrl:
             result.page > 1 ? `/staff/audit${queryString({ ...values, page: result.page - 1 })}` : null,
           nextUrl:

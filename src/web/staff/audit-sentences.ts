@@ -94,3 +94,21 @@ export function auditSentence(change: AuditChange, t: Translate, fmt: Formatters
     after: word(change.after, true),
   });
 }
+
+/** An audit event as a row of the audit table and of a person's history. */
+export interface AuditRowEvent {
+  at: Date;
+  actor: { displayName: string; email: string } | null;
+  actorLabel: string;
+  changes: AuditChange[];
+  zone: string;
+}
+
+export function auditRow<E extends AuditRowEvent>(e: E, t: Translate, fmt: Formatters, viewerZone: string) {
+  return {
+    ...e,
+    when: `${fmt.date(viewerZone, e.at, 'dayWithYear')}, ${DateTime.fromJSDate(e.at, { zone: viewerZone }).toFormat('HH:mm:ss')}`,
+    actorName: e.actor ? `${e.actor.displayName} (${e.actor.email})` : e.actorLabel,
+    sentences: e.changes.map((c) => auditSentence(c, t, fmt, e.zone)),
+  };
+}

@@ -42,7 +42,7 @@ export async function staffRoutes(
     throw error;
   });
 
-  const { sites, clusters, desks, people, audit, floorDay } = opts.admin;
+  const { sites, clusters, desks, people, audit, floorDay, personHistory } = opts.admin;
 
   app.get('/staff', staff, async (_request, reply) =>
     reply.render('staff/index.eta', await opts.admin.counts()),
@@ -50,7 +50,7 @@ export async function staffRoutes(
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });
-  await app.register(peopleRoutes, { people, sites });
+  await app.register(peopleRoutes, { people, sites, audit, personHistory });
   await app.register(auditRoutes, { audit });
   await app.register(floorDayRoutes, { floorDay, bookings: opts.bookings });
 
