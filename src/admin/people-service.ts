@@ -9,6 +9,7 @@ import { mayChange, type StaffActor } from './people-permissions.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
 import { importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
+import { setTeam, teamNameOf, teamNames } from './person-team.js';
 import { changes, Fields, type Input } from './validation.js';
 
 /**
@@ -33,7 +34,7 @@ async function endSessions(tx: Tx, userId: number, now: Date): Promise<void> {
 
 export const PEOPLE_CSV_COLUMNS = {
   required: ['email', 'displayName'],
-  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite'],
+  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite', 'team'],
 } as const;
 
 export const PAGE_SIZE = 50;
@@ -148,20 +149,25 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           orderBy: [{ displayName: 'asc' }, { email: 'asc' }],
           skip: (page - 1) * PAGE_SIZE,
           take: PAGE_SIZE,
-          include: { homeSite: { select: { name: true } } },
+          include: {
+            homeSite: { select: { name: true } },
+            teams: { select: { team: { select: { name: true } } } },
+          },
         }),
       ]);
       return { q, page, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), people };
     },
 
+    /** The person, with their team (department) and the team names to suggest. */
     async get(id: number) {
-      return requireFound(
+      const user = requireFound(
         await prisma.user.findUnique({
           where: { id },
           include: { homeSite: { select: { id: true, name: true } } },
         }),
         'That person',
       );
+      return { ...user, team: await teamNameOf(prisma, id), teamNames: await teamNames(prisma) };
     },
 
     /** Creates an account; answers the initial password, to be shown once. */
@@ -216,6 +222,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       const person = personFields(f);
       const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
       const disabled = f.boolean('disabled', 'Disabled');
+      const team = f.isPresent('team') ? f.text('team', 'Team', { max: 80 }) || null : undefined;
       const roleGiven = f.raw('role') !== '';
       const role = roleGiven ? f.oneOf('role', 'Role', ROLES) : null;
       f.done();
@@ -240,10 +247,12 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
           throw invalidInput(message, { fields: { emUserId: message } });
         }
+        const teamBefore = await teamNameOf(tx, id);
         const user = await tx.user.update({
           where: { id },
           data: { ...person, homeSiteId, disabled, ...(role ? { role } : {}) },
         });
+        if (team !== undefined) await setTeam(tx, id, team);
         // Disabling takes all access away at once (sessions, tokens, bookings, the phone);
         // a changed role ends the person's sessions and tokens.
         if (disabled && !before.disabled)
@@ -256,7 +265,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             action: 'user.update',
             subjectType: 'user',
             subjectId: id,
-            details: changes(snapshot(before), snapshot(user)),
+            details: changes(
+              { ...snapshot(before), team: teamBefore },
+              { ...snapshot(user), team: team === undefined ? teamBefore : team },
+            ),
           },
           clock.now(),
         );
@@ -343,6 +355,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           emUserId: f.isPresent('emUserId') ? person.emUserId : undefined,
           deviceProfile: f.isPresent('deviceProfile') ? person.deviceProfile : undefined,
           homeSiteId,
+          team: f.isPresent('team') ? f.text('team', 'column "team"', { max: 80 }) || null : undefined,
         };
       });
       if (Object.keys(errors).length > 0) throw importError(errors);
@@ -401,10 +414,12 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
               fail('role', 'column "role": you cannot change your own role.');
               continue;
             }
+            const teamBefore = await teamNameOf(tx, before.id);
             const user = await tx.user.update({
               where: { id: before.id },
               data: { ...data, ...(row.role ? { role: row.role } : {}) },
             });
+            if (row.team !== undefined) await setTeam(tx, user.id, row.team);
             // As on the form: a changed role ends sessions and API tokens.
             if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
             updated++;
@@ -415,7 +430,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.update',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { ...changes(snapshot(before), snapshot(user)), via: `CSV import line ${row.line}` },
+                details: {
+                  ...changes(
+                    { ...snapshot(before), team: teamBefore },
+                    { ...snapshot(user), team: row.team === undefined ? teamBefore : row.team },
+                  ),
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );
@@ -434,6 +455,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 ...data,
               },
             });
+            if (row.team) await setTeam(tx, user.id, row.team);
             created++;
             await recordAudit(
               tx,
@@ -442,7 +464,11 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.create',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { before: null, after: snapshot(user), via: `CSV import line ${row.line}` },
+                details: {
+                  before: null,
+                  after: { ...snapshot(user), team: row.team ?? null },
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );

@@ -148,6 +148,7 @@ export async function peopleRoutes(
         emUserId: person.emUserId ?? '',
         deviceProfile: person.deviceProfile ?? '',
         homeSiteId: person.homeSiteId ?? '',
+        team: person.team ?? '',
         disabled: person.disabled ? 'on' : undefined,
       },
       errors: noErrors,
