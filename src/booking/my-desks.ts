@@ -14,6 +14,8 @@ import type { BookingActor, BookingService, BookingSummary, SeriesResult } from 
 export type MyDesks = ReturnType<typeof createMyDesks>;
 
 export const PAST_PAGE_SIZE = 20;
+/** How long after booking the page offers Undo (a stray tap is noticed within seconds). */
+export const UNDO_SECONDS = 30;
 
 export interface DeskChoice {
   id: number;
@@ -112,6 +114,20 @@ export function createMyDesks({
           data: { seriesId: randomUUID() },
         });
       return result;
+    },
+
+    /** Until when the person's booking may be undone (its first UNDO_SECONDS); null once too late. */
+    async undoableUntil(userId: number, reservationId: number): Promise<Date | null> {
+      const r = await prisma.reservation.findUnique({ where: { id: reservationId } });
+      if (!r || r.userId !== userId || (r.status !== 'BOOKED' && r.status !== 'CHECKED_IN')) return null;
+      // The audit event carries the booking's instant by the injected clock (createdAt is the database's).
+      const made = await prisma.auditEvent.findFirst({
+        where: { action: 'reservation.create', subjectType: 'Reservation', subjectId: String(r.id) },
+        select: { at: true },
+      });
+      if (!made) return null;
+      const until = new Date(made.at.getTime() + UNDO_SECONDS * 1000);
+      return until > clock.now() ? until : null;
     },
 
     /** The series ids of these bookings (null: a single booking). */

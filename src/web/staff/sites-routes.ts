@@ -23,7 +23,9 @@ export async function sitesRoutes(
 ) {
   const { sites, clusters } = opts;
 
-  const sitesPage = async (values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en', occupantPrivacy: 'TEAM' }) => ({
+  const sitesPage = async (
+    values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en', occupantPrivacy: 'TEAM' },
+  ) => ({
     sites: await sites.listSites(),
     clusters: await clusters.list(),
     values,
