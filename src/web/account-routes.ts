@@ -51,7 +51,7 @@ export async function accountRoutes(
         await pins.set(me(request).id, pin.trim());
       } catch (error) {
         if (error instanceof RoostError && error.code === 'INVALID_INPUT')
-          return pinPage(reply, me(request).id, error.message);
+          return pinPage(reply, me(request).id, request.say(error.text));
         throw error;
       }
       reply.flash('success', 'Your phone PIN is set. Use it with your user ID on any desk phone.');

@@ -6,10 +6,10 @@ import {
   suggestedDate,
 } from '../booking/booking-rules.js';
 import type { AvailabilityResult, BookingService } from '../booking/booking-service.js';
-import { RoostError } from '../errors.js';
+import { RoostError, msg, type Message } from '../errors.js';
 import { parseDateInput, parseTimeInput } from '../i18n/form-input.js';
 import type { Clock } from '../time/clock.js';
-import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
+import { localDate } from '../time/zones.js';
 
 /**
  * What the "find a desk" page shows, built from the form's input (or the defaults:
@@ -32,7 +32,6 @@ export interface FindModel {
   zoneName: string;
   result:
     | (AvailabilityResult & {
-        when: string;
         startsAt: Date;
         endsAt: Date;
         planDataUrl: string | null;
@@ -41,7 +40,7 @@ export interface FindModel {
     | null;
   /** The error for the whole form, with the field it concerns (for aria-describedby). */
   error: {
-    message: string;
+    message: Message;
     field: 'date' | 'start' | 'end' | 'desk' | null;
     /** Set when a booking rule answers the search (a closed day, say): a valid question, not bad input. */
     rule?: string;
@@ -57,7 +56,6 @@ export interface FindModel {
     deskLabel: string;
     floorName: string;
     siteName: string;
-    when: string;
     zone: string;
     startsAt: Date;
     endsAt: Date;
@@ -102,7 +100,7 @@ export async function buildFindModel(
       allFeatures: [],
       zoneName: site?.timeZone ?? '',
       result: null,
-      error: error ?? { message: 'No floors are set up yet. Ask facilities to add one.', field: null },
+      error: error ?? { message: msg('find.noFloors'), field: null },
       alternatives,
       ownBooking: null,
       dateRange: null,
@@ -169,7 +167,6 @@ export async function buildFindModel(
         deskLabel: overlapping.desk.label,
         floorName: overlapping.floor.name,
         siteName: overlapping.site.name,
-        when: overlapping.when,
         zone: overlapping.site.timeZone,
         startsAt: overlapping.startsAt,
         endsAt: overlapping.endsAt,
@@ -178,7 +175,6 @@ export async function buildFindModel(
       ...found,
       startsAt,
       endsAt,
-      when: `${formatLocal(site.timeZone, startsAt, 'cccc d LLLL yyyy')}, ${formatLocalTime(site.timeZone, startsAt)}–${formatLocalTime(site.timeZone, endsAt)} ${zoneLabel(site.timeZone, startsAt)}`,
       planDataUrl: found.floor.planSvg
         ? `data:image/svg+xml;base64,${Buffer.from(found.floor.planSvg, 'utf8').toString('base64')}`
         : null,
@@ -186,7 +182,8 @@ export async function buildFindModel(
     };
   } catch (e) {
     if (!(e instanceof RoostError) || e.code !== 'INVALID_INPUT') throw e;
-    formError ??= { message: e.message, field: /end/i.test(e.message) ? 'end' : 'start' };
+    // The error names its field (the end, or the day and start); the start when it names none.
+    formError ??= { message: e.text, field: e.field === 'end' ? 'end' : 'start' };
   }
   // Every feature on the floor, so the filter offers what exists (cheap: from the result).
   const allFeatures = result

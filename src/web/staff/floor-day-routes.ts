@@ -52,7 +52,7 @@ export async function floorDayRoutes(
   app.get('/staff/floors/:id/day', staff, async (request: DayRequest, reply) =>
     reply.render(
       'staff/floor-day.eta',
-      await dayPage(parseId(request.params.id, 'That floor'), request.query.date),
+      await dayPage(parseId(request.params.id, 'floor'), request.query.date),
     ),
   );
 
@@ -61,7 +61,7 @@ export async function floorDayRoutes(
     '/staff/floors/:id/day/book',
     staff,
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const floorId = parseId(request.params.id, 'That floor');
+      const floorId = parseId(request.params.id, 'floor');
       const form = formOf(request);
       try {
         const input = await floorDay.bookingInput(floorId, form);
@@ -86,7 +86,7 @@ export async function floorDayRoutes(
               form.date,
               {
                 values: valuesOf(form),
-                errors: { summary: error.message, fields: {} } satisfies FormErrors,
+                errors: { summary: request.say(error.text), fields: {} } satisfies FormErrors,
               },
               { lenient: true },
             ),
@@ -110,13 +110,13 @@ export async function floorDayRoutes(
     '/staff/reservations/:id/cancel',
     staff,
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const id = parseId(request.params.id, 'That booking');
+      const id = parseId(request.params.id, 'booking');
       try {
         await bookings.cancel({ actor: actorFor(request.user!), reservationId: id });
         reply.flash('success', `Booking ${id} cancelled. The person sees that you did it.`);
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
-        reply.flash('error', error.message);
+        reply.flash('error', request.say(error.text));
       }
       return backToDay(reply, id);
     },
@@ -126,9 +126,9 @@ export async function floorDayRoutes(
     '/staff/reservations/:id/move',
     staff,
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const id = parseId(request.params.id, 'That booking');
+      const id = parseId(request.params.id, 'booking');
       const f = new Fields(formOf(request));
-      const deskId = f.integer('deskId', 'New desk', { min: 1, max: 999_999_999 });
+      const deskId = f.integer('deskId', 'problem.label.newDesk', { min: 1, max: 999_999_999 });
       try {
         f.done();
         const moved = await bookings.move({ actor: actorFor(request.user!), reservationId: id, deskId });
@@ -136,7 +136,7 @@ export async function floorDayRoutes(
         reply.flash('success', `Booking ${id} moved to desk ${label ?? moved.deskId}.`);
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
-        reply.flash('error', error.message);
+        reply.flash('error', request.say(error.text));
       }
       return backToDay(reply, id);
     },

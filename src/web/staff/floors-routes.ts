@@ -3,7 +3,7 @@ import { parseId } from '../../admin/admin-deps.js';
 import { DESK_CSV_COLUMNS, type DesksService } from '../../admin/desks-service.js';
 import { planDataUrl } from '../../admin/floor-plan.js';
 import type { SitesService } from '../../admin/sites-service.js';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, untranslated } from '../../errors.js';
 import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
@@ -14,7 +14,7 @@ export function uploadedText(form: Record<string, unknown>, fileField: string, t
   if (Buffer.isBuffer(file) && file.length > 0) return file.toString('utf8');
   const text = form[textField];
   if (typeof text === 'string' && text.trim() !== '') return text;
-  throw invalidInput('Choose a CSV file or paste the CSV text.', {
+  throw invalidInput(untranslated('Choose a CSV file or paste the CSV text.'), {
     fields: { [fileField]: 'Choose a CSV file or paste the CSV text.' },
   });
 }
@@ -76,11 +76,11 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   };
 
   app.get('/staff/floors/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/floor.eta', await floorPage(parseId(request.params.id, 'That floor'))),
+    reply.render('staff/floor.eta', await floorPage(parseId(request.params.id, 'floor'))),
   );
 
   app.post('/staff/floors/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That floor');
+    const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
       await sites.updateFloor(actorOf(request), id, form);
@@ -93,7 +93,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   });
 
   app.post('/staff/floors/:id/plan', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That floor');
+    const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
       const plan = form.plan;
@@ -111,7 +111,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   });
 
   app.post('/staff/floors/:id/desks', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That floor');
+    const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
       const desk = await desks.createDesk(actorOf(request), id, form);
@@ -164,11 +164,11 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   });
 
   app.get('/staff/desks/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/desk.eta', await deskPage(parseId(request.params.id, 'That desk'))),
+    reply.render('staff/desk.eta', await deskPage(parseId(request.params.id, 'desk'))),
   );
 
   app.post('/staff/desks/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     const form = formOf(request);
     try {
       const desk = await desks.updateDesk(actorOf(request), id, form);

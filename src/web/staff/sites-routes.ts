@@ -61,11 +61,11 @@ export async function sitesRoutes(
   };
 
   app.get('/staff/sites/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/site.eta', await sitePage(parseId(request.params.id, 'That site'))),
+    reply.render('staff/site.eta', await sitePage(parseId(request.params.id, 'site'))),
   );
 
   app.post('/staff/sites/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That site');
+    const id = parseId(request.params.id, 'site');
     const form = formOf(request);
     try {
       const site = await sites.updateSite(actorOf(request), id, form);
@@ -103,11 +103,11 @@ export async function sitesRoutes(
   };
 
   app.get('/staff/policies/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/policy.eta', await policyPage(parseId(request.params.id, 'That site'))),
+    reply.render('staff/policy.eta', await policyPage(parseId(request.params.id, 'site'))),
   );
 
   app.post('/staff/policies/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That site');
+    const id = parseId(request.params.id, 'site');
     const form = formOf(request);
     try {
       await sites.updatePolicy(actorOf(request), id, form);
@@ -156,11 +156,11 @@ export async function sitesRoutes(
   };
 
   app.get('/staff/clusters/:id', adminOnly, async (request: WithId, reply) =>
-    reply.render('staff/cluster.eta', await clusterPage(parseId(request.params.id, 'That EM cluster'))),
+    reply.render('staff/cluster.eta', await clusterPage(parseId(request.params.id, 'emCluster'))),
   );
 
   app.post('/staff/clusters/:id', adminOnly, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That EM cluster');
+    const id = parseId(request.params.id, 'emCluster');
     const form = formOf(request);
     try {
       const cluster = await clusters.update(actorOf(request), id, form);

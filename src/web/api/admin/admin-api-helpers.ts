@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { StaffActor } from '../../../admin/people-service.js';
-import { RoostError } from '../../../errors.js';
+import { RoostError, untranslated } from '../../../errors.js';
 
 /** Shared pieces of the staff API (/api/v1/admin): access, ids, the acting person. */
 export const staff = { config: { access: 'staff' as const } };
@@ -15,7 +15,7 @@ export type WithId = FastifyRequest<{ Params: { id: number } }>;
 /** The caller as the audit trail's actor, with the role the services check. */
 export function apiActor(request: FastifyRequest): StaffActor {
   const user = request.user;
-  if (!user) throw new RoostError('UNAUTHENTICATED', 'Sign in first.');
+  if (!user) throw new RoostError('UNAUTHENTICATED', untranslated('Sign in first.'));
   return { id: user.id, label: user.email, role: user.role };
 }
 

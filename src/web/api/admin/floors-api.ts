@@ -179,7 +179,7 @@ export async function floorsApi(app: FastifyInstance, opts: { sites: SitesServic
     { ...staff, schema: { tags, summary: "The floor's SVG plan (404 when it has none)", params: IdParams } },
     async (request: WithId, reply) => {
       const floor = await sites.getFloor(request.params.id);
-      if (!floor.planSvg) throw notFound(`A plan of floor ${floor.id}`);
+      if (!floor.planSvg) throw notFound('plan', floor.id);
       return reply
         .type('image/svg+xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="floor-${floor.id}.svg"`)
