@@ -9,7 +9,8 @@ import { mayChange, type StaffActor } from './people-permissions.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
 import { csvColumn, csvLine, importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
-import { changes, Fields, type Input } from './validation.js';
+import { setTeam, teamNameOf, teamNames } from './person-team.js';
+import { changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * People: accounts, roles, EM identity. Passwords: staff either type an initial password
@@ -33,7 +34,7 @@ async function endSessions(tx: Tx, userId: number, now: Date): Promise<void> {
 
 export const PEOPLE_CSV_COLUMNS = {
   required: ['email', 'displayName'],
-  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite'],
+  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite', 'team'],
 } as const;
 
 export const PAGE_SIZE = 50;
@@ -45,23 +46,18 @@ export function generatePassword(): string {
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
 }
 
-const snapshot = (u: {
-  email: string;
-  displayName: string;
-  role: string;
-  emUserId: string | null;
-  deviceProfile: string | null;
-  homeSiteId: number | null;
-  disabled: boolean;
-}) => ({
-  email: u.email,
-  displayName: u.displayName,
-  role: u.role,
-  emUserId: u.emUserId,
-  deviceProfile: u.deviceProfile,
-  homeSiteId: u.homeSiteId,
-  disabled: u.disabled,
-});
+/** What an account is, for the audit trail and the API (never its password hash). */
+export const PERSON_FIELDS = [
+  'email',
+  'displayName',
+  'role',
+  'emUserId',
+  'deviceProfile',
+  'homeSiteId',
+  'disabled',
+] as const;
+export type PersonFields = Pick<Db.User, (typeof PERSON_FIELDS)[number]>;
+const snapshot = (u: PersonFields) => pick(u, PERSON_FIELDS);
 
 function personFields(f: Fields) {
   const displayName = f.text('displayName', 'problem.label.name', { required: true, max: 100 });
@@ -138,23 +134,29 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         prisma.user.count({ where }),
         prisma.user.findMany({
           where,
-          orderBy: { email: 'asc' },
+          // By name, as people look for each other; the email breaks ties between namesakes.
+          orderBy: [{ displayName: 'asc' }, { email: 'asc' }],
           skip: (page - 1) * PAGE_SIZE,
           take: PAGE_SIZE,
-          include: { homeSite: { select: { name: true } } },
+          include: {
+            homeSite: { select: { name: true } },
+            teams: { select: { team: { select: { name: true } } } },
+          },
         }),
       ]);
       return { q, page, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), people };
     },
 
+    /** The person, with their team (department) and the team names to suggest. */
     async get(id: number) {
-      return requireFound(
+      const user = requireFound(
         await prisma.user.findUnique({
           where: { id },
           include: { homeSite: { select: { id: true, name: true } } },
         }),
         'person',
       );
+      return { ...user, team: await teamNameOf(prisma, id), teamNames: await teamNames(prisma) };
     },
 
     /** Creates an account; answers the initial password, to be shown once. */
@@ -206,6 +208,9 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       const person = personFields(f);
       const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'problem.label.homeSite', false);
       const disabled = f.boolean('disabled', 'problem.label.disabled');
+      const team = f.isPresent('team')
+        ? f.text('team', 'problem.label.team', { max: 80 }) || null
+        : undefined;
       const roleGiven = f.raw('role') !== '';
       const role = roleGiven ? f.oneOf('role', 'problem.label.role', ROLES) : null;
       f.done();
@@ -227,10 +232,12 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         if (clash) {
           throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
         }
+        const teamBefore = await teamNameOf(tx, id);
         const user = await tx.user.update({
           where: { id },
           data: { ...person, homeSiteId, disabled, ...(role ? { role } : {}) },
         });
+        if (team !== undefined) await setTeam(tx, id, team);
         // Disabling takes all access away at once (sessions, tokens, bookings, the phone);
         // a changed role ends the person's sessions and tokens.
         if (disabled && !before.disabled)
@@ -243,7 +250,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             action: 'user.update',
             subjectType: 'user',
             subjectId: id,
-            details: changes(snapshot(before), snapshot(user)),
+            details: changes(
+              { ...snapshot(before), team: teamBefore },
+              { ...snapshot(user), team: team === undefined ? teamBefore : team },
+            ),
           },
           clock.now(),
         );
@@ -329,6 +339,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           emUserId: f.isPresent('emUserId') ? person.emUserId : undefined,
           deviceProfile: f.isPresent('deviceProfile') ? person.deviceProfile : undefined,
           homeSiteId,
+          team: f.isPresent('team') ? f.text('team', 'column "team"', { max: 80 }) || null : undefined,
         };
       });
       if (Object.keys(errors).length > 0) throw importError(errors);
@@ -395,10 +406,12 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
               fail('role', inColumn('role', msg('problem.people.ownRoleCsv')));
               continue;
             }
+            const teamBefore = await teamNameOf(tx, before.id);
             const user = await tx.user.update({
               where: { id: before.id },
               data: { ...data, ...(row.role ? { role: row.role } : {}) },
             });
+            if (row.team !== undefined) await setTeam(tx, user.id, row.team);
             // As on the form: a changed role ends sessions and API tokens.
             if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
             updated++;
@@ -409,7 +422,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.update',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { ...changes(snapshot(before), snapshot(user)), via: `CSV import line ${row.line}` },
+                details: {
+                  ...changes(
+                    { ...snapshot(before), team: teamBefore },
+                    { ...snapshot(user), team: row.team === undefined ? teamBefore : row.team },
+                  ),
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );
@@ -428,6 +447,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 ...data,
               },
             });
+            if (row.team) await setTeam(tx, user.id, row.team);
             created++;
             await recordAudit(
               tx,
@@ -436,7 +456,11 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.create',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { before: null, after: snapshot(user), via: `CSV import line ${row.line}` },
+                details: {
+                  before: null,
+                  after: { ...snapshot(user), team: row.team ?? null },
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );
