@@ -1,3 +1,4 @@
+import { parseDateInput } from '../../i18n/form-input.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { FloorDayService } from '../../admin/floor-day-service.js';
@@ -42,7 +43,8 @@ export async function floorDayRoutes(
     '/staff/day',
     staff,
     async (request: FastifyRequest<{ Querystring: { floorId?: string; date?: string } }>, reply) => {
-      const { floorId, date } = request.query;
+      const { floorId } = request.query;
+      const date = parseDateInput(request.query.date) ?? request.query.date;
       if (floorId && /^\d+$/.test(floorId))
         return reply.redirect(`/staff/floors/${floorId}/day${isDate(date) ? `?date=${date}` : ''}`, 303);
       return reply.render('staff/day-picker.eta', { floors: await floorDay.floors() });
@@ -52,7 +54,10 @@ export async function floorDayRoutes(
   app.get('/staff/floors/:id/day', staff, async (request: DayRequest, reply) =>
     reply.render(
       'staff/floor-day.eta',
-      await dayPage(parseId(request.params.id, 'floor'), request.query.date),
+      await dayPage(
+        parseId(request.params.id, 'floor'),
+        parseDateInput(request.query.date) ?? request.query.date,
+      ),
     ),
   );
 
@@ -63,6 +68,8 @@ export async function floorDayRoutes(
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
       const floorId = parseId(request.params.id, 'floor');
       const form = formOf(request);
+      // The date as the page's language writes it (2.12.2026) or ISO; the service reads ISO.
+      if (typeof form.date === 'string') form.date = parseDateInput(form.date) ?? form.date;
       try {
         const input = await floorDay.bookingInput(floorId, form);
         await bookings.book({
@@ -71,7 +78,7 @@ export async function floorDayRoutes(
           enforcePolicy: input.enforcePolicy,
         });
         return reply
-          .flash('success', `Booked desk ${input.deskLabel} for ${input.personName}.`)
+          .flash('success', request.t('flash.bookedFor', { desk: input.deskLabel, name: input.personName }))
           .redirect(`/staff/floors/${floorId}/day?date=${input.date}`, 303);
       } catch (error) {
         if (
@@ -113,7 +120,7 @@ export async function floorDayRoutes(
       const id = parseId(request.params.id, 'booking');
       try {
         await bookings.cancel({ actor: actorFor(request.user!), reservationId: id });
-        reply.flash('success', `Booking ${id} cancelled. The person sees that you did it.`);
+        reply.flash('success', request.t('flash.bookingCancelledFor', { id }));
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
         reply.flash('error', request.say(error.text));
@@ -133,7 +140,7 @@ export async function floorDayRoutes(
         f.done();
         const moved = await bookings.move({ actor: actorFor(request.user!), reservationId: id, deskId });
         const label = await floorDay.deskLabel(moved.deskId);
-        reply.flash('success', `Booking ${id} moved to desk ${label ?? moved.deskId}.`);
+        reply.flash('success', request.t('flash.bookingMoved', { id, desk: label ?? moved.deskId }));
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
         reply.flash('error', request.say(error.text));

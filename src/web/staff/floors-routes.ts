@@ -42,7 +42,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     try {
       const floor = await sites.createFloor(actorOf(request), form);
       return reply
-        .flash('success', `Floor ${floor.name} created.`)
+        .flash('success', request.t('flash.floorCreated', { floor: floor.name }))
         .redirect(`/staff/floors/${floor.id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floors.eta', () => floorsPage(valuesOf(form)));
@@ -84,7 +84,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     const form = formOf(request);
     try {
       await sites.updateFloor(actorOf(request), id, form);
-      return reply.flash('success', 'Floor saved.').redirect(`/staff/floors/${id}`, 303);
+      return reply.flash('success', request.t('flash.floorSaved')).redirect(`/staff/floors/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floor.eta', () =>
         floorPage(id, { floorValues: valuesOf(form), form: 'floor' }),
@@ -103,7 +103,10 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
         Buffer.isBuffer(plan) ? plan : typeof plan === 'string' ? plan : undefined,
       );
       return reply
-        .flash('success', `Floor plan uploaded (${floor.planWidth} × ${floor.planHeight}).`)
+        .flash(
+          'success',
+          request.t('flash.planUploaded', { width: floor.planWidth, height: floor.planHeight }),
+        )
         .redirect(`/staff/floors/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floor.eta', () => floorPage(id, { form: 'plan' }));
@@ -115,7 +118,9 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     const form = formOf(request);
     try {
       const desk = await desks.createDesk(actorOf(request), id, form);
-      return reply.flash('success', `Desk ${desk.label} created.`).redirect(`/staff/floors/${id}#desks`, 303);
+      return reply
+        .flash('success', request.t('flash.deskCreated', { desk: desk.label }))
+        .redirect(`/staff/floors/${id}#desks`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floor.eta', () =>
         floorPage(id, { deskValues: valuesOf(form), form: 'desk' }),
@@ -153,7 +158,10 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     try {
       const result = await desks.importCsv(actorOf(request), uploadedText(form, 'file', 'csv'));
       return reply
-        .flash('success', `Desks imported: ${result.created} created, ${result.updated} updated.`)
+        .flash(
+          'success',
+          request.t('flash.desksImported', { created: result.created, updated: result.updated }),
+        )
         .redirect('/staff/floors', 303);
     } catch (error) {
       return rerender(error, reply, 'staff/desks-import.eta', () => ({
@@ -172,7 +180,9 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     const form = formOf(request);
     try {
       const desk = await desks.updateDesk(actorOf(request), id, form);
-      return reply.flash('success', `Desk ${desk.label} saved.`).redirect(`/staff/desks/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.deskSaved', { desk: desk.label }))
+        .redirect(`/staff/desks/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/desk.eta', () => deskPage(id, valuesOf(form)));
     }

@@ -164,7 +164,9 @@ export async function peopleRoutes(
     const form = formOf(request);
     try {
       const user = await people.update(actorOf(request), id, form);
-      return reply.flash('success', `${user.displayName} saved.`).redirect(`/staff/people/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.personSaved', { name: user.displayName }))
+        .redirect(`/staff/people/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/person.eta', () => personPage(request, id, valuesOf(form)));
     }

@@ -38,7 +38,9 @@ export async function sitesRoutes(
     const form = formOf(request);
     try {
       const site = await sites.createSite(actorOf(request), form);
-      return reply.flash('success', `Site ${site.name} created.`).redirect(`/staff/sites/${site.id}`, 303);
+      return reply
+        .flash('success', request.t('flash.siteCreated', { site: site.name }))
+        .redirect(`/staff/sites/${site.id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/sites.eta', () => sitesPage(valuesOf(form)));
     }
@@ -69,7 +71,9 @@ export async function sitesRoutes(
     const form = formOf(request);
     try {
       const site = await sites.updateSite(actorOf(request), id, form);
-      return reply.flash('success', `Site ${site.name} saved.`).redirect(`/staff/sites/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.siteSaved', { site: site.name }))
+        .redirect(`/staff/sites/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/site.eta', () => sitePage(id, valuesOf(form)));
     }
@@ -111,7 +115,7 @@ export async function sitesRoutes(
     const form = formOf(request);
     try {
       await sites.updatePolicy(actorOf(request), id, form);
-      return reply.flash('success', 'Booking policy saved.').redirect(`/staff/policies/${id}`, 303);
+      return reply.flash('success', request.t('flash.policySaved')).redirect(`/staff/policies/${id}`, 303);
     } catch (error) {
       const values = valuesOf(form);
       const days = values.workingDays;
@@ -143,7 +147,7 @@ export async function sitesRoutes(
     try {
       const cluster = await clusters.create(actorOf(request), form);
       return reply
-        .flash('success', `EM cluster ${cluster.name} created.`)
+        .flash('success', request.t('flash.clusterCreated', { name: cluster.name }))
         .redirect(`/staff/clusters/${cluster.id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/clusters.eta', () => clustersPage(withoutBadSecret(error, form)));
@@ -165,7 +169,7 @@ export async function sitesRoutes(
     try {
       const cluster = await clusters.update(actorOf(request), id, form);
       return reply
-        .flash('success', `EM cluster ${cluster.name} saved.`)
+        .flash('success', request.t('flash.clusterSaved', { name: cluster.name }))
         .redirect(`/staff/clusters/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/cluster.eta', () =>
