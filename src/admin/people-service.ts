@@ -10,7 +10,7 @@ import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } 
 import { importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
 import { setTeam, teamNameOf, teamNames } from './person-team.js';
-import { changes, Fields, type Input } from './validation.js';
+import { changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * People: accounts, roles, EM identity. Passwords: staff either type an initial password
@@ -46,23 +46,18 @@ export function generatePassword(): string {
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
 }
 
-const snapshot = (u: {
-  email: string;
-  displayName: string;
-  role: string;
-  emUserId: string | null;
-  deviceProfile: string | null;
-  homeSiteId: number | null;
-  disabled: boolean;
-}) => ({
-  email: u.email,
-  displayName: u.displayName,
-  role: u.role,
-  emUserId: u.emUserId,
-  deviceProfile: u.deviceProfile,
-  homeSiteId: u.homeSiteId,
-  disabled: u.disabled,
-});
+/** What an account is, for the audit trail and the API (never its password hash). */
+export const PERSON_FIELDS = [
+  'email',
+  'displayName',
+  'role',
+  'emUserId',
+  'deviceProfile',
+  'homeSiteId',
+  'disabled',
+] as const;
+export type PersonFields = Pick<Db.User, (typeof PERSON_FIELDS)[number]>;
+const snapshot = (u: PersonFields) => pick(u, PERSON_FIELDS);
 
 function personFields(f: Fields) {
   const displayName = f.text('displayName', 'Name', { required: true, max: 100 });

@@ -5,6 +5,7 @@ import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
 import { invalidInput } from '../../errors.js';
 import { clusterJson } from '../api/admin/em-clusters-api.js';
+import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
@@ -85,15 +86,11 @@ export async function staffRoutes(
         planWidth: floor.planWidth,
         planHeight: floor.planHeight,
         hasPlan: floor.planSvg !== null,
-        desks: floor.desks.map((d) => ({
-          id: d.id,
-          label: d.label,
-          features: d.features,
-          bookable: d.bookable,
-          posX: d.posX,
-          posY: d.posY,
-          phone: d.phone ? { deviceName: d.phone.deviceName, model: d.phone.model } : null,
-        })),
+        // The API's view of each desk; all of them are on this floor.
+        desks: floor.desks.map((d) => {
+          const { floorId: _thisFloor, ...desk } = deskJson(d);
+          return desk;
+        }),
       };
     },
   );
