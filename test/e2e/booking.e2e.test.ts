@@ -70,8 +70,13 @@ describe('booking a desk in a real browser', () => {
     const button = page.getByRole('button', { name: /^Reserve desk / }).first();
     const label = ((await button.textContent()) ?? '').replace('Reserve desk ', '').trim();
     await button.click();
-    await page.waitForURL(`${roost.url}/`);
-    expect(await page.getByRole('status').textContent()).toContain(`Desk ${label}`);
+    // A short confirmation first (issue 15): nothing is booked by the first click.
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: `Confirm booking of desk ${label}` })
+      .click();
+    await page.waitForURL(/\/\?undo=\d+$/);
+    expect(await page.getByRole('status').first().textContent()).toContain(`Desk ${label}`);
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page
@@ -83,7 +88,7 @@ describe('booking a desk in a real browser', () => {
     await page.close();
   });
 
-  it('an employee reserves a desk with one click on the floor plan, sees it at home, and cancels it', async () => {
+  it('an employee chooses a desk on the floor plan, confirms it, sees it at home, and cancels it', async () => {
     const page = await newPage(roost);
     await signIn(page, roost.url, DEMO.employee);
     const date = await dayWithoutBookings([DEMO.employee]);
@@ -93,8 +98,17 @@ describe('booking a desk in a real browser', () => {
     const label = /Desk (\S+),/.exec((await free.getAttribute('aria-label')) ?? '')?.[1];
     expect(label).toBeDefined();
     await free.click();
-    await page.waitForURL(`${roost.url}/`);
-    expect(await page.getByRole('status').textContent()).toContain(`Desk ${label}`);
+    expect(
+      await roost.db.prisma.reservation.count({
+        where: { desk: { label, floorId }, status: 'BOOKED', user: { email: DEMO.employee } },
+      }),
+    ).toBe(0);
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: `Confirm booking of desk ${label}` })
+      .click();
+    await page.waitForURL(/\/\?undo=\d+$/);
+    expect(await page.getByRole('status').first().textContent()).toContain(`Desk ${label}`);
     const card = page.locator('li', { hasText: `Desk ${label}` }).first();
     expect(await card.textContent()).toContain('Floor 3');
     expect(await seriousViolations(page)).toEqual([]);
@@ -124,10 +138,18 @@ describe('booking a desk in a real browser', () => {
     const button = ada.getByRole('button', { name: /^Reserve desk / }).first();
     const label = ((await button.textContent()) ?? '').replace('Reserve desk ', '').trim();
     await button.click();
-    await ada.waitForURL(`${roost.url}/`);
+    await ada
+      .getByRole('dialog')
+      .getByRole('button', { name: `Confirm booking of desk ${label}` })
+      .click();
+    await ada.waitForURL(/\/\?undo=\d+$/);
 
     // Grace's page still shows the desk as free; her click comes second.
     await grace.getByRole('button', { name: `Reserve desk ${label}`, exact: true }).click();
+    await grace
+      .getByRole('dialog')
+      .getByRole('button', { name: `Confirm booking of desk ${label}` })
+      .click();
     await grace.waitForLoadState('load');
     expect(await grace.getByRole('alert').textContent()).toMatch(/taken|just booked|no longer free/i);
     const alternatives = grace.getByRole('region', { name: /Free desks on the same floor/ });
