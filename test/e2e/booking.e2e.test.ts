@@ -109,7 +109,8 @@ describe('booking a desk in a real browser', () => {
       .click();
     await page.waitForURL(/\/\?undo=\d+$/);
     expect(await page.getByRole('status').first().textContent()).toContain(`Desk ${label}`);
-    const card = page.locator('li', { hasText: `Desk ${label}` }).first();
+    // A card when it is the next booking, else its day in "My next 14 days".
+    const card = page.locator('li, tr', { hasText: `Desk ${label}` }).first();
     expect(await card.textContent()).toContain('Floor 3');
     expect(await seriousViolations(page)).toEqual([]);
 
