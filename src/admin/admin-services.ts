@@ -4,6 +4,7 @@ import { createDesksService } from './desks-service.js';
 import { createEmClustersService } from './em-clusters-service.js';
 import { createFloorDayService } from './floor-day-service.js';
 import { createPeopleService } from './people-service.js';
+import { createPersonHistory } from './person-history.js';
 import { createSitesService } from './sites-service.js';
 
 /** The staff and admin services, built once in app.ts and handed to the staff routes. */
@@ -16,6 +17,7 @@ export function createAdminServices(deps: AdminDeps) {
     people: createPeopleService(deps),
     audit: createAuditQuery(deps),
     floorDay: createFloorDayService(deps),
+    personHistory: createPersonHistory(deps),
     /** What the staff home page counts. */
     async counts() {
       const [siteCount, floorCount, deskCount, personCount] = await Promise.all([

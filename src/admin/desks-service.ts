@@ -2,7 +2,7 @@ import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { invalidInput } from '../errors.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
 import { readCsvTable } from './csv.js';
-import { changes, Fields, parseFeatures, type Input } from './validation.js';
+import { changes, Fields, parseFeatures, pick, type Input } from './validation.js';
 
 /**
  * Desks and the phone on each. A phone is on at most one desk (a unique index says so
@@ -38,13 +38,11 @@ type DeskWithPhone = DeskData & {
   phone: { deviceName: string; model: string } | null;
 };
 
+/** What a desk is, for the audit trail and the API; its phone is shown apart. */
+export const DESK_FIELDS = ['floorId', 'label', 'features', 'bookable', 'posX', 'posY'] as const;
+
 const snapshot = (d: DeskWithPhone) => ({
-  floorId: d.floorId,
-  label: d.label,
-  features: d.features,
-  bookable: d.bookable,
-  posX: d.posX,
-  posY: d.posY,
+  ...pick(d, DESK_FIELDS),
   phone: d.phone?.deviceName ?? null,
   phoneModel: d.phone?.model ?? null,
 });

@@ -1,8 +1,9 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
+import type { Db } from '../db/database.js';
 import { invalidInput } from '../errors.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { nodeUrlList } from '../scheduler/em-clients.js';
-import { changes, Fields, type Input } from './validation.js';
+import { changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * EM clusters (admin only). The application user's password is never stored: a cluster
@@ -13,25 +14,18 @@ export type EmClustersService = ReturnType<typeof createEmClustersService>;
 
 export const API_PROFILES = ['4.1', 'modern'] as const;
 
-const snapshot = (c: {
-  name: string;
-  serviceUrl: string;
-  appUser: string;
-  secretRef: string;
-  maxConcurrentRequests: number;
-  concurrencyBudget: number;
-  loginLeadMinutes: number;
-  apiProfile: string;
-}) => ({
-  name: c.name,
-  serviceUrl: c.serviceUrl,
-  appUser: c.appUser,
-  secretRef: c.secretRef,
-  maxConcurrentRequests: c.maxConcurrentRequests,
-  concurrencyBudget: c.concurrencyBudget,
-  loginLeadMinutes: c.loginLeadMinutes,
-  apiProfile: c.apiProfile,
-});
+/** What a cluster is, for the audit trail and the API (never a password: only where it is). */
+export const CLUSTER_FIELDS = [
+  'name',
+  'serviceUrl',
+  'appUser',
+  'secretRef',
+  'maxConcurrentRequests',
+  'concurrencyBudget',
+  'loginLeadMinutes',
+  'apiProfile',
+] as const;
+const snapshot = (c: Db.EmCluster) => pick(c, CLUSTER_FIELDS);
 
 function clusterFields(input: Input) {
   const f = new Fields(input);

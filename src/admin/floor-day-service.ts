@@ -66,6 +66,27 @@ function hourColumns(zone: string, date: string, startMinute: number, endMinute:
 }
 
 /**
+ * Where a booking can move, free desks first: the floor's other bookable desks not held by
+ * another booking overlapping its time (half-open), then the taken ones, marked, for a swap
+ * done in two steps. Desks out of use are not offered.
+ */
+export function moveTargets(
+  desks: { id: number; label: string; bookable: boolean }[],
+  bookings: { id: number; deskId: number; startsAt: Date; endsAt: Date }[],
+  booking: { id: number; deskId: number; startsAt: Date; endsAt: Date },
+): { deskId: number; label: string; free: boolean }[] {
+  const taken = new Set(
+    bookings
+      .filter((b) => b.id !== booking.id && overlaps(b, booking.startsAt, booking.endsAt))
+      .map((b) => b.deskId),
+  );
+  const options = desks
+    .filter((d) => d.bookable && d.id !== booking.deskId)
+    .map((d) => ({ deskId: d.id, label: d.label, free: !taken.has(d.id) }));
+  return [...options.filter((o) => o.free), ...options.filter((o) => !o.free)];
+}
+
+/**
  * A floor's day for staff (desks × hours in the site's zone, who sits where) and the input
  * of "book for someone" checked against the database. Changes themselves go through the
  * booking service.
@@ -137,7 +158,9 @@ export function createFloorDayService({ prisma, clock }: AdminDeps) {
         rows,
         bookings: reservations.map((r) => ({
           id: r.id,
-          person: `${r.user.displayName} (${r.user.email})`,
+          moveTargets: moveTargets(floor.desks, reservations, r),
+          person: r.user.displayName,
+          email: r.user.email,
           desk: r.desk.label,
           deskId: r.deskId,
           status: r.status,

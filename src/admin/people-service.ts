@@ -9,7 +9,8 @@ import { mayChange, type StaffActor } from './people-permissions.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
 import { importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
-import { changes, Fields, type Input } from './validation.js';
+import { setTeam, teamNameOf, teamNames } from './person-team.js';
+import { changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * People: accounts, roles, EM identity. Passwords: staff either type an initial password
@@ -33,7 +34,7 @@ async function endSessions(tx: Tx, userId: number, now: Date): Promise<void> {
 
 export const PEOPLE_CSV_COLUMNS = {
   required: ['email', 'displayName'],
-  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite'],
+  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite', 'team'],
 } as const;
 
 export const PAGE_SIZE = 50;
@@ -45,23 +46,18 @@ export function generatePassword(): string {
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
 }
 
-const snapshot = (u: {
-  email: string;
-  displayName: string;
-  role: string;
-  emUserId: string | null;
-  deviceProfile: string | null;
-  homeSiteId: number | null;
-  disabled: boolean;
-}) => ({
-  email: u.email,
-  displayName: u.displayName,
-  role: u.role,
-  emUserId: u.emUserId,
-  deviceProfile: u.deviceProfile,
-  homeSiteId: u.homeSiteId,
-  disabled: u.disabled,
-});
+/** What an account is, for the audit trail and the API (never its password hash). */
+export const PERSON_FIELDS = [
+  'email',
+  'displayName',
+  'role',
+  'emUserId',
+  'deviceProfile',
+  'homeSiteId',
+  'disabled',
+] as const;
+export type PersonFields = Pick<Db.User, (typeof PERSON_FIELDS)[number]>;
+const snapshot = (u: PersonFields) => pick(u, PERSON_FIELDS);
 
 function personFields(f: Fields) {
   const displayName = f.text('displayName', 'Name', { required: true, max: 100 });
@@ -144,23 +140,29 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         prisma.user.count({ where }),
         prisma.user.findMany({
           where,
-          orderBy: { email: 'asc' },
+          // By name, as people look for each other; the email breaks ties between namesakes.
+          orderBy: [{ displayName: 'asc' }, { email: 'asc' }],
           skip: (page - 1) * PAGE_SIZE,
           take: PAGE_SIZE,
-          include: { homeSite: { select: { name: true } } },
+          include: {
+            homeSite: { select: { name: true } },
+            teams: { select: { team: { select: { name: true } } } },
+          },
         }),
       ]);
       return { q, page, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), people };
     },
 
+    /** The person, with their team (department) and the team names to suggest. */
     async get(id: number) {
-      return requireFound(
+      const user = requireFound(
         await prisma.user.findUnique({
           where: { id },
           include: { homeSite: { select: { id: true, name: true } } },
         }),
         'That person',
       );
+      return { ...user, team: await teamNameOf(prisma, id), teamNames: await teamNames(prisma) };
     },
 
     /** Creates an account; answers the initial password, to be shown once. */
@@ -215,6 +217,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       const person = personFields(f);
       const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
       const disabled = f.boolean('disabled', 'Disabled');
+      const team = f.isPresent('team') ? f.text('team', 'Team', { max: 80 }) || null : undefined;
       const roleGiven = f.raw('role') !== '';
       const role = roleGiven ? f.oneOf('role', 'Role', ROLES) : null;
       f.done();
@@ -239,10 +242,12 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
           throw invalidInput(message, { fields: { emUserId: message } });
         }
+        const teamBefore = await teamNameOf(tx, id);
         const user = await tx.user.update({
           where: { id },
           data: { ...person, homeSiteId, disabled, ...(role ? { role } : {}) },
         });
+        if (team !== undefined) await setTeam(tx, id, team);
         // Disabling takes all access away at once (sessions, tokens, bookings, the phone);
         // a changed role ends the person's sessions and tokens.
         if (disabled && !before.disabled)
@@ -255,7 +260,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             action: 'user.update',
             subjectType: 'user',
             subjectId: id,
-            details: changes(snapshot(before), snapshot(user)),
+            details: changes(
+              { ...snapshot(before), team: teamBefore },
+              { ...snapshot(user), team: team === undefined ? teamBefore : team },
+            ),
           },
           clock.now(),
         );
@@ -342,6 +350,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           emUserId: f.isPresent('emUserId') ? person.emUserId : undefined,
           deviceProfile: f.isPresent('deviceProfile') ? person.deviceProfile : undefined,
           homeSiteId,
+          team: f.isPresent('team') ? f.text('team', 'column "team"', { max: 80 }) || null : undefined,
         };
       });
       if (Object.keys(errors).length > 0) throw importError(errors);
@@ -400,10 +409,12 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
               fail('role', 'column "role": you cannot change your own role.');
               continue;
             }
+            const teamBefore = await teamNameOf(tx, before.id);
             const user = await tx.user.update({
               where: { id: before.id },
               data: { ...data, ...(row.role ? { role: row.role } : {}) },
             });
+            if (row.team !== undefined) await setTeam(tx, user.id, row.team);
             // As on the form: a changed role ends sessions and API tokens.
             if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
             updated++;
@@ -414,7 +425,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.update',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { ...changes(snapshot(before), snapshot(user)), via: `CSV import line ${row.line}` },
+                details: {
+                  ...changes(
+                    { ...snapshot(before), team: teamBefore },
+                    { ...snapshot(user), team: row.team === undefined ? teamBefore : row.team },
+                  ),
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );
@@ -433,6 +450,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 ...data,
               },
             });
+            if (row.team) await setTeam(tx, user.id, row.team);
             created++;
             await recordAudit(
               tx,
@@ -441,7 +459,11 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.create',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { before: null, after: snapshot(user), via: `CSV import line ${row.line}` },
+                details: {
+                  before: null,
+                  after: { ...snapshot(user), team: row.team ?? null },
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );

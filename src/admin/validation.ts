@@ -203,3 +203,8 @@ export function changes<T extends Record<string, unknown>>(
   }
   return { before: b, after: a };
 }
+
+/** The named fields of a row: what its audit snapshot and its API view both show. */
+export function pick<T, K extends keyof T>(row: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, row[k]])) as Pick<T, K>;
+}

@@ -8,7 +8,7 @@ import type { PrismaClient } from '../db/database.js';
 import { invalidInput, notFound } from '../errors.js';
 import type { DeviceUser } from '../em/index.js';
 import type { Clock } from '../time/clock.js';
-import { formatLocal, zoneLabel } from '../time/zones.js';
+import { zoneLabel } from '../time/zones.js';
 import { LOGIN_GRACE_MINUTES, sameUser } from './action-context.js';
 import type { EmClientRegistry } from './em-clients.js';
 import { renderPrometheus, type QueueGauges, type SchedulerMetrics } from './metrics.js';
@@ -18,16 +18,16 @@ export interface PhoneRow {
   phoneId: number;
   deviceName: string;
   desk: string;
-  booking: { id: number; who: string; until: string; status: string } | null;
+  booking: { id: number; who: string; until: Date; status: string } | null;
   em: {
     userId: string | null;
     source: 'live' | 'last seen';
-    checkedAt: string | null;
+    checkedAt: Date | null;
     unknownDevice: boolean;
   };
-  since: string | null;
-  autoLogoutAt: string | null;
-  nextAction: { kind: string; dueAt: string; state: string } | null;
+  since: Date | null;
+  autoLogoutAt: Date | null;
+  nextAction: { kind: string; dueAt: Date; state: string } | null;
   lastOutcome: string | null;
   problem: { state: string; outcome: string | null } | null;
 }
@@ -42,12 +42,12 @@ export interface FloorPhones {
     index: number;
     url: string;
     up: boolean;
-    since: string | null;
+    since: Date | null;
     inFlight: number;
     throttled: number;
   }[];
   /** Phone actions of the cluster that are due and not done yet (waiting for EM), and since when. */
-  waiting?: { count: number; since: string | null };
+  waiting?: { count: number; since: Date | null };
 }
 
 export interface PhonesService {
@@ -143,7 +143,6 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       let emAvailable = false;
       let emNodes: FloorPhones['emNodes'];
       let waiting: FloorPhones['waiting'];
-      const show = (at: Date | null | undefined) => (at ? formatLocal(zone, at, 'ccc d LLL, HH:mm') : null);
       if (floor.site.emClusterId != null && desks.length > 0) {
         const cc = await emClients.forCluster(floor.site.emClusterId).catch(() => undefined);
         const q = cc ? await cc.liveClient.deviceUserQuery(desks.map((d) => d.phone!.deviceName)) : undefined;
@@ -151,7 +150,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
           index: n.index,
           url: n.url,
           up: n.up,
-          since: show(n.since),
+          since: n.since ?? null,
           inFlight: n.inFlight,
           throttled: n.throttled,
         }));
@@ -164,7 +163,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
           _count: { _all: true },
           _min: { dueAt: true },
         });
-        waiting = { count: due._count._all, since: show(due._min.dueAt) };
+        waiting = { count: due._count._all, since: due._min.dueAt ?? null };
         if (q?.ok) {
           emAvailable = true;
           live = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
@@ -184,7 +183,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             ? {
                 id: booking.id,
                 who: `${booking.user.displayName} (${booking.user.email})`,
-                until: show(booking.endsAt)!,
+                until: booking.endsAt,
                 status: booking.status,
               }
             : null,
@@ -192,21 +191,21 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             ? {
                 userId: seen.state === 'loggedIn' ? (seen.userId ?? null) : null,
                 source: 'live',
-                checkedAt: show(now),
+                checkedAt: now,
                 unknownDevice: seen.state === 'doesNotExist',
               }
             : {
                 userId: phone.emUserId,
                 source: 'last seen',
-                checkedAt: show(phone.emCheckedAt),
+                checkedAt: phone.emCheckedAt,
                 unknownDevice: false,
               },
           since:
             seen && seen.state === 'loggedIn' && !sameUser(seen.userId, phone.emUserId)
               ? null
-              : show(phone.emLoginAt),
-          autoLogoutAt: show(phone.emAutoLogoutAt),
-          nextAction: next ? { kind: next.kind, dueAt: show(next.dueAt)!, state: next.state } : null,
+              : phone.emLoginAt,
+          autoLogoutAt: phone.emAutoLogoutAt,
+          nextAction: next ? { kind: next.kind, dueAt: next.dueAt, state: next.state } : null,
           lastOutcome: phone.lastEmOutcome,
           problem: problem ? { state: problem.state, outcome: problem.lastOutcome } : null,
         };

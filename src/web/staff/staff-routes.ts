@@ -5,6 +5,7 @@ import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
 import { invalidInput } from '../../errors.js';
 import { clusterJson } from '../api/admin/em-clusters-api.js';
+import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
@@ -42,7 +43,7 @@ export async function staffRoutes(
     throw error;
   });
 
-  const { sites, clusters, desks, people, audit, floorDay } = opts.admin;
+  const { sites, clusters, desks, people, audit, floorDay, personHistory } = opts.admin;
 
   app.get('/staff', staff, async (_request, reply) =>
     reply.render('staff/index.eta', await opts.admin.counts()),
@@ -50,7 +51,7 @@ export async function staffRoutes(
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });
-  await app.register(peopleRoutes, { people, sites });
+  await app.register(peopleRoutes, { people, sites, audit, personHistory });
   await app.register(auditRoutes, { audit });
   await app.register(floorDayRoutes, { floorDay, bookings: opts.bookings });
 
@@ -83,15 +84,11 @@ export async function staffRoutes(
         planWidth: floor.planWidth,
         planHeight: floor.planHeight,
         hasPlan: floor.planSvg !== null,
-        desks: floor.desks.map((d) => ({
-          id: d.id,
-          label: d.label,
-          features: d.features,
-          bookable: d.bookable,
-          posX: d.posX,
-          posY: d.posY,
-          phone: d.phone ? { deviceName: d.phone.deviceName, model: d.phone.model } : null,
-        })),
+        // The API's view of each desk; all of them are on this floor.
+        desks: floor.desks.map((d) => {
+          const { floorId: _thisFloor, ...desk } = deskJson(d);
+          return desk;
+        }),
       };
     },
   );
