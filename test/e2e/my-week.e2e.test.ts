@@ -1,10 +1,17 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { AxeBuilder } from '@axe-core/playwright';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } from './harness.js';
+import {
+  confirmIn,
+  DEMO,
+  newPage,
+  seriousViolations,
+  signIn,
+  startRoostWithBrowser,
+  type RoostUnderTest,
+} from './harness.js';
 
 // Issue 15's employee flows in Chromium: book now, confirm and undo, check-in/extend/release,
 // a series and its cancellation, finding a colleague, and axe at 1366 px and 390 px. Berlin
@@ -49,21 +56,8 @@ async function clearAda(from: Date, to: Date) {
   });
 }
 
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page: page as never }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} ${v.nodes[0]?.html.slice(0, 100)}`);
-}
-
 const overflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-
-const confirmIn = (page: Page, label: string) =>
-  page
-    .getByRole('dialog')
-    .getByRole('button', { name: `Confirm booking of desk ${label}` })
-    .click();
 
 describe('my week in a real browser', () => {
   it('books now: from the current minute until a chosen end', async () => {
@@ -112,22 +106,17 @@ describe('my week in a real browser', () => {
     await page.getByRole('button', { name: 'Zoom in' }).click();
     expect(await page.locator('svg.floorplan').getAttribute('viewBox')).not.toBe(before);
     await page.getByRole('button', { name: 'Show the whole floor' }).click();
+    const adaHolds = (label: string, since: Date) =>
+      roost.db.prisma.reservation.count({
+        where: { userId: adaId, status: 'BOOKED', desk: { label, floorId }, startsAt: { gte: since } },
+      });
     const free = page.locator('svg.floorplan a.desk-free').first();
     const label = (await free.getAttribute('data-label'))!;
     await free.click();
     // Enter on the dialog's first focus (Back) books nothing.
     await page.keyboard.press('Enter');
     expect(await page.getByRole('dialog').isVisible()).toBe(false);
-    expect(
-      await roost.db.prisma.reservation.count({
-        where: {
-          userId: adaId,
-          status: 'BOOKED',
-          desk: { label, floorId },
-          startsAt: { gte: from.toJSDate() },
-        },
-      }),
-    ).toBe(0);
+    expect(await adaHolds(label, from.toJSDate())).toBe(0);
     await free.click();
     await confirmIn(page, label);
     await page.waitForURL(/\/\?undo=\d+$/);
@@ -135,16 +124,7 @@ describe('my week in a real browser', () => {
     await page.getByRole('button', { name: 'Undo booking' }).click();
     await page.waitForLoadState('load');
     expect(await page.getByRole('status').first().textContent()).toContain(`Undone: desk ${label}`);
-    expect(
-      await roost.db.prisma.reservation.count({
-        where: {
-          userId: adaId,
-          status: 'BOOKED',
-          desk: { label, floorId },
-          startsAt: { gte: from.toJSDate() },
-        },
-      }),
-    ).toBe(0);
+    expect(await adaHolds(label, from.toJSDate())).toBe(0);
     await page.close();
   });
 
