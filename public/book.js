@@ -133,7 +133,7 @@
   }
 
   // Choosing a desk (map or list) opens a short confirmation; nothing is booked until
-  // "Confirm booking" is pressed, and that button ignores presses in its first half second
+  // "Confirm booking" is pressed, and that button is disabled for its first 400 ms
   // (a double tap or a held Enter must not book). Without the script, the links and
   // buttons lead to the same confirmation as a page.
   const dialog = document.getElementById('confirm-dialog');
@@ -141,17 +141,14 @@
     const form = dialog.querySelector('form');
     const title = dialog.querySelector('#confirm-title');
     const confirm = dialog.querySelector('[data-confirm-button]');
-    let openedAt = 0;
     const open = (deskId, label) => {
       form.elements.deskId.value = deskId;
       title.textContent = title.dataset.template.replace('{desk}', label);
       confirm.textContent = confirm.dataset.template.replace('{desk}', label);
-      openedAt = performance.now();
+      confirm.disabled = true;
+      setTimeout(() => (confirm.disabled = false), 400);
       dialog.showModal();
     };
-    form.addEventListener('submit', (e) => {
-      if (performance.now() - openedAt < 500) e.preventDefault();
-    });
     dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
     for (const el of document.querySelectorAll('svg.floorplan a.desk-free, .desk-chips button[data-desk]')) {
       el.addEventListener('click', (e) => {

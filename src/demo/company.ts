@@ -31,7 +31,11 @@ export interface DemoUser {
   emUserId: string;
   deviceProfile: string;
   homeSite: string;
+  /** The demo's teams (issue 15: where my team sits); staff belong to none. */
+  team?: string;
 }
+
+export const DEMO_TEAMS = ['Platform', 'Payments', 'Research'] as const;
 
 const FIRST = [
   'Ada',
@@ -180,6 +184,7 @@ export const demoUsers: DemoUser[] = [
     emUserId: 'ada.lovelace',
     deviceProfile: 'UDP_ada.lovelace',
     homeSite: 'Berlin',
+    team: 'Platform',
   },
   {
     email: 'facilities@roost.example',
@@ -207,6 +212,8 @@ export const demoUsers: DemoUser[] = [
       emUserId: id,
       deviceProfile: `UDP_${id}`,
       homeSite: i % 3 === 2 ? 'New York' : 'Berlin',
+      // Five or so people a team, so each team has someone in on most days.
+      team: DEMO_TEAMS[Math.floor(i / 5) % DEMO_TEAMS.length]!,
     };
   }),
 ];

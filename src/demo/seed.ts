@@ -103,9 +103,19 @@ export async function seedDemo(prisma: PrismaClient, options: SeedOptions): Prom
       deviceProfile: u.deviceProfile,
       passwordHash,
       homeSiteId: siteIds.get(u.homeSite)!,
+      department: u.team ?? null,
     })),
   });
   const users = await prisma.user.findMany({ select: { id: true, email: true, homeSiteId: true } });
+  const userIdByEmail = new Map(users.map((u) => [u.email, u.id]));
+  for (const name of new Set(demoUsers.flatMap((u) => (u.team ? [u.team] : [])))) {
+    const team = await prisma.team.create({ data: { name } });
+    await prisma.teamMember.createMany({
+      data: demoUsers
+        .filter((u) => u.team === name)
+        .map((u) => ({ teamId: team.id, userId: userIdByEmail.get(u.email)! })),
+    });
+  }
 
   // Bookings over the last four and the next two weeks: about a third of the staff
   // in on any working day, mostly 08:00-10:00 starts for eight or nine hours.

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { Database } from '../../src/db/database.js';
@@ -137,3 +138,18 @@ export async function signIn(
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForLoadState('load');
 }
+
+/** The serious and critical axe findings on the page, one line each. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page: page as never }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} ${v.nodes[0]?.html.slice(0, 100) ?? ''}`);
+}
+
+/** Presses Confirm in the booking confirmation dialog that choosing a desk opens (issue 15). */
+export const confirmIn = (page: Page, label: string) =>
+  page
+    .getByRole('dialog')
+    .getByRole('button', { name: `Confirm booking of desk ${label}` })
+    .click();
