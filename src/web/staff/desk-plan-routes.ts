@@ -18,7 +18,7 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
     reply.redirect(`/staff/floors/${floorId}#plan`, 303);
 
   app.post('/staff/desks/:id/position', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     try {
       const desk = await deskPlan.moveDesk(actorOf(request), id, formOf(request));
       if (wantsJson(request))
@@ -35,13 +35,13 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
       return backToFloor(reply, desk.floorId);
     } catch (error) {
       if (wantsJson(request) && error instanceof RoostError && error.code === 'INVALID_INPUT')
-        return reply.status(400).send({ message: error.message });
+        return reply.status(400).send({ message: request.say(error.text) });
       throw error;
     }
   });
 
   app.post('/staff/desks/:id/bookable', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     const bookable = formOf(request).bookable === 'on';
     const desk = await deskPlan.setBookable(actorOf(request), id, bookable);
     reply.flash(
@@ -52,14 +52,14 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
   });
 
   app.post('/staff/desks/:id/remove', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     try {
       const desk = await deskPlan.removeDesk(actorOf(request), id);
       reply.flash('success', request.t('staff.plan.removed', { desk: desk.label }));
       return backToFloor(reply, desk.floorId);
     } catch (error) {
       if (!(error instanceof RoostError) || error.code !== 'INVALID_INPUT') throw error;
-      reply.flash('error', error.message);
+      reply.flash('error', request.say(error.text));
       return reply.redirect(`/staff/desks/${id}`, 303);
     }
   });
