@@ -1,5 +1,6 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidInput, msg } from '../errors.js';
+import { invalidInput } from '../errors.js';
+import { msg } from '../i18n/message.js';
 import { requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { changes, Fields, type Input } from './validation.js';
 
@@ -99,7 +100,7 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
           'desk',
         );
         if (desk._count.reservations > 0)
-          throw invalidInput(msg('problem.desks.removeBooked', { desk: desk.label }));
+          throw invalidInput(msg('problem.desks.hasBookings', { desk: desk.label }));
         await tx.desk.delete({ where: { id: deskId } });
         await recordAudit(
           tx,

@@ -10,6 +10,7 @@ import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } fro
 let roost: RoostUnderTest;
 let floorId: number;
 let bookingId: number;
+let bookingDate: string;
 let fromDesk: string;
 let adaId: number;
 let page: Page;
@@ -23,9 +24,12 @@ beforeAll(async () => {
   });
   floorId = floor.id;
   adaId = (await prisma.user.findUniqueOrThrow({ where: { email: DEMO.employee } })).id;
-  // Today 13:00–14:00 in Berlin on a desk free then, whatever the instant the suite runs at.
-  const today = DateTime.fromJSDate(roost.clock.now()).setZone('Europe/Berlin').startOf('day');
-  const [startsAt, endsAt] = [today.plus({ hours: 13 }).toJSDate(), today.plus({ hours: 14 }).toJSDate()];
+  // The next working day 13:00–14:00 in Berlin on a desk free then: still ahead, so staff may
+  // move it, whatever the instant the suite runs at.
+  let day = DateTime.fromJSDate(roost.clock.now()).setZone('Europe/Berlin').startOf('day').plus({ days: 1 });
+  while (day.weekday > 5) day = day.plus({ days: 1 });
+  bookingDate = day.toISODate()!;
+  const [startsAt, endsAt] = [day.plus({ hours: 13 }).toJSDate(), day.plus({ hours: 14 }).toJSDate()];
   const person = await prisma.user.create({
     data: {
       email: 'grace.moved@roost.example',
@@ -61,7 +65,7 @@ afterAll(async () => {
 
 describe('staff pages at 1366 px', () => {
   it('floor day: booking cards stay inside, Move to desk offers free desks first, and the audit says what moved', async () => {
-    await page.goto(`${roost.url}/staff/floors/${floorId}/day`);
+    await page.goto(`${roost.url}/staff/floors/${floorId}/day?date=${bookingDate}`);
     const overflowing = await page.$$eval('.day-card', (cards) =>
       cards.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.id),
     );
