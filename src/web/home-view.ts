@@ -53,7 +53,10 @@ export async function renderHome(
   const undoId = Number((request.query as { undo?: string } | undefined)?.undo);
   const undoUntil =
     Number.isInteger(undoId) && undoId > 0 ? await myDesks.undoableUntil(user.id, undoId) : null;
-  const isFocus = (b: BookingSummary, i: number) => i === 0 || b.isCurrent || b.canCheckIn || b.canRelease;
+  // The card shows the booking that matters now: the next one, one that runs or can be checked
+  // in, and the one just booked (its Undo is on top).
+  const isFocus = (b: BookingSummary, i: number) =>
+    i === 0 || b.isCurrent || b.canCheckIn || b.canRelease || b.id === undoId;
   const seenSeries = new Set<string>();
   const rows = list.map((b) => {
     const seriesId = series.get(b.id) ?? null;
