@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { invalidInput } from '../errors.js';
+import { invalidFields, msg } from '../errors.js';
 import { addDays, isValidTimeZone, startOfLocalDay } from '../time/zones.js';
 import type { AdminDeps } from './admin-deps.js';
 import { auditChanges, idsInDetails, type AuditLookups } from './audit-changes.js';
@@ -87,13 +87,13 @@ export function createAuditQuery({ prisma }: Pick<AdminDeps, 'prisma'>) {
       if (subjectId) where.subjectId = subjectId;
       const from = text(filter.from);
       const to = text(filter.to);
-      for (const [name, value] of [
-        ['From', from],
-        ['To', to],
+      for (const [field, value] of [
+        ['from', from],
+        ['to', to],
       ] as const) {
         if (value && (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))))
-          throw invalidInput(`${name} must be a date YYYY-MM-DD.`, {
-            fields: { [name.toLowerCase()]: `${name} must be a date YYYY-MM-DD.` },
+          throw invalidFields({
+            [field]: msg(field === 'from' ? 'problem.audit.badFrom' : 'problem.audit.badTo', { value }),
           });
       }
       if (from || to) {

@@ -2,12 +2,12 @@ import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Db } from '../db/database.js';
-import { forbidden, invalidInput } from '../errors.js';
+import { forbidden, invalidFields, invalidInput, msg, type Message } from '../errors.js';
 import type { Role } from '../booking/booking-service.js';
 import { revokeAccess } from './access-revocation.js';
 import { mayChange, type StaffActor } from './people-permissions.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
-import { importError } from './desks-service.js';
+import { csvColumn, csvLine, importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
 import { setTeam, teamNameOf, teamNames } from './person-team.js';
 import { changes, Fields, pick, type Input } from './validation.js';
@@ -60,15 +60,11 @@ export type PersonFields = Pick<Db.User, (typeof PERSON_FIELDS)[number]>;
 const snapshot = (u: PersonFields) => pick(u, PERSON_FIELDS);
 
 function personFields(f: Fields) {
-  const displayName = f.text('displayName', 'Name', { required: true, max: 100 });
-  const emUserId = f.optionalText('emUserId', 'EM user ID', 128);
+  const displayName = f.text('displayName', 'problem.label.name', { required: true, max: 100 });
+  const emUserId = f.optionalText('emUserId', 'problem.label.emUserId', 128);
   if (emUserId && /[\s<>"'&]/.test(emUserId))
-    f.fail(
-      'emUserId',
-      'EM user ID',
-      'must be the CUCM user ID exactly, without spaces or <>"\'& characters.',
-    );
-  const deviceProfile = f.optionalText('deviceProfile', 'Device profile', 128);
+    f.fail('emUserId', 'problem.label.emUserId', msg('problem.people.badEmUserId'));
+  const deviceProfile = f.optionalText('deviceProfile', 'problem.label.deviceProfile', 128);
   return { displayName, emUserId, deviceProfile };
 }
 
@@ -76,13 +72,11 @@ function checkPassword(f: Fields): string | null {
   const password = f.raw('password');
   if (password === '') return null;
   if (password.length < 12 || password.length > 200)
-    f.fail(
-      'password',
-      'Initial password',
-      'must be 12 to 200 characters long (or leave it blank to generate one).',
-    );
+    f.fail('password', 'problem.label.initialPassword', msg('problem.people.passwordLength'));
   return password;
 }
+
+const emUserIdTaken = (id: string, email: string) => msg('problem.people.emUserIdBelongs', { id, email });
 
 async function emUserIdClash(tx: Tx, emUserId: string | null, selfId: number | null) {
   if (!emUserId) return null;
@@ -114,13 +108,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       f.fail(
         field,
         label,
-        byName ? `"${raw}" is not a site; use a site's name exactly.` : 'must be one of the listed sites.',
+        byName ? msg('problem.people.noSuchSite', { name: raw }) : msg('problem.people.listedSite'),
       );
     return site?.id ?? null;
   }
 
   function mayGrant(actor: StaffActor, role: Role) {
-    if (mayChange(actor, null, { role })) throw forbidden('Only administrators can create administrators.');
+    if (mayChange(actor, null, { role })) throw forbidden(msg('problem.people.createAdmin'));
   }
 
   return {
@@ -160,7 +154,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           where: { id },
           include: { homeSite: { select: { id: true, name: true } } },
         }),
-        'That person',
+        'person',
       );
       return { ...user, team: await teamNameOf(prisma, id), teamNames: await teamNames(prisma) };
     },
@@ -168,10 +162,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
     /** Creates an account; answers the initial password, to be shown once. */
     async create(actor: StaffActor, input: Input) {
       const f = new Fields(input);
-      const email = f.email('email', 'Email');
-      const role = f.oneOf('role', 'Role', ROLES, 'EMPLOYEE');
+      const email = f.email('email', 'problem.label.email');
+      const role = f.oneOf('role', 'problem.label.role', ROLES, 'EMPLOYEE');
       const person = personFields(f);
-      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
+      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'problem.label.homeSite', false);
       const typed = checkPassword(f);
       f.done();
       mayGrant(actor, role);
@@ -180,13 +174,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       try {
         const user = await prisma.$transaction(async (tx) => {
           if (await tx.user.findUnique({ where: { email } }))
-            throw invalidInput(`${email} already has an account.`, {
-              fields: { email: `${email} already has an account.` },
-            });
+            throw invalidFields({ email: msg('problem.people.hasAccount', { email }) });
           const clash = await emUserIdClash(tx, person.emUserId, null);
           if (clash) {
-            const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
-            throw invalidInput(message, { fields: { emUserId: message } });
+            throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
           }
           const created = await tx.user.create({
             // Staff know this password: the person chooses their own at first sign-in.
@@ -207,7 +198,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         }, TX_OPTIONS);
         return { user, password, generated: typed === null };
       } catch (error) {
-        if (isUniqueViolation(error)) throw invalidInput(`${email} or its EM user ID is already taken.`);
+        if (isUniqueViolation(error)) throw invalidInput(msg('problem.people.taken', { email }));
         throw error;
       }
     },
@@ -215,32 +206,31 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
     async update(actor: StaffActor, id: number, input: Input) {
       const f = new Fields(input);
       const person = personFields(f);
-      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
-      const disabled = f.boolean('disabled', 'Disabled');
-      const team = f.isPresent('team') ? f.text('team', 'Team', { max: 80 }) || null : undefined;
+      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'problem.label.homeSite', false);
+      const disabled = f.boolean('disabled', 'problem.label.disabled');
+      const team = f.isPresent('team')
+        ? f.text('team', 'problem.label.team', { max: 80 }) || null
+        : undefined;
       const roleGiven = f.raw('role') !== '';
-      const role = roleGiven ? f.oneOf('role', 'Role', ROLES) : null;
+      const role = roleGiven ? f.oneOf('role', 'problem.label.role', ROLES) : null;
       f.done();
       return prisma.$transaction(async (tx) => {
-        const before = requireFound(await tx.user.findUnique({ where: { id } }), 'That person');
+        const before = requireFound(await tx.user.findUnique({ where: { id } }), 'person');
         switch (mayChange(actor, before, { role, disabled })) {
           case 'edit-admin':
-            throw forbidden('Only administrators can change an administrator’s account.');
+            throw forbidden(msg('problem.people.editAdmin'));
           case 'change-role':
-            throw forbidden('Only administrators can change roles.');
+            throw forbidden(msg('problem.people.changeRole'));
           case 'own-role':
-            throw invalidInput('You cannot change your own role; ask another administrator.', {
-              fields: { role: 'You cannot change your own role.' },
-            });
+            throw invalidInput(msg('problem.people.ownRole'), {
+              fields: { role: msg('problem.people.ownRoleField') },
+            }).about('role');
           case 'disable-self':
-            throw invalidInput('You cannot disable your own account.', {
-              fields: { disabled: 'You cannot disable your own account.' },
-            });
+            throw invalidFields({ disabled: msg('problem.people.disableSelf') });
         }
         const clash = await emUserIdClash(tx, person.emUserId, id);
         if (clash) {
-          const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
-          throw invalidInput(message, { fields: { emUserId: message } });
+          throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
         }
         const teamBefore = await teamNameOf(tx, id);
         const user = await tx.user.update({
@@ -273,9 +263,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
 
     /** A new generated password, shown once; the person is signed out everywhere. */
     async resetPassword(actor: StaffActor, id: number) {
-      const target = requireFound(await prisma.user.findUnique({ where: { id } }), 'That person');
-      if (mayChange(actor, target, {}) === 'edit-admin')
-        throw forbidden('Only administrators can reset an administrator’s password.');
+      const target = requireFound(await prisma.user.findUnique({ where: { id } }), 'person');
+      if (mayChange(actor, target, {}) === 'edit-admin') throw forbidden(msg('problem.people.resetAdmin'));
       const password = generatePassword();
       const passwordHash = await hashPassword(password);
       await prisma.$transaction(async (tx) => {
@@ -299,8 +288,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
      */
     async importCsv(actor: StaffActor, text: string) {
       const table = readCsvTable(text, PEOPLE_CSV_COLUMNS);
-      if (table.rows.length === 0) throw invalidInput('The file has a header but no people.');
-      const errors: Record<string, string> = {};
+      if (table.rows.length === 0) throw invalidInput(msg('problem.people.noRows'));
+      const errors: Record<string, Message> = {};
       const emails = new Map<string, number>();
       const emIds = new Map<string, number>();
       const sites = new Map(
@@ -313,31 +302,31 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         const input: Input = {};
         for (const c of table.columns) input[c] = row.values[c];
         const f = new Fields(input, {
-          prefix: `Line ${row.line}: `,
-          describe: (field) => `column "${field}"`,
+          prefix: csvLine(row.line),
+          describe: csvColumn,
         });
-        const email = f.email('email', 'email');
-        const role = f.raw('role') === '' ? null : f.oneOf('role', 'role', ROLES);
+        const email = f.email('email', 'problem.label.email');
+        const role = f.raw('role') === '' ? null : f.oneOf('role', 'problem.label.role', ROLES);
         if (role && mayChange(actor, null, { role }) === 'grant-admin')
-          f.fail('role', 'column "role"', 'ADMIN can only be given by an administrator.');
+          f.fail('role', 'role', msg('problem.people.adminOnlyByAdmin'));
         const person = personFields(f);
         let homeSiteId: number | null | undefined;
         if (f.isPresent('homeSite')) {
           const name = f.raw('homeSite');
           homeSiteId = name === '' ? null : sites.get(name.toLowerCase());
           if (homeSiteId === undefined)
-            f.fail('homeSite', 'column "homeSite"', `"${name}" is not a site; use a site's name exactly.`);
+            f.fail('homeSite', 'homeSite', msg('problem.people.noSuchSite', { name }));
         }
         if (emails.has(email))
-          f.fail('email', 'column "email"', `${email} is also on line ${emails.get(email)}.`);
+          f.fail('email', 'email', msg('problem.csv.alsoOnLine', { value: email, line: emails.get(email)! }));
         emails.set(email, row.line);
         if (person.emUserId) {
           const emKey = person.emUserId.toLowerCase();
           if (emIds.has(emKey))
             f.fail(
               'emUserId',
-              'column "emUserId"',
-              `${person.emUserId} is also on line ${emIds.get(emKey)}.`,
+              'emUserId',
+              msg('problem.csv.alsoOnLine', { value: person.emUserId, line: emIds.get(emKey)! }),
             );
           emIds.set(emKey, row.line);
         }
@@ -375,12 +364,23 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         let updated = 0;
         const now = clock.now();
         for (const row of rows) {
-          const fail = (field: string, message: string) =>
-            (errors[`${row.line}:${field}`] = `Line ${row.line}: ${message}`);
+          const fail = (field: string, message: Message) =>
+            (errors[`${row.line}:${field}`] = msg('problem.csv.lineProblem', {
+              line: row.line,
+              problem: message,
+            }));
+          const inColumn = (column: string, problem: Message) =>
+            msg('problem.csv.columnProblem', { column, problem });
           const before = await tx.user.findUnique({ where: { email: row.email } });
           const clash = await emUserIdClash(tx, row.emUserId ?? null, before?.id ?? null);
           if (clash) {
-            fail('emUserId', `column "emUserId": ${row.emUserId} belongs to ${clash.email}.`);
+            fail(
+              'emUserId',
+              inColumn(
+                'emUserId',
+                msg('problem.people.emUserIdTaken', { id: row.emUserId!, email: clash.email }),
+              ),
+            );
             continue;
           }
           const data = {
@@ -392,21 +392,18 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           if (before) {
             const refusal = mayChange(actor, before, { role: row.role });
             if (refusal === 'edit-admin') {
-              fail(
-                'email',
-                `${row.email} is an administrator; only an administrator can change that account.`,
-              );
+              fail('email', msg('problem.people.isAdmin', { email: row.email }));
               continue;
             }
             if (refusal === 'change-role') {
               fail(
                 'role',
-                `column "role": only an administrator can change ${row.email}'s role from ${before.role}.`,
+                inColumn('role', msg('problem.people.roleByAdmin', { email: row.email, role: before.role })),
               );
               continue;
             }
             if (refusal === 'own-role') {
-              fail('role', 'column "role": you cannot change your own role.');
+              fail('role', inColumn('role', msg('problem.people.ownRoleCsv')));
               continue;
             }
             const teamBefore = await teamNameOf(tx, before.id);
@@ -438,7 +435,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           } else {
             const secret = passwords.get(row.email);
             if (!secret) {
-              fail('email', `${row.email} was created by someone else during the import; import again.`);
+              fail('email', msg('problem.people.createdMeanwhile', { email: row.email }));
               continue;
             }
             const user = await tx.user.create({

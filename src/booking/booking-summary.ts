@@ -1,22 +1,16 @@
 import type { Db } from '../db/database.js';
 import { MINUTE_MS } from '../time/clock.js';
-import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
 import { checkInWindow, isInCheckInWindow, policyOf } from './booking-rules.js';
 import { extendDefault, latestEndFor } from './time-grid.js';
 import type { BookingSummary, PhoneStatus } from './booking-types.js';
 
-/** A booking as the pages and the API show it: labels in the site's zone, what may be done now. */
-
-export const rangeLabel = (zone: string, startsAt: Date, endsAt: Date) =>
-  localDate(zone, startsAt) === localDate(zone, endsAt)
-    ? `${formatLocal(zone, startsAt)}–${formatLocalTime(zone, endsAt)} ${zoneLabel(zone, startsAt)}`
-    : `${formatLocal(zone, startsAt)} ${zoneLabel(zone, startsAt)} – ${formatLocal(zone, endsAt)} ${zoneLabel(zone, endsAt)}`;
+/**
+ * A booking as the pages and the API show it: what may be done now, and the phone's state as a
+ * kind (web/ says it in words, in the reader's language).
+ */
 
 /** How long past its due time a login may wait for a tick before it counts as waiting for EM. */
 const PHONE_WAITING_AFTER_MS = MINUTE_MS;
-const PHONE_WAITING_MESSAGE = 'Your phone will be logged in as soon as the phone system answers again';
-const PHONE_FAILED_MESSAGE =
-  'Your phone could not be logged in automatically. Facilities have been told; Roost tries again as soon as they fix it. Meanwhile you can log in on the phone itself.';
 
 export function phoneStatusOf(
   actions: {
@@ -26,41 +20,32 @@ export function phoneStatusOf(
     lastOutcome: string | null;
     purpose: string;
   }[],
-  zone: string,
   now: Date,
 ): PhoneStatus | null {
   // Only the booking's own actions (a move retires the old phone's ones).
   const current = actions.filter((a) => a.purpose === 'BOOKING');
   const login = current.find((a) => a.kind === 'LOGIN');
   const logout = current.find((a) => a.kind === 'LOGOUT');
-  if (logout?.state === 'DONE') return { kind: 'logged-out', message: 'Phone logged out' };
+  if (logout?.state === 'DONE') return { kind: 'logged-out' };
   if (!login) return null;
   switch (login.state) {
     case 'DONE':
-      return { kind: 'logged-in', message: 'Phone logged in' };
+      return { kind: 'logged-in' };
     case 'FAILED':
     case 'CONFLICT':
       // Plain words for the person, never the EM code: the reason is for facilities (Phones page),
       // who are told, and the scheduler tries again when they change the phone, desk or person.
-      return {
-        kind: 'failed',
-        message: PHONE_FAILED_MESSAGE,
-        reason: login.lastOutcome,
-      };
+      return { kind: 'failed', reason: login.lastOutcome };
     case 'PENDING':
       // Due a while ago and still pending: the phone system is not answering; the scheduler
       // logs the phone in as soon as it does (it never gives up while the booking is current).
       if (login.dueAt.getTime() + PHONE_WAITING_AFTER_MS < now.getTime()) {
-        return { kind: 'waiting', message: PHONE_WAITING_MESSAGE, at: login.dueAt };
+        return { kind: 'waiting', at: login.dueAt };
       }
-      if (login.dueAt <= now) return { kind: 'running', message: 'Logging your phone in now' };
-      return {
-        kind: 'pending',
-        message: `Phone will log you in at ${formatLocalTime(zone, login.dueAt)} ${zoneLabel(zone, login.dueAt)}`,
-        at: login.dueAt,
-      };
+      if (login.dueAt <= now) return { kind: 'running' };
+      return { kind: 'pending', at: login.dueAt };
     case 'RUNNING':
-      return { kind: 'running', message: 'Logging your phone in now' };
+      return { kind: 'running' };
     default:
       return null;
   }
@@ -94,15 +79,13 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
     floor: { id: r.desk.floor.id, name: r.desk.floor.name },
     site: { id: site.id, name: site.name, timeZone: zone },
     phone: r.desk.phone ? { deviceName: r.desk.phone.deviceName } : null,
-    phoneStatus: phoneStatusOf(r.phoneActions, zone, now),
+    phoneStatus: phoneStatusOf(r.phoneActions, now),
     bookedBy:
       r.createdById !== null && r.createdById !== r.userId ? (r.createdBy?.displayName ?? null) : null,
     changedBy:
       r.updatedById !== null && r.updatedById !== r.userId && r.updatedById !== r.createdById
         ? (r.updatedBy?.displayName ?? null)
         : null,
-    when: rangeLabel(zone, r.startsAt, r.endsAt),
-    zone: zoneLabel(zone, r.startsAt),
     isCurrent,
     canCancel: active && now <= r.startsAt,
     canRelease: active && isCurrent && r.startsAt < now,

@@ -62,7 +62,7 @@ export function createMyDesks({
 
     async setFavourite(userId: number, deskId: number, favourite: boolean): Promise<DeskChoice> {
       const desk = await prisma.desk.findUnique({ where: { id: deskId }, include: deskChoiceInclude });
-      if (!desk) throw notFound(`Desk ${deskId}`);
+      if (!desk) throw notFound('desk', deskId);
       if (favourite)
         await prisma.favouriteDesk.upsert({
           where: { userId_deskId: { userId, deskId } },
@@ -145,7 +145,7 @@ export function createMyDesks({
      */
     async cancelSeries(actor: BookingActor, reservationId: number): Promise<{ cancelled: number }> {
       const one = await prisma.reservation.findUnique({ where: { id: reservationId } });
-      if (!one || one.userId !== actor.id) throw notFound(`Booking ${reservationId}`);
+      if (!one || one.userId !== actor.id) throw notFound('booking', reservationId);
       const days = one.seriesId
         ? await prisma.reservation.findMany({
             where: {

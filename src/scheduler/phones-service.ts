@@ -5,7 +5,7 @@
  */
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
-import { invalidInput, notFound } from '../errors.js';
+import { invalidInput, msg, notFound, type Message } from '../errors.js';
 import type { DeviceUser } from '../em/index.js';
 import type { Clock } from '../time/clock.js';
 import { zoneLabel } from '../time/zones.js';
@@ -57,8 +57,8 @@ export interface PhonesService {
     phoneId: number,
     who: string | undefined,
     actor: Actor,
-  ): Promise<{ ok: boolean; message: string }>;
-  manualLogout(phoneId: number, actor: Actor): Promise<{ ok: boolean; message: string }>;
+  ): Promise<{ ok: boolean; message: Message }>;
+  manualLogout(phoneId: number, actor: Actor): Promise<{ ok: boolean; message: Message }>;
   metricsText(): Promise<string>;
 }
 
@@ -79,13 +79,13 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       where: { id: phoneId },
       include: { desk: { include: { floor: { include: { site: true } } } } },
     });
-    if (!phone) throw notFound('The phone');
+    if (!phone) throw notFound('phone', phoneId);
     const clusterId = phone.desk?.floor.site.emClusterId;
     if (!phone.desk || clusterId == null) {
-      throw invalidInput(`${phone.deviceName} is not at a desk of a site with an EM cluster.`);
+      throw invalidInput(msg('problem.phones.noCluster', { phone: phone.deviceName }));
     }
     const cc = await emClients.forCluster(clusterId);
-    if (!cc) throw invalidInput(`The EM cluster of ${phone.desk.floor.site.name} does not exist.`);
+    if (!cc) throw invalidInput(msg('problem.phones.clusterGone', { site: phone.desk.floor.site.name }));
     return { phone, desk: phone.desk, cc };
   }
 
@@ -243,12 +243,10 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
         : (booking?.user ?? null);
       if (!user) {
         throw invalidInput(
-          wanted
-            ? `Nobody with the email or EM user ID "${wanted}".`
-            : 'Nobody has booked this desk now; say whom to log in.',
+          wanted ? msg('problem.phones.nobodyNamed', { who: wanted }) : msg('problem.phones.nobodyBooked'),
         );
       }
-      if (!user.emUserId) throw invalidInput(`${user.email} has no EM user ID.`);
+      if (!user.emUserId) throw invalidInput(msg('problem.phones.noEmUserId', { email: user.email }));
       const ownBooking = booking && booking.userId === user.id ? booking : null;
       const minutes = ownBooking
         ? Math.ceil((ownBooking.endsAt.getTime() - now.getTime()) / 60_000) + LOGIN_GRACE_MINUTES
@@ -258,9 +256,11 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
         user.emUserId,
         user.deviceProfile ? { profile: user.deviceProfile, minutes } : { minutes },
       );
+      // The EM outcome is kept as EM said it (for facilities' diagnosis); the person reads a Message.
+      const outcome = out.ok ? null : describeFailure(out);
       const message = out.ok
-        ? `Logged ${user.emUserId} in on ${phone.deviceName} for ${minutes} minutes.`
-        : `EM refused the login on ${phone.deviceName}: ${describeFailure(out)}.`;
+        ? msg('problem.phones.loggedIn', { user: user.emUserId, phone: phone.deviceName, minutes })
+        : msg('problem.phones.loginRefused', { phone: phone.deviceName, outcome: outcome! });
       await recordAudit(
         prisma,
         actor,
@@ -273,7 +273,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             emUserId: user.emUserId,
             minutes,
             ok: out.ok,
-            outcome: message,
+            outcome: outcome ?? 'logged in',
           },
         },
         now,
@@ -289,7 +289,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
               lastEmCode: null,
               lastEmOutcome: `logged in ${user.emUserId} by hand (${actor.label})`,
             }
-          : { lastEmCode: out.kind === 'em' ? out.code : null, lastEmOutcome: message },
+          : { lastEmCode: out.kind === 'em' ? out.code : null, lastEmOutcome: outcome },
       });
       return { ok: out.ok, message };
     },
@@ -299,11 +299,12 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       const now = clock.now();
       const out = await cc.client.logout(phone.deviceName);
       const ok = out.ok || (out.kind === 'em' && out.code === 19);
+      const outcome = out.ok ? 'logged out' : ok ? 'nobody was logged in' : describeFailure(out);
       const message = out.ok
-        ? `Logged ${phone.deviceName} out.`
+        ? msg('problem.phones.loggedOut', { phone: phone.deviceName })
         : ok
-          ? `Nobody was logged in on ${phone.deviceName}.`
-          : `EM refused the logout on ${phone.deviceName}: ${describeFailure(out)}.`;
+          ? msg('problem.phones.nobodyLoggedIn', { phone: phone.deviceName })
+          : msg('problem.phones.logoutRefused', { phone: phone.deviceName, outcome });
       await recordAudit(
         prisma,
         actor,
@@ -311,7 +312,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
           action: 'phone.manual_logout',
           subjectType: 'phone',
           subjectId: phone.id,
-          details: { deviceName: phone.deviceName, ok, outcome: message },
+          details: { deviceName: phone.deviceName, ok, outcome },
         },
         now,
       );
@@ -326,7 +327,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
               lastEmCode: null,
               lastEmOutcome: `logged out by hand (${actor.label})`,
             }
-          : { lastEmCode: out.ok ? null : out.kind === 'em' ? out.code : null, lastEmOutcome: message },
+          : { lastEmCode: out.ok ? null : out.kind === 'em' ? out.code : null, lastEmOutcome: outcome },
       });
       return { ok, message };
     },

@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime } from 'luxon';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { localRange, seriesDates } from '../booking/booking-rules.js';
+import { localRange, seriesDates, wallTimeProblem } from '../booking/booking-rules.js';
 import { actorFor, type BookingService } from '../booking/booking-service.js';
-import { RoostError } from '../errors.js';
+import { RoostError, invalidInput, msg } from '../errors.js';
 import {
   DATE_INPUT_PATTERN,
   parseDateInput,
@@ -11,7 +11,7 @@ import {
   TIME_INPUT_PATTERN,
 } from '../i18n/form-input.js';
 import type { Clock } from '../time/clock.js';
-import { addDays, localDate, parseWallTime, wallTimeToInstant } from '../time/zones.js';
+import { addDays, localDate, parseWallTime, wallTimeToInstant, WallTimeError } from '../time/zones.js';
 import { formatInZone, formatRange, zoneAbbreviation } from '../i18n/formats.js';
 import type { Language } from '../i18n/languages.js';
 import type { MyDesks } from '../booking/my-desks.js';
@@ -101,13 +101,14 @@ export async function bookingRoutes(
   async function refused(request: FastifyRequest, reply: FastifyReply, error: RoostError, input: FindInput) {
     const alternatives =
       (error.details.alternatives as { id: number; label: string; features: string[] }[]) ?? [];
-    const field = error.code === 'BOOKING_CONFLICT' ? 'desk' : /end/i.test(error.message) ? 'end' : 'date';
+    // The error names the field it is about (the end, the desk); otherwise the day and times.
+    const field = error.code === 'BOOKING_CONFLICT' ? 'desk' : error.field === 'end' ? 'end' : 'date';
     const model = await buildFindModel(
       find,
       clock,
       request.user!,
       input,
-      { message: error.message, field },
+      { message: error.text, field },
       alternatives,
     );
     return reply.status(statusFor[error.code]).render('book/find.eta', { ...model });
@@ -265,7 +266,7 @@ export async function bookingRoutes(
             home,
             request,
             reply,
-            { message: error.message, reservationId: id, field: null },
+            { message: request.say(error.text), reservationId: id, field: null },
             statusFor[error.code],
           );
         }
@@ -305,7 +306,7 @@ export async function bookingRoutes(
           home,
           request,
           reply,
-          { message: error.message, reservationId: id, field: 'end' },
+          { message: request.say(error.text), reservationId: id, field: 'end' },
           statusFor[error.code],
         );
       }
@@ -327,7 +328,7 @@ export async function bookingRoutes(
     };
     const base = await seriesModel(find, clock, request.user!, { deskId: body.deskId }, request.lang);
     try {
-      if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', request.t('series.chooseWeekday'));
+      if (!body.weekdays?.length) throw new RoostError('INVALID_INPUT', msg('series.chooseWeekday'));
       parseWallTime(body.from, body.start);
       const dates = seriesDates(body.from, body.weekdays, body.weeks);
       const result = await myDesks.bookSeries({
@@ -341,10 +342,10 @@ export async function bookingRoutes(
       reply.status(result.booked.length > 0 ? 200 : 422);
       return reply.render('book/series.eta', { ...base, input: body, result });
     } catch (error) {
-      if (!(error instanceof RoostError) && !(error instanceof Error && error.name === 'WallTimeError'))
-        throw error;
+      if (!(error instanceof RoostError) && !(error instanceof WallTimeError)) throw error;
       reply.status(error instanceof RoostError ? statusFor[error.code] : 400);
-      return reply.render('book/series.eta', { ...base, input: body, error: error.message });
+      const text = error instanceof RoostError ? error.text : wallTimeProblem(error);
+      return reply.render('book/series.eta', { ...base, input: body, error: request.say(text) });
     }
   });
 }
@@ -363,7 +364,8 @@ function wallTimeOn(zone: string, date: string, time: string): Date {
   try {
     return wallTimeToInstant(zone, parseWallTime(date, time));
   } catch (error) {
-    throw new RoostError('INVALID_INPUT', (error as Error).message);
+    if (error instanceof WallTimeError) throw new RoostError('INVALID_INPUT', wallTimeProblem(error));
+    throw error;
   }
 }
 
@@ -393,7 +395,7 @@ function findQueryString(input: {
 function nowUntil(zone: string, end: string, now: Date): { startsAt: Date; endsAt: Date } {
   const startsAt = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS);
   const { endsAt } = localRange(zone, localDate(zone, startsAt), '00:00', end);
-  if (endsAt <= startsAt) throw new RoostError('INVALID_INPUT', 'The end time must be after the start time.');
+  if (endsAt <= startsAt) throw invalidInput(msg('problem.booking.endBeforeStart')).about('end');
   return { startsAt, endsAt };
 }
 

@@ -9,11 +9,11 @@ import { hasFeatures } from '../booking/availability.js';
 import type { AvailabilityResult, BookingService } from '../booking/booking-service.js';
 import type { TeamQueries } from '../booking/team-queries.js';
 import { bookNowWindow } from '../booking/time-grid.js';
-import { RoostError } from '../errors.js';
+import { RoostError, msg, type Message } from '../errors.js';
 import { parseDateInput, parseTimeInput } from '../i18n/form-input.js';
 import type { Policy } from '../booking/booking-rules.js';
 import type { Clock } from '../time/clock.js';
-import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
+import { formatLocalTime, localDate } from '../time/zones.js';
 
 /**
  * What the "find a desk" page shows, built from the form's input (or the defaults:
@@ -42,7 +42,7 @@ export type MapDesk = AvailabilityResult['desks'][number] & {
 
 /** What "Book now" offers: end times (HH:MM, all allowed) or why it is closed. */
 export type BookNowModel =
-  { open: true; date: string; ends: string[]; defaultEnd: string } | { open: false; reason: string | null };
+  { open: true; date: string; ends: string[]; defaultEnd: string } | { open: false; reason: Message | null };
 
 export interface FindModel {
   sites: Awaited<ReturnType<BookingService['sites']>>;
@@ -60,7 +60,6 @@ export interface FindModel {
   zoneName: string;
   result:
     | (AvailabilityResult & {
-        when: string;
         startsAt: Date;
         endsAt: Date;
         planDataUrl: string | null;
@@ -70,7 +69,7 @@ export interface FindModel {
     | null;
   /** The error for the whole form, with the field it concerns (for aria-describedby). */
   error: {
-    message: string;
+    message: Message;
     field: 'date' | 'start' | 'end' | 'desk' | null;
     /** Set when a booking rule answers the search (a closed day, say): a valid question, not bad input. */
     rule?: string;
@@ -86,7 +85,6 @@ export interface FindModel {
     deskLabel: string;
     floorName: string;
     siteName: string;
-    when: string;
     zone: string;
     startsAt: Date;
     endsAt: Date;
@@ -144,7 +142,7 @@ export async function buildFindModel(
       allFeatures: [],
       zoneName: site?.timeZone ?? '',
       result: null,
-      error: error ?? { message: 'No floors are set up yet. Ask facilities to add one.', field: null },
+      error: error ?? { message: msg('find.noFloors'), field: null },
       alternatives,
       ownBooking: null,
       dateRange: null,
@@ -214,7 +212,6 @@ export async function buildFindModel(
         deskLabel: overlapping.desk.label,
         floorName: overlapping.floor.name,
         siteName: overlapping.site.name,
-        when: overlapping.when,
         zone: overlapping.site.timeZone,
         startsAt: overlapping.startsAt,
         endsAt: overlapping.endsAt,
@@ -223,7 +220,6 @@ export async function buildFindModel(
       ...found,
       startsAt,
       endsAt,
-      when: `${formatLocal(site.timeZone, startsAt, 'cccc d LLLL yyyy')}, ${formatLocalTime(site.timeZone, startsAt)}–${formatLocalTime(site.timeZone, endsAt)} ${zoneLabel(site.timeZone, startsAt)}`,
       planDataUrl: found.floor.planSvg
         ? `data:image/svg+xml;base64,${Buffer.from(found.floor.planSvg, 'utf8').toString('base64')}`
         : null,
@@ -241,7 +237,8 @@ export async function buildFindModel(
     };
   } catch (e) {
     if (!(e instanceof RoostError) || e.code !== 'INVALID_INPUT') throw e;
-    formError ??= { message: e.message, field: /end/i.test(e.message) ? 'end' : 'start' };
+    // The error names its field (the end, or the day and start); the start when it names none.
+    formError ??= { message: e.text, field: e.field === 'end' ? 'end' : 'start' };
   }
   // Every feature on the floor, so the filter offers what exists (cheap: from the result).
   const allFeatures = result

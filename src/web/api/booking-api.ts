@@ -6,8 +6,12 @@ import {
   type BookingActor,
   type BookingService,
   type BookingSummary,
+  type PhoneStatus,
 } from '../../booking/booking-service.js';
-import { invalidInput, notFound } from '../../errors.js';
+import { formatInZone, zoneAbbreviation } from '../../i18n/formats.js';
+import type { Language } from '../../i18n/languages.js';
+import { translator } from '../../i18n/translator.js';
+import { invalidInput, notFound, untranslated } from '../../errors.js';
 
 /**
  * The booking part of the JSON API (/api/v1, Bearer token only; see access.ts).
@@ -69,8 +73,27 @@ function isRealDateTime(text: string): boolean {
 export function instant(text: string, field: string): Date {
   const at = new Date(text);
   if (Number.isNaN(at.getTime()) || !isRealDateTime(text))
-    throw invalidInput(`${field} is not a valid date and time: "${text}".`);
+    throw invalidInput(untranslated(`${field} is not a valid date and time: "${text}".`));
   return at;
+}
+
+const PHONE_STATUS_KEYS: Record<PhoneStatus['kind'], string> = {
+  pending: 'phoneStatus.pending',
+  running: 'phoneStatus.running',
+  waiting: 'phoneStatus.waiting',
+  'logged-in': 'phoneStatus.loggedIn',
+  failed: 'phoneStatus.failed',
+  'logged-out': 'phoneStatus.loggedOut',
+};
+
+/** A booking's phone status as a line of text (the API's `phoneStatus`, in English there). */
+export function phoneStatusText(lang: Language, status: PhoneStatus, zone: string): string {
+  const at = status.at;
+  return translator().t(
+    lang,
+    PHONE_STATUS_KEYS[status.kind],
+    at ? { time: formatInZone(lang, zone, at, 'time'), zone: zoneAbbreviation(lang, zone, at) } : {},
+  );
 }
 
 /** The API's view of a booking: instants in UTC plus the site's zone to show them in. */
@@ -88,7 +111,7 @@ export function reservationJson(b: BookingSummary) {
     floor: b.floor,
     site: { id: b.site.id, name: b.site.name },
     phone: b.phone,
-    phoneStatus: b.phoneStatus?.message ?? null,
+    phoneStatus: b.phoneStatus ? phoneStatusText('en', b.phoneStatus, b.site.timeZone) : null,
     bookedBy: b.bookedBy,
   };
 }
@@ -203,7 +226,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     { ...user, schema: { tags, summary: 'Floors of a site', params: IdParams } },
     async (request) => {
       const site = (await bookings.sites()).find((s) => s.id === request.params.id);
-      if (!site) throw notFound(`Site ${request.params.id}`);
+      if (!site) throw notFound('site', request.params.id);
       return { siteId: site.id, timeZone: site.timeZone, floors: site.floors };
     },
   );

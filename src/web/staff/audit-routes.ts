@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditFilter, AuditQuery } from '../../admin/audit-query.js';
+import { parseDateInput } from '../../i18n/form-input.js';
 import { formattersFor } from '../i18n-plugin.js';
 import { auditRow } from './audit-sentences.js';
 import { noErrors, pageOf, queryString, rerender, staff } from './staff-helpers.js';
@@ -22,8 +23,9 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditQuer
         action: q.action,
         subjectType: q.subjectType,
         subjectId: q.subjectId,
-        from: q.from,
-        to: q.to,
+        // Typed as the page's language writes dates (2.12.2026) or ISO; the query reads ISO.
+        from: parseDateInput(q.from) ?? q.from,
+        to: parseDateInput(q.to) ?? q.to,
         page: pageOf(q.page),
       };
       const values = { ...filter, page: undefined };

@@ -156,22 +156,24 @@ export async function peopleRoutes(
   };
 
   app.get('/staff/people/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/person.eta', await personPage(request, parseId(request.params.id, 'That person'))),
+    reply.render('staff/person.eta', await personPage(request, parseId(request.params.id, 'person'))),
   );
 
   app.post('/staff/people/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That person');
+    const id = parseId(request.params.id, 'person');
     const form = formOf(request);
     try {
       const user = await people.update(actorOf(request), id, form);
-      return reply.flash('success', `${user.displayName} saved.`).redirect(`/staff/people/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.personSaved', { name: user.displayName }))
+        .redirect(`/staff/people/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/person.eta', () => personPage(request, id, valuesOf(form)));
     }
   });
 
   app.post('/staff/people/:id/password', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That person');
+    const id = parseId(request.params.id, 'person');
     const { user, password } = await people.resetPassword(actorOf(request), id);
     return reply.render('staff/password.eta', { person: user, password, generated: true, created: false });
   });

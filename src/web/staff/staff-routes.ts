@@ -3,12 +3,13 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, untranslated } from '../../errors.js';
 import { clusterJson } from '../api/admin/em-clusters-api.js';
 import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
+import { deskPlanRoutes } from './desk-plan-routes.js';
 import { floorsRoutes } from './floors-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { sitesRoutes } from './sites-routes.js';
@@ -32,18 +33,18 @@ export async function staffRoutes(
   app.setErrorHandler((error: FastifyError) => {
     if (error.code === 'FST_REQ_FILE_TOO_LARGE')
       throw invalidInput(
-        'The file is larger than 1 MiB. Upload a smaller file (split a large CSV in parts).',
+        untranslated('The file is larger than 1 MiB. Upload a smaller file (split a large CSV in parts).'),
       );
     if (
       error.code === 'FST_FILES_LIMIT' ||
       error.code === 'FST_PARTS_LIMIT' ||
       error.code === 'FST_FIELDS_LIMIT'
     )
-      throw invalidInput('Upload one file at a time.');
+      throw invalidInput(untranslated('Upload one file at a time.'));
     throw error;
   });
 
-  const { sites, clusters, desks, people, audit, floorDay, personHistory } = opts.admin;
+  const { sites, clusters, desks, deskPlan, people, audit, floorDay, personHistory } = opts.admin;
 
   app.get('/staff', staff, async (_request, reply) =>
     reply.render('staff/index.eta', await opts.admin.counts()),
@@ -51,6 +52,7 @@ export async function staffRoutes(
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });
+  await app.register(deskPlanRoutes, { deskPlan });
   await app.register(peopleRoutes, { people, sites, audit, personHistory });
   await app.register(auditRoutes, { audit });
   await app.register(floorDayRoutes, { floorDay, bookings: opts.bookings });
@@ -75,7 +77,7 @@ export async function staffRoutes(
     '/api/v1/admin/floors/:id',
     { ...staff, schema: { tags, summary: 'A floor and its desks with their phones' } },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const floor = await sites.getFloor(parseId(request.params.id, 'That floor'));
+      const floor = await sites.getFloor(parseId(request.params.id, 'floor'));
       return {
         id: floor.id,
         name: floor.name,

@@ -137,7 +137,7 @@ export async function floorsApi(app: FastifyInstance, opts: { sites: SitesServic
     { config, schema: { tags, summary: "The floor's SVG plan (404 when it has none)", params: IdParams } },
     async (request, reply) => {
       const f = await sites.getFloor(request.params.id);
-      if (!f.planSvg) throw notFound(`A plan of floor ${f.id}`);
+      if (!f.planSvg) throw notFound('plan', f.id);
       return reply
         .type('image/svg+xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="floor-${f.id}.svg"`)
