@@ -3,7 +3,8 @@ import type { BookingService, BookingSummary } from '../booking/booking-service.
 import type { MyDesks } from '../booking/my-desks.js';
 import type { TeamQueries } from '../booking/team-queries.js';
 import type { Clock } from '../time/clock.js';
-import { addDays, formatLocalTime, localDate, startOfLocalDay } from '../time/zones.js';
+import { formatEndTime } from '../booking/time-grid.js';
+import { addDays, localDate, startOfLocalDay } from '../time/zones.js';
 
 /**
  * "My bookings" as "my week": the booking that matters now (current or next) as a card with
@@ -66,7 +67,7 @@ export async function renderHome(
       ...b,
       seriesId,
       firstOfSeries,
-      extendDefault: b.extendDefaultAt ? formatLocalTime(b.site.timeZone, b.extendDefaultAt) : '',
+      extendDefault: b.extendDefaultAt ? formatEndTime(b.site.timeZone, b.startsAt, b.extendDefaultAt) : '',
     };
   });
   return reply.status(status).render('home/index.eta', {
