@@ -99,3 +99,9 @@ export function extendDefault(zone: string, booking: { endsAt: Date }, latestEnd
   const anHourLater = booking.endsAt.getTime() + 60 * MINUTE_MS;
   return options.find((t) => t.getTime() >= anHourLater) ?? options.at(-1) ?? latestEndAt;
 }
+
+/** An end as the time fields write it: the next local midnight is "24:00", not "00:00". */
+export const formatEndTime = (zone: string, startsAt: Date, endsAt: Date) =>
+  localDate(zone, endsAt) > localDate(zone, startsAt) && minuteOfLocalDay(zone, endsAt) === 0
+    ? '24:00'
+    : formatMinuteOfDay(minuteOfLocalDay(zone, endsAt));

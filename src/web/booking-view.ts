@@ -8,7 +8,7 @@ import {
 import { hasFeatures } from '../booking/availability.js';
 import type { AvailabilityResult, BookingService } from '../booking/booking-service.js';
 import type { TeamQueries } from '../booking/team-queries.js';
-import { bookNowWindow } from '../booking/time-grid.js';
+import { bookNowWindow, formatEndTime } from '../booking/time-grid.js';
 import { RoostError, msg, type Message } from '../errors.js';
 import { parseDateInput, parseTimeInput } from '../i18n/form-input.js';
 import type { Policy } from '../booking/booking-rules.js';
@@ -116,7 +116,7 @@ export interface FindDeps {
 function bookNowModel(site: { timeZone: string; policy: Policy }, now: Date): BookNowModel {
   const w = bookNowWindow(site.policy, site.timeZone, now);
   if (!w.open) return { open: false, reason: w.violation?.message ?? null };
-  const hhmm = (d: Date) => formatLocalTime(site.timeZone, d);
+  const hhmm = (d: Date) => formatEndTime(site.timeZone, w.startsAt, d);
   return { open: true, date: w.date, ends: w.ends.map(hhmm), defaultEnd: hhmm(w.defaultEnd) };
 }
 

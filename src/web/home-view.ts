@@ -3,7 +3,8 @@ import type { BookingService, BookingSummary } from '../booking/booking-service.
 import type { MyDesks } from '../booking/my-desks.js';
 import type { TeamQueries } from '../booking/team-queries.js';
 import type { Clock } from '../time/clock.js';
-import { addDays, formatLocalTime, localDate, startOfLocalDay } from '../time/zones.js';
+import { formatEndTime } from '../booking/time-grid.js';
+import { addDays, localDate, startOfLocalDay } from '../time/zones.js';
 
 /**
  * "My bookings" as "my week": the booking that matters now (current or next) as a card with
@@ -53,7 +54,10 @@ export async function renderHome(
   const undoId = Number((request.query as { undo?: string } | undefined)?.undo);
   const undoUntil =
     Number.isInteger(undoId) && undoId > 0 ? await myDesks.undoableUntil(user.id, undoId) : null;
-  const isFocus = (b: BookingSummary, i: number) => i === 0 || b.isCurrent || b.canCheckIn || b.canRelease;
+  // The card shows the booking that matters now: the next one, one that runs or can be checked
+  // in, and the one just booked (its Undo is on top).
+  const isFocus = (b: BookingSummary, i: number) =>
+    i === 0 || b.isCurrent || b.canCheckIn || b.canRelease || b.id === undoId;
   const seenSeries = new Set<string>();
   const rows = list.map((b) => {
     const seriesId = series.get(b.id) ?? null;
@@ -63,7 +67,7 @@ export async function renderHome(
       ...b,
       seriesId,
       firstOfSeries,
-      extendDefault: b.extendDefaultAt ? formatLocalTime(b.site.timeZone, b.extendDefaultAt) : '',
+      extendDefault: b.extendDefaultAt ? formatEndTime(b.site.timeZone, b.startsAt, b.extendDefaultAt) : '',
     };
   });
   return reply.status(status).render('home/index.eta', {

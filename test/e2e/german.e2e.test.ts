@@ -91,7 +91,12 @@ describe('Roost in German in a real browser', () => {
     const label = /^Arbeitsplatz (\S+) buchen$/.exec(((await button.textContent()) ?? '').trim())?.[1];
     expect(label).toBeDefined();
     await button.click();
-    await page.waitForURL(`${roost.url}/`);
+    // The confirmation step (issue 15), in German too.
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: `Buchung von Arbeitsplatz ${label} bestätigen` })
+      .click();
+    await page.waitForURL(/\/\?undo=\d+$/);
 
     // "Mi., 9. Dez. 2026, 13:00–17:30 MEZ": German weekday and month, 24-hour clock, German zone name.
     const WEEKDAYS = ['Mo.', 'Di.', 'Mi.', 'Do.', 'Fr.', 'Sa.', 'So.'];
