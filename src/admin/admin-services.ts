@@ -1,5 +1,6 @@
 import type { AdminDeps } from './admin-deps.js';
 import { createAuditQuery } from './audit-query.js';
+import { createDeskPlanService } from './desk-plan-service.js';
 import { createDesksService } from './desks-service.js';
 import { createEmClustersService } from './em-clusters-service.js';
 import { createFloorDayService } from './floor-day-service.js';
@@ -14,6 +15,7 @@ export function createAdminServices(deps: AdminDeps) {
     sites: createSitesService(deps),
     clusters: createEmClustersService(deps),
     desks: createDesksService(deps),
+    deskPlan: createDeskPlanService(deps),
     people: createPeopleService(deps),
     audit: createAuditQuery(deps),
     floorDay: createFloorDayService(deps),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { inUse, invalidFields, invalidInput, msg } from '../errors.js';
+import { isOccupantPrivacy, OCCUPANT_PRIVACY } from '../booking/occupant-privacy.js';
 import { isLanguage, LANGUAGES } from '../i18n/languages.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { checkFloorPlan } from './floor-plan.js';
@@ -15,12 +16,14 @@ const siteSnapshot = (s: {
   address: string;
   emClusterId: number | null;
   defaultLanguage?: string;
+  occupantPrivacy?: string;
 }) => ({
   name: s.name,
   timeZone: s.timeZone,
   address: s.address,
   emClusterId: s.emClusterId,
   ...(s.defaultLanguage === undefined ? {} : { defaultLanguage: s.defaultLanguage }),
+  ...(s.occupantPrivacy === undefined ? {} : { occupantPrivacy: s.occupantPrivacy }),
 });
 
 const floorSnapshot = (f: {
@@ -82,6 +85,14 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
         'problem.label.defaultLanguage',
         msg('problem.fields.oneOf', { allowed: LANGUAGES.join(', ') }),
       );
+    // Who sees the names at taken desks (booking/occupant-privacy.ts). Left out: unchanged.
+    const privacyRaw = f.raw('occupantPrivacy');
+    if (privacyRaw !== '' && !isOccupantPrivacy(privacyRaw))
+      f.fail(
+        'occupantPrivacy',
+        'problem.label.occupantPrivacy',
+        msg('problem.fields.oneOf', { allowed: OCCUPANT_PRIVACY.join(', ') }),
+      );
     f.done();
     return {
       name,
@@ -89,6 +100,7 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       address,
       emClusterId,
       ...(isLanguage(languageRaw) ? { defaultLanguage: languageRaw } : {}),
+      ...(isOccupantPrivacy(privacyRaw) ? { occupantPrivacy: privacyRaw } : {}),
     };
   }
 

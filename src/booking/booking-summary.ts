@@ -1,14 +1,7 @@
 import type { Db } from '../db/database.js';
 import { MINUTE_MS } from '../time/clock.js';
-import {
-  addDays,
-  localDate,
-  parseWallTime,
-  startOfLocalDay,
-  wallTimeToInstant,
-  WallTimeError,
-} from '../time/zones.js';
 import { checkInWindow, isInCheckInWindow, policyOf } from './booking-rules.js';
+import { extendDefault, latestEndFor } from './time-grid.js';
 import type { BookingSummary, PhoneStatus } from './booking-types.js';
 
 /**
@@ -74,14 +67,7 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
   const window = checkInWindow(policy, r);
   const isCurrent = r.startsAt <= now && now < r.endsAt;
   const active = r.status === 'BOOKED' || r.status === 'CHECKED_IN';
-  const dayEnd = localDate(zone, r.startsAt);
-  const workdayEnd =
-    policy.workdayEndMinute >= 1440
-      ? startOfLocalDay(zone, addDays(dayEnd, 1))
-      : safeWallTime(zone, dayEnd, policy.workdayEndMinute);
-  const latestEndAt = new Date(
-    Math.min(workdayEnd.getTime(), r.startsAt.getTime() + policy.maxBookingMinutes * MINUTE_MS),
-  );
+  const latestEndAt = latestEndFor(policy, zone, r.startsAt);
   return {
     id: r.id,
     status: r.status,
@@ -108,18 +94,6 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
     checkInOpensAt: window.opensAt,
     checkInClosesAt: window.closesAt,
     latestEndAt,
+    extendDefaultAt: extendDefault(zone, r, latestEndAt),
   };
-}
-
-/** A wall time by minute of day; a time in a DST gap falls back to the next valid minute hour. */
-function safeWallTime(zone: string, date: string, minute: number): Date {
-  const hhmm = (m: number) =>
-    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  try {
-    return wallTimeToInstant(zone, parseWallTime(date, hhmm(minute)));
-  } catch (error) {
-    if (error instanceof WallTimeError && error.reason === 'nonexistent')
-      return wallTimeToInstant(zone, parseWallTime(date, hhmm(Math.min(minute + 60, 1439))));
-    throw error;
-  }
 }

@@ -68,6 +68,8 @@ export interface BookingSummary {
   checkInClosesAt: Date;
   /** Latest end an extension may ask for under the policy (working hours, length). */
   latestEndAt: Date;
+  /** What the extend field offers first (time-grid.ts); null when it cannot be extended. */
+  extendDefaultAt: Date | null;
 }
 
 export interface AvailabilityResult {

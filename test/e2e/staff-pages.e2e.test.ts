@@ -143,6 +143,58 @@ describe('staff pages at 1366 px', () => {
   });
 });
 
+describe('floor-plan editor at 1366 px', () => {
+  it('moves a desk by keyboard and by dragging, warns on overlaps, takes a desk out of use', async () => {
+    const { prisma } = roost.db;
+    const desks = await prisma.desk.findMany({ where: { floorId }, orderBy: { label: 'asc' }, take: 3 });
+    const [a, b, c] = desks as [(typeof desks)[0], (typeof desks)[0], (typeof desks)[0]];
+    await page.goto(`${roost.url}/staff/floors/${floorId}`);
+    // The new-desk form sits beside the plan, not below the desk list.
+    const planBox = (await page.locator('svg[data-drag-desks]').boundingBox())!;
+    const formBox = (await page.locator('#desk-form').boundingBox())!;
+    expect(formBox.x).toBeGreaterThan(planBox.x + planBox.width - 1);
+    expect(formBox.y).toBeLessThan(planBox.y + planBox.height);
+
+    const deskA = page.locator(`svg a[data-desk-id="${a.id}"]`);
+    await deskA.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowDown');
+    await expect
+      .poll(() => page.locator('#plan-drag-status').textContent())
+      .toContain(`moved to X ${a.posX + 1}, Y ${a.posY + 10}`);
+    expect(await prisma.desk.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({
+      posX: a.posX + 1,
+      posY: a.posY + 10,
+    });
+
+    // Drag desk b onto desk c: saved, and the page warns that they overlap.
+    const from = (await page.locator(`svg a[data-desk-id="${b.id}"] rect`).boundingBox())!;
+    const to = (await page.locator(`svg a[data-desk-id="${c.id}"] rect`).boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2 + 2, to.y + to.height / 2 + 2, { steps: 8 });
+    await page.mouse.up();
+    await expect
+      .poll(() => page.locator('#plan-overlaps').textContent())
+      .toContain(`${b.label} and ${c.label}`);
+    expect(page.url()).toContain(`/staff/floors/${floorId}`);
+    await page.reload();
+    expect(await page.locator('#plan-overlaps').textContent()).toMatch(/overlap/);
+
+    // Take desk c out of use from its row's action menu.
+    const row = page.locator('#desks tr', { has: page.getByRole('link', { name: c.label, exact: true }) });
+    await row.locator('summary').click();
+    await row.getByRole('button', { name: `Take desk ${c.label} out of use` }).click();
+    await expect
+      .poll(() => page.locator('.flash').first().textContent())
+      .toContain(`Desk ${c.label} is out of use`);
+    expect((await prisma.desk.findUniqueOrThrow({ where: { id: c.id } })).bookable).toBe(false);
+    // Put things back for the other tests at this instant.
+    await prisma.desk.update({ where: { id: c.id }, data: { bookable: true } });
+    await prisma.desk.update({ where: { id: b.id }, data: { posX: b.posX, posY: b.posY } });
+  });
+});
+
 describe.each([
   ['desktop', 1366],
   ['phone', 390],

@@ -33,7 +33,7 @@ describe.each(dbTargets)('teams on staff pages (%s)', (target) => {
       .sort();
 
   it('sets a team on the person form, keeps the directory group, and audits the change', async () => {
-    const person = await createUser(db.prisma, { email: 'ada@test.example', displayName: 'Ada' });
+    const person = await createUser(db.prisma, { email: 'ada@test.example' });
     const scim = await db.prisma.team.create({ data: { name: 'All staff', externalId: 'grp-1' } });
     await db.prisma.teamMember.create({ data: { teamId: scim.id, userId: person.id } });
     const save = (team: string) =>

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
+import { markerSize, overlappingDesks } from '../../admin/desk-plan-service.js';
 import { DESK_CSV_COLUMNS, type DesksService } from '../../admin/desks-service.js';
 import { planDataUrl } from '../../admin/floor-plan.js';
 import type { SitesService } from '../../admin/sites-service.js';
@@ -18,9 +19,6 @@ export function uploadedText(form: Record<string, unknown>, fileField: string, t
     fields: { [fileField]: 'Choose a CSV file or paste the CSV text.' },
   });
 }
-
-const markerSize = (floor: { planWidth: number; planHeight: number }) =>
-  Math.max(6, Math.round(Math.max(floor.planWidth, floor.planHeight) / 90));
 
 /** Floors with their plans, and desks with their phones; desk CSV import. */
 export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesService; desks: DesksService }) {
@@ -62,6 +60,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
       floor,
       planUrl: floor.planSvg ? planDataUrl(floor.planSvg) : null,
       marker: markerSize(floor),
+      overlaps: overlappingDesks(floor.desks, markerSize(floor)),
       deskValues: overrides.deskValues ?? { bookable: 'on', posX: '', posY: '' },
       floorValues: overrides.floorValues ?? {
         name: floor.name,

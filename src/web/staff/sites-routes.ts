@@ -23,7 +23,9 @@ export async function sitesRoutes(
 ) {
   const { sites, clusters } = opts;
 
-  const sitesPage = async (values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en' }) => ({
+  const sitesPage = async (
+    values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en', occupantPrivacy: 'TEAM' },
+  ) => ({
     sites: await sites.listSites(),
     clusters: await clusters.list(),
     values,
@@ -57,6 +59,7 @@ export async function sitesRoutes(
         address: site.address,
         emClusterId: site.emClusterId ?? '',
         defaultLanguage: site.defaultLanguage,
+        occupantPrivacy: site.occupantPrivacy,
       },
       errors: noErrors,
     };

@@ -9,6 +9,7 @@ import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
+import { deskPlanRoutes } from './desk-plan-routes.js';
 import { floorsRoutes } from './floors-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { sitesRoutes } from './sites-routes.js';
@@ -43,7 +44,7 @@ export async function staffRoutes(
     throw error;
   });
 
-  const { sites, clusters, desks, people, audit, floorDay, personHistory } = opts.admin;
+  const { sites, clusters, desks, deskPlan, people, audit, floorDay, personHistory } = opts.admin;
 
   app.get('/staff', staff, async (_request, reply) =>
     reply.render('staff/index.eta', await opts.admin.counts()),
@@ -51,6 +52,7 @@ export async function staffRoutes(
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });
+  await app.register(deskPlanRoutes, { deskPlan });
   await app.register(peopleRoutes, { people, sites, audit, personHistory });
   await app.register(auditRoutes, { audit });
   await app.register(floorDayRoutes, { floorDay, bookings: opts.bookings });
