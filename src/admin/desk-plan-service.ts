@@ -1,5 +1,5 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidInput } from '../errors.js';
+import { invalidInput, msg } from '../errors.js';
 import { requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { changes, Fields, type Input } from './validation.js';
 
@@ -40,7 +40,7 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
     data: { posX?: number; posY?: number; bookable?: boolean },
   ) {
     return prisma.$transaction(async (tx) => {
-      const before = requireFound(await tx.desk.findUnique({ where: { id: deskId } }), 'That desk');
+      const before = requireFound(await tx.desk.findUnique({ where: { id: deskId } }), 'desk');
       const after = await tx.desk.update({ where: { id: deskId }, data });
       await recordAudit(
         tx,
@@ -65,7 +65,7 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
           where: { id: floorId },
           include: { desks: { select: { label: true, posX: true, posY: true }, orderBy: { label: 'asc' } } },
         }),
-        'That floor',
+        'floor',
       );
       return overlappingDesks(floor.desks, markerSize(floor));
     },
@@ -74,7 +74,7 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
     async moveDesk(actor: Actor, deskId: number, input: Input) {
       const desk = requireFound(
         await prisma.desk.findUnique({ where: { id: deskId }, include: { floor: true } }),
-        'That desk',
+        'desk',
       );
       const f = new Fields(input);
       const posX = f.integer('posX', 'X position', { min: 0, max: desk.floor.planWidth });
@@ -96,12 +96,10 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
             where: { id: deskId },
             include: { phone: true, _count: { select: { reservations: true } } },
           }),
-          'That desk',
+          'desk',
         );
         if (desk._count.reservations > 0)
-          throw invalidInput(
-            `Desk ${desk.label} has bookings, so it stays for their history. Take it out of use instead.`,
-          );
+          throw invalidInput(msg('problem.desks.hasBookings', { desk: desk.label }));
         await tx.desk.delete({ where: { id: deskId } });
         await recordAudit(
           tx,

@@ -18,7 +18,7 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
     reply.redirect(`/staff/floors/${floorId}#plan`, 303);
 
   app.post('/staff/desks/:id/position', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     try {
       const desk = await deskPlan.moveDesk(actorOf(request), id, formOf(request));
       if (wantsJson(request))
@@ -41,7 +41,7 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
   });
 
   app.post('/staff/desks/:id/bookable', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     const bookable = formOf(request).bookable === 'on';
     const desk = await deskPlan.setBookable(actorOf(request), id, bookable);
     reply.flash(
@@ -52,7 +52,7 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
   });
 
   app.post('/staff/desks/:id/remove', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     try {
       const desk = await deskPlan.removeDesk(actorOf(request), id);
       reply.flash('success', request.t('staff.plan.removed', { desk: desk.label }));
