@@ -1,6 +1,5 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidInput } from '../errors.js';
-import { msg } from '../i18n/message.js';
+import { invalidInput, msg } from '../errors.js';
 import { requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { changes, Fields, type Input } from './validation.js';
 
