@@ -9,7 +9,7 @@ const modules = {
     owns: 'Clock (injectable), wall time <-> UTC, DST rules, minute/day constants',
     may: [],
   },
-  errors: { path: '^src/errors\\.ts$', owns: 'RoostError and its codes', may: [] },
+  errors: { path: '^src/errors\\.ts$', owns: 'RoostError: codes and catalogue messages', may: ['i18n'] },
   config: {
     path: '^src/config\\.ts$',
     owns: 'loadConfig(env): the only reader of process.env',

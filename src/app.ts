@@ -53,7 +53,10 @@ import { personFromClaims } from './auth/oidc/oidc-accounts.js';
 import { createScimUsers } from './scim/scim-users.js';
 import { createScimGroups } from './scim/scim-groups.js';
 import { bookingApi } from './web/api/booking-api.js';
+import { createMyDesks } from './booking/my-desks.js';
+import { createTeamQueries } from './booking/team-queries.js';
 import { bookingRoutes } from './web/booking-routes.js';
+import { myWeekRoutes } from './web/my-week-routes.js';
 import { registerErrorHandling } from './web/errors.js';
 import { healthRoutes } from './web/health-routes.js';
 import { homeRoutes } from './web/home-routes.js';
@@ -269,8 +272,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       base,
     });
   }
-  await app.register(homeRoutes, { bookings });
-  await app.register(bookingRoutes, { clock, bookings });
+  const team = createTeamQueries({ prisma: db.prisma });
+  const myDesks = createMyDesks({ prisma: db.prisma, clock, bookings });
+  await app.register(homeRoutes, { bookings, team, myDesks, clock });
+  await app.register(bookingRoutes, { clock, bookings, team, myDesks });
+  await app.register(myWeekRoutes, { clock, bookings, team, myDesks });
   await app.register(bookingApi, { bookings });
   const admin = createAdminServices({ prisma: db.prisma, clock });
   await app.register(staffRoutes, { admin, bookings, ...(deps.phones ? { phones: deps.phones } : {}) });

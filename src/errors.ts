@@ -1,6 +1,22 @@
+import { msg, type Message } from './i18n/message.js';
+import { renderMessage } from './i18n/render-message.js';
+
+export {
+  msg,
+  dayIn,
+  dayLongIn,
+  listOf,
+  rangeIn,
+  sentences,
+  timeIn,
+  zoneAt,
+  type Message,
+} from './i18n/message.js';
+
 /**
- * Domain errors: a stable code and a message a person can act on. HTTP statuses are
- * decided once, in web/errors.ts; nothing outside web/ knows about them.
+ * Domain errors: a stable code, and what went wrong as a catalogue key with parameters (a
+ * Message), never as a sentence. HTTP statuses are decided once, in web/errors.ts, and the
+ * sentence in the reader's language is built there too; nothing outside web/ knows about them.
  */
 export type RoostErrorCode =
   | 'INVALID_INPUT'
@@ -15,20 +31,72 @@ export type RoostErrorCode =
   | 'UNAVAILABLE';
 
 export class RoostError extends Error {
+  /** The form field the error is about (a page shows the message beside it), if one. */
+  field: string | undefined;
+
   constructor(
     readonly code: RoostErrorCode,
-    message: string,
-    /** Extra facts for API clients (e.g. which rule, alternative desks). Never secrets. */
+    /** What went wrong, for a person: web/ says it in their language. */
+    readonly text: Message,
+    /**
+     * Extra facts for API clients (e.g. which rule, alternative desks). Never secrets. Messages
+     * in here (form fields, broken rules) are put into the reader's language by web/.
+     */
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    // Error.message is for logs and stack traces: the English catalogue text.
+    super(renderMessage('en', text));
     this.name = 'RoostError';
+  }
+
+  /** Names the form field the error is about. */
+  about(field: string): this {
+    this.field = field;
+    return this;
   }
 }
 
-export const invalidInput = (message: string, details?: Record<string, unknown>) =>
-  new RoostError('INVALID_INPUT', message, details);
-export const notFound = (what: string) => new RoostError('NOT_FOUND', `${what} was not found.`);
-export const inUse = (message: string) => new RoostError('IN_USE', message);
-export const forbidden = (message = 'You do not have access to this.') =>
-  new RoostError('FORBIDDEN', message);
+export const invalidInput = (text: Message, details?: Record<string, unknown>) =>
+  new RoostError('INVALID_INPUT', text, details);
+
+/**
+ * Bad input in named form fields: each field's message shown beside it, the error's own text
+ * the one field's message, or a count of the fields to correct.
+ */
+export function invalidFields(fields: Record<string, Message>): RoostError {
+  const messages = Object.values(fields);
+  const text =
+    messages.length === 1 ? messages[0]! : msg('problem.fields.several', { count: messages.length });
+  const error = new RoostError('INVALID_INPUT', text, { fields });
+  const names = Object.keys(fields);
+  return names.length === 1 ? error.about(names[0]!) : error;
+}
+
+/** What may be not found, each with its catalogue key. */
+const NOT_FOUND_KEYS = {
+  booking: 'problem.notFound.booking',
+  desk: 'problem.notFound.desk',
+  floor: 'problem.notFound.floor',
+  plan: 'problem.notFound.plan',
+  site: 'problem.notFound.site',
+  person: 'problem.notFound.person',
+  phone: 'problem.notFound.phone',
+  emCluster: 'problem.notFound.emCluster',
+  webhook: 'problem.notFound.webhook',
+  token: 'problem.notFound.token',
+  calendarFeed: 'problem.notFound.calendarFeed',
+} as const;
+export type Findable = keyof typeof NOT_FOUND_KEYS;
+
+/** "Desk 12 was not found." (or "This desk was not found." when the id is not known). */
+export const notFound = (thing: Findable, id?: number | string) =>
+  new RoostError('NOT_FOUND', msg(NOT_FOUND_KEYS[thing], { id: id === undefined ? 'none' : String(id) }));
+export const inUse = (text: Message) => new RoostError('IN_USE', text);
+export const forbidden = (text: Message = msg('problem.forbidden')) => new RoostError('FORBIDDEN', text);
+
+/**
+ * A sentence written before its module moved to catalogue keys (webhooks/, insight/, auth/):
+ * shown as it is in every language. Never used in booking/, admin/, scheduler/ or
+ * phone-service/ (test/i18n/domain-messages.test.ts fails there).
+ */
+export const untranslated = (text: string) => msg('problem.untranslated', { text });

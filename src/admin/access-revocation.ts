@@ -58,7 +58,7 @@ async function revokeInTransaction(
   // The same lock a new booking takes: no booking can slip in while access is being revoked.
   const locked = await tx.$queryRaw<{ id: number }[]>`
     SELECT "id" FROM "User" WHERE "id" = ${personId} FOR UPDATE`;
-  if (locked.length === 0) throw notFound(`Person ${personId}`);
+  if (locked.length === 0) throw notFound('person', personId);
 
   const sessions = await tx.session.deleteMany({ where: { userId: personId } });
   const tokens = await tx.apiToken.updateMany({

@@ -1,5 +1,5 @@
 import type { Db, PrismaClient } from '../db/database.js';
-import { notFound } from '../errors.js';
+import { notFound, type Findable } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 
 /** What every admin service needs; a test builds one with a database and a manual clock. */
@@ -19,13 +19,13 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === 'P2002' || e?.cause?.code === '23505' || /Unique constraint/i.test(e?.message ?? '');
 }
 
-export function requireFound<T>(value: T | null | undefined, what: string): T {
+export function requireFound<T>(value: T | null | undefined, what: Findable): T {
   if (value === null || value === undefined) throw notFound(what);
   return value;
 }
 
 /** Parses a route id; a malformed id is simply not found. */
-export function parseId(raw: unknown, what: string): number {
+export function parseId(raw: unknown, what: Findable): number {
   const text = String(raw ?? '');
   if (!/^\d{1,9}$/.test(text)) throw notFound(what);
   return Number(text);

@@ -1,4 +1,4 @@
-import { invalidInput } from '../errors.js';
+import { invalidInput, msg } from '../errors.js';
 
 /**
  * A small RFC 4180 reader for staff imports: comma-separated, records end with CRLF or LF,
@@ -28,9 +28,7 @@ export function parseCsv(text: string): CsvRecord[] {
         i++;
         for (;;) {
           if (i >= input.length) {
-            throw invalidInput(
-              `Line ${quoteLine}: a quoted field is never closed. Add the closing " (write "" for a quote inside a field).`,
-            );
+            throw invalidInput(msg('problem.csv.unclosedQuote', { line: quoteLine }));
           }
           const ch = input[i]!;
           if (ch === '"') {
@@ -48,16 +46,12 @@ export function parseCsv(text: string): CsvRecord[] {
         }
         const after = input[i];
         if (after !== undefined && after !== ',' && after !== '\n' && after !== '\r') {
-          throw invalidInput(
-            `Line ${line}: unexpected text after a closing quote. Quote the whole field, and write "" for a quote inside it.`,
-          );
+          throw invalidInput(msg('problem.csv.textAfterQuote', { line }));
         }
       } else {
         while (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {
           if (input[i] === '"') {
-            throw invalidInput(
-              `Line ${line}: a quote inside an unquoted field. Put the whole field in quotes and write "" for the quote.`,
-            );
+            throw invalidInput(msg('problem.csv.strayQuote', { line }));
           }
           value += input[i];
           i++;
@@ -98,7 +92,7 @@ export function readCsvTable(
   const header = records.shift();
   if (!header) {
     throw invalidInput(
-      `The file is empty. The first line must name the columns: ${[...columns.required, ...columns.optional].join(',')}.`,
+      msg('problem.csv.empty', { columns: [...columns.required, ...columns.optional].join(',') }),
     );
   }
   const known = new Map([...columns.required, ...columns.optional].map((c) => [c.toLowerCase(), c]));
@@ -107,24 +101,34 @@ export function readCsvTable(
     const name = known.get(raw.trim().toLowerCase());
     if (!name) {
       throw invalidInput(
-        `Line ${header.line}, column ${index + 1}: unknown column "${raw.trim()}". Columns are: ${[...known.values()].join(', ')}.`,
+        msg('problem.csv.unknownColumn', {
+          line: header.line,
+          index: index + 1,
+          column: raw.trim(),
+          columns: [...known.values()].join(', '),
+        }),
       );
     }
-    if (names.includes(name)) throw invalidInput(`Line ${header.line}: column "${name}" appears twice.`);
+    if (names.includes(name))
+      throw invalidInput(msg('problem.csv.columnTwice', { line: header.line, column: name }));
     names.push(name);
   });
   const missing = columns.required.filter((c) => !names.includes(c));
   if (missing.length > 0) {
-    throw invalidInput(`Line ${header.line}: the header lacks the required column(s) ${missing.join(', ')}.`);
+    throw invalidInput(msg('problem.csv.missingColumns', { line: header.line, columns: missing.join(', ') }));
   }
   const maxRows = options.maxRows ?? 5000;
   if (records.length > maxRows) {
-    throw invalidInput(`The file has ${records.length} rows; import at most ${maxRows} at a time.`);
+    throw invalidInput(msg('problem.csv.tooManyRows', { rows: records.length, max: maxRows }));
   }
   const rows = records.map((record) => {
     if (record.fields.length !== names.length) {
       throw invalidInput(
-        `Line ${record.line}: ${record.fields.length} field(s), but the header has ${names.length} columns. Check for a missing or extra comma (quote fields that contain commas).`,
+        msg('problem.csv.fieldCount', {
+          line: record.line,
+          fields: record.fields.length,
+          columns: names.length,
+        }),
       );
     }
     const values: Record<string, string> = {};

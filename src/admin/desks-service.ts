@@ -1,8 +1,8 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidInput } from '../errors.js';
+import { invalidFields, invalidInput, msg, sentences, type Message } from '../errors.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
 import { readCsvTable } from './csv.js';
-import { changes, Fields, parseFeatures, type Input } from './validation.js';
+import { changes, Fields, parseFeatures, pick, type Input } from './validation.js';
 
 /**
  * Desks and the phone on each. A phone is on at most one desk (a unique index says so
@@ -38,37 +38,42 @@ type DeskWithPhone = DeskData & {
   phone: { deviceName: string; model: string } | null;
 };
 
+/** What a desk is, for the audit trail and the API; its phone is shown apart. */
+export const DESK_FIELDS = ['floorId', 'label', 'features', 'bookable', 'posX', 'posY'] as const;
+
 const snapshot = (d: DeskWithPhone) => ({
-  floorId: d.floorId,
-  label: d.label,
-  features: d.features,
-  bookable: d.bookable,
-  posX: d.posX,
-  posY: d.posY,
+  ...pick(d, DESK_FIELDS),
   phone: d.phone?.deviceName ?? null,
   phoneModel: d.phone?.model ?? null,
 });
 
 /** Reads the desk fields of a form or a CSV row (`describe` names CSV columns). */
 function deskFields(f: Fields, plan: { width: number; height: number } | null, partial: boolean) {
-  const label = f.text('label', 'Label', { required: true, max: 40 });
+  const label = f.text('label', 'problem.label.label', { required: true, max: 40 });
   let features: string[] | undefined;
   if (!partial || f.isPresent('features')) {
     const parsed = parseFeatures(f.raw('features'));
     if (parsed.ok) features = parsed.value;
-    else f.fail('features', 'Features', parsed.problem.replace(/^/, 'are invalid: '));
+    else
+      f.fail(
+        'features',
+        'problem.label.features',
+        msg('problem.desks.badFeatures', { problem: parsed.problem }),
+      );
   }
   const bookable =
-    !partial || f.isPresent('bookable') ? f.boolean('bookable', 'Bookable', partial) : undefined;
+    !partial || f.isPresent('bookable')
+      ? f.boolean('bookable', 'problem.label.bookable', partial)
+      : undefined;
   const coordinate = (field: 'posX' | 'posY', label: string, max: number) =>
     !partial || f.raw(field) !== '' ? f.number(field, label, { min: 0, max }) : undefined;
-  const posX = coordinate('posX', 'X position', plan?.width ?? 100_000);
-  const posY = coordinate('posY', 'Y position', plan?.height ?? 100_000);
+  const posX = coordinate('posX', 'problem.label.xPosition', plan?.width ?? 100_000);
+  const posY = coordinate('posY', 'problem.label.yPosition', plan?.height ?? 100_000);
   const deviceName =
     !partial || f.isPresent('phone')
-      ? f.deviceName('phone', 'Phone device name', { optional: true })
+      ? f.deviceName('phone', 'problem.label.phoneDeviceName', { optional: true })
       : undefined;
-  const model = f.text('phoneModel', 'Phone model', { max: 60 }) || null;
+  const model = f.text('phoneModel', 'problem.label.phoneModel', { max: 60 }) || null;
   return {
     desk: { label, features, bookable, posX, posY },
     phone: { deviceName, model } satisfies PhoneWish,
@@ -79,7 +84,7 @@ async function linkPhone(
   tx: Tx,
   deskId: number,
   wish: PhoneWish,
-  fail: (message: string) => void,
+  fail: (message: Message) => void,
 ): Promise<void> {
   if (wish.deviceName === undefined) {
     if (wish.model) await tx.phone.updateMany({ where: { deskId }, data: { model: wish.model } });
@@ -96,7 +101,11 @@ async function linkPhone(
   });
   if (phone?.desk && phone.desk.id !== deskId) {
     fail(
-      `Phone ${wish.deviceName} is already on desk ${phone.desk.label} (${phone.desk.floor.name}); take it off that desk first.`,
+      msg('problem.desks.phoneElsewhere', {
+        phone: wish.deviceName,
+        desk: phone.desk.label,
+        floor: phone.desk.floor.name,
+      }),
     );
     return;
   }
@@ -118,12 +127,10 @@ const deskInclude = { phone: { select: { deviceName: true, model: true } } } as 
 
 export function createDesksService({ prisma, clock }: AdminDeps) {
   const duplicateLabel = (label: string) =>
-    invalidInput(`This floor already has a desk labelled "${label}".`, {
-      fields: { label: `This floor already has a desk labelled "${label}"; choose another label.` },
-    });
+    invalidFields({ label: msg('problem.desks.duplicateLabel', { label }) });
 
   async function save(actor: Actor, floorId: number, deskId: number | null, input: Input) {
-    const floor = requireFound(await prisma.floor.findUnique({ where: { id: floorId } }), 'That floor');
+    const floor = requireFound(await prisma.floor.findUnique({ where: { id: floorId } }), 'floor');
     const f = new Fields(input);
     const { desk, phone } = deskFields(f, { width: floor.planWidth, height: floor.planHeight }, false);
     f.done();
@@ -133,20 +140,17 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
         const clash = await tx.desk.findUnique({ where: { floorId_label: { floorId, label: data.label } } });
         if (clash && clash.id !== deskId) throw duplicateLabel(data.label);
         const before = deskId
-          ? requireFound(
-              await tx.desk.findUnique({ where: { id: deskId }, include: deskInclude }),
-              'That desk',
-            )
+          ? requireFound(await tx.desk.findUnique({ where: { id: deskId }, include: deskInclude }), 'desk')
           : null;
         const saved = deskId
           ? await tx.desk.update({ where: { id: deskId }, data })
           : await tx.desk.create({ data: { ...data, floorId } });
         await linkPhone(tx, saved.id, phone, (message) => {
-          throw invalidInput(message, { fields: { phone: message } });
+          throw invalidFields({ phone: message });
         });
         const after = requireFound(
           await tx.desk.findUnique({ where: { id: saved.id }, include: deskInclude }),
-          'That desk',
+          'desk',
         );
         await recordAudit(
           tx,
@@ -164,8 +168,7 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
         return after;
       }, TX_OPTIONS);
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw invalidInput('Another change to this desk or phone happened at the same time; try again.');
+      if (isUniqueViolation(error)) throw invalidInput(msg('problem.desks.raced'));
       throw error;
     }
   }
@@ -177,7 +180,7 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
           where: { id },
           include: { phone: true, floor: { include: { site: true } } },
         }),
-        'That desk',
+        'desk',
       );
     },
 
@@ -186,7 +189,7 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
     },
 
     async updateDesk(actor: Actor, deskId: number, input: Input) {
-      const desk = requireFound(await prisma.desk.findUnique({ where: { id: deskId } }), 'That desk');
+      const desk = requireFound(await prisma.desk.findUnique({ where: { id: deskId } }), 'desk');
       return save(actor, desk.floorId, deskId, input);
     },
 
@@ -197,29 +200,30 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
      */
     async importCsv(actor: Actor, text: string): Promise<{ created: number; updated: number }> {
       const table = readCsvTable(text, DESK_CSV_COLUMNS);
-      if (table.rows.length === 0) throw invalidInput('The file has a header but no desks.');
-      const errors: Record<string, string> = {};
+      if (table.rows.length === 0) throw invalidInput(msg('problem.desks.noRows'));
+      const errors: Record<string, Message> = {};
       const seen = new Map<string, number>();
       const phones = new Map<string, number>();
       const parsed = table.rows.map((row) => {
         const input: Input = {};
         for (const c of table.columns) input[c] = row.values[c];
         const f = new Fields(input, {
-          prefix: `Line ${row.line}: `,
-          describe: (field) => `column "${field}"`,
+          prefix: csvLine(row.line),
+          describe: csvColumn,
         });
-        f.text('site', 'site', { required: true, max: 100 });
-        f.text('floor', 'floor', { required: true, max: 100 });
+        f.text('site', 'problem.label.site', { required: true, max: 100 });
+        f.text('floor', 'problem.label.floor', { required: true, max: 100 });
         const { desk, phone } = deskFields(f, null, true);
         const key = `${row.values.site}\u0000${row.values.floor}\u0000${desk.label}`.toLowerCase();
-        if (seen.has(key)) f.fail('label', 'column "label"', `repeats the desk of line ${seen.get(key)}.`);
+        if (seen.has(key))
+          f.fail('label', 'label', msg('problem.desks.repeatsLine', { line: seen.get(key)! }));
         seen.set(key, row.line);
         if (phone.deviceName) {
           if (phones.has(phone.deviceName))
             f.fail(
               'phone',
-              'column "phone"',
-              `${phone.deviceName} is also on line ${phones.get(phone.deviceName)}.`,
+              'phone',
+              msg('problem.csv.alsoOnLine', { value: phone.deviceName, line: phones.get(phone.deviceName)! }),
             );
           phones.set(phone.deviceName, row.line);
         }
@@ -234,8 +238,11 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
         const floors = new Map<string, { id: number; planWidth: number; planHeight: number } | null>();
         const now = clock.now();
         for (const row of parsed) {
-          const fail = (field: string, message: string) =>
-            (errors[`${row.line}:${field}`] = `Line ${row.line}: ${message}`);
+          const fail = (field: string, message: Message) =>
+            (errors[`${row.line}:${field}`] = msg('problem.csv.lineProblem', {
+              line: row.line,
+              problem: message,
+            }));
           const floorKey = `${row.site}\u0000${row.floor}`;
           if (!floors.has(floorKey)) {
             const found = await tx.floor.findFirst({
@@ -254,17 +261,14 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
             fail(
               site ? 'floor' : 'site',
               site
-                ? `column "floor": site "${row.site}" has no floor "${row.floor}"; create the floor first.`
-                : `column "site": there is no site "${row.site}"; create it first or fix the name.`,
+                ? msg('problem.desks.noSuchFloor', { site: row.site, floor: row.floor })
+                : msg('problem.desks.noSuchSite', { site: row.site }),
             );
             continue;
           }
           const { desk } = row;
           if ((desk.posX ?? 0) > floor.planWidth || (desk.posY ?? 0) > floor.planHeight) {
-            fail(
-              'posX',
-              `columns "posX"/"posY" must lie on the plan (0-${floor.planWidth} by 0-${floor.planHeight}).`,
-            );
+            fail('posX', msg('problem.desks.offPlan', { width: floor.planWidth, height: floor.planHeight }));
             continue;
           }
           const before = await tx.desk.findUnique({
@@ -275,10 +279,12 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
           const saved = before
             ? await tx.desk.update({ where: { id: before.id }, data })
             : await tx.desk.create({ data: { ...(data as { label: string }), floorId: floor.id } });
-          await linkPhone(tx, saved.id, row.phone, (message) => fail('phone', `column "phone": ${message}`));
+          await linkPhone(tx, saved.id, row.phone, (message) =>
+            fail('phone', msg('problem.csv.columnProblem', { column: 'phone', problem: message })),
+          );
           const after = requireFound(
             await tx.desk.findUnique({ where: { id: saved.id }, include: deskInclude }),
-            'That desk',
+            'desk',
           );
           if (before) updated++;
           else created++;
@@ -319,16 +325,23 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
 }
 
 /** All of an import's problems, each naming its line; nothing was written. */
-export function importError(errors: Record<string, string>) {
+export function importError(errors: Record<string, Message>) {
   const problems = Object.values(errors);
   const shown = problems.slice(0, 20);
   return invalidInput(
-    `Nothing was imported: ${problems.length} problem(s). ${shown.join(' ')}${
-      problems.length > shown.length ? ` …and ${problems.length - shown.length} more.` : ''
-    }`,
+    msg('problem.csv.nothingImported', {
+      count: problems.length,
+      problems: sentences(shown),
+      more: problems.length - shown.length,
+    }),
     {
-      fields: { csv: `Nothing was imported: fix the ${problems.length} problem(s) listed at the top.` },
+      fields: { csv: msg('problem.csv.nothingImportedField', { count: problems.length }) },
       problems,
     },
   );
 }
+
+/** "Line 4: " before a CSV row's problems. */
+export const csvLine = (line: number) => msg('problem.csv.line', { line });
+/** A CSV column as a field's name: column "email". */
+export const csvColumn = (field: string) => msg('problem.csv.column', { column: field });

@@ -1,8 +1,9 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidInput } from '../errors.js';
+import type { Db } from '../db/database.js';
+import { invalidFields, msg } from '../errors.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { nodeUrlList } from '../scheduler/em-clients.js';
-import { changes, Fields, type Input } from './validation.js';
+import { changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * EM clusters (admin only). The application user's password is never stored: a cluster
@@ -13,31 +14,24 @@ export type EmClustersService = ReturnType<typeof createEmClustersService>;
 
 export const API_PROFILES = ['4.1', 'modern'] as const;
 
-const snapshot = (c: {
-  name: string;
-  serviceUrl: string;
-  appUser: string;
-  secretRef: string;
-  maxConcurrentRequests: number;
-  concurrencyBudget: number;
-  loginLeadMinutes: number;
-  apiProfile: string;
-}) => ({
-  name: c.name,
-  serviceUrl: c.serviceUrl,
-  appUser: c.appUser,
-  secretRef: c.secretRef,
-  maxConcurrentRequests: c.maxConcurrentRequests,
-  concurrencyBudget: c.concurrencyBudget,
-  loginLeadMinutes: c.loginLeadMinutes,
-  apiProfile: c.apiProfile,
-});
+/** What a cluster is, for the audit trail and the API (never a password: only where it is). */
+export const CLUSTER_FIELDS = [
+  'name',
+  'serviceUrl',
+  'appUser',
+  'secretRef',
+  'maxConcurrentRequests',
+  'concurrencyBudget',
+  'loginLeadMinutes',
+  'apiProfile',
+] as const;
+const snapshot = (c: Db.EmCluster) => pick(c, CLUSTER_FIELDS);
 
 function clusterFields(input: Input) {
   const f = new Fields(input);
-  const name = f.text('name', 'Name', { required: true, max: 100 });
+  const name = f.text('name', 'problem.label.name', { required: true, max: 100 });
   // One or more EM nodes of the cluster, comma-separated (src/em/em-cluster.ts).
-  const given = f.text('serviceUrl', 'EM node URLs', { required: true, max: 2000 });
+  const given = f.text('serviceUrl', 'problem.label.emNodeUrls', { required: true, max: 2000 });
   const nodes = nodeUrlList(given);
   const bad = nodes.find((node) => {
     let url: URL | null;
@@ -51,23 +45,26 @@ function clusterFields(input: Input) {
   if (given !== '' && (nodes.length === 0 || bad !== undefined))
     f.fail(
       'serviceUrl',
-      'EM node URLs',
-      `must be http(s) addresses without credentials, separated by commas, e.g. https://cucm1.example.com:8443, https://cucm2.example.com:8443 (Roost appends /emservice/EMServiceServlet)${bad ? `; "${bad.slice(0, 100)}" is not one` : ''}.`,
+      'problem.label.emNodeUrls',
+      bad ? msg('problem.clusters.badNodeUrl', { url: bad.slice(0, 100) }) : msg('problem.clusters.nodeUrls'),
     );
   const serviceUrl = nodes.join(', ');
-  const appUser = f.text('appUser', 'Application user', { required: true, max: 128 });
-  const secretRef = f.text('secretRef', 'Password reference', { required: true, max: 128 });
+  const appUser = f.text('appUser', 'problem.label.applicationUser', { required: true, max: 128 });
+  const secretRef = f.text('secretRef', 'problem.label.passwordReference', { required: true, max: 128 });
   if (secretRef !== '' && !/^env:[A-Z_][A-Z0-9_]*$/.test(secretRef))
-    f.fail(
-      'secretRef',
-      'Password reference',
-      'must name an environment variable that holds the password, like env:ROOST_EM_APP_PASSWORD. Never type the password itself here.',
-    );
-  const maxConcurrentRequests = f.integer('maxConcurrentRequests', 'Maximum Concurrent Requests', {
+    f.fail('secretRef', 'problem.label.passwordReference', msg('problem.clusters.secretRef'));
+  const maxConcurrentRequests = f.integer(
+    'maxConcurrentRequests',
+    'problem.label.maximumConcurrentRequests',
+    {
+      min: 1,
+      max: 100,
+    },
+  );
+  const concurrencyBudget = f.integer('concurrencyBudget', 'problem.label.concurrencyBudget', {
     min: 1,
     max: 100,
   });
-  const concurrencyBudget = f.integer('concurrencyBudget', 'Concurrency budget', { min: 1, max: 100 });
   if (
     !f.errors.concurrencyBudget &&
     !f.errors.maxConcurrentRequests &&
@@ -75,11 +72,17 @@ function clusterFields(input: Input) {
   )
     f.fail(
       'concurrencyBudget',
-      'Concurrency budget',
-      `must not exceed Maximum Concurrent Requests (${maxConcurrentRequests}); ${Math.max(1, maxConcurrentRequests - 1)} leaves room for other EM clients.`,
+      'problem.label.concurrencyBudget',
+      msg('problem.clusters.budget', {
+        max: maxConcurrentRequests,
+        suggested: Math.max(1, maxConcurrentRequests - 1),
+      }),
     );
-  const loginLeadMinutes = f.integer('loginLeadMinutes', 'Login lead (minutes)', { min: 0, max: 120 });
-  const apiProfile = f.oneOf('apiProfile', 'API profile', API_PROFILES);
+  const loginLeadMinutes = f.integer('loginLeadMinutes', 'problem.label.loginLeadMinutes', {
+    min: 0,
+    max: 120,
+  });
+  const apiProfile = f.oneOf('apiProfile', 'problem.label.apiProfile', API_PROFILES);
   f.done();
   return {
     name,
@@ -93,10 +96,7 @@ function clusterFields(input: Input) {
   };
 }
 
-const duplicate = (name: string) =>
-  invalidInput(`An EM cluster named "${name}" already exists.`, {
-    fields: { name: `An EM cluster named "${name}" already exists; choose another name.` },
-  });
+const duplicate = (name: string) => invalidFields({ name: msg('problem.clusters.duplicate', { name }) });
 
 export function createEmClustersService({ prisma, clock }: AdminDeps) {
   return {
@@ -108,7 +108,7 @@ export function createEmClustersService({ prisma, clock }: AdminDeps) {
     },
 
     async get(id: number) {
-      return requireFound(await prisma.emCluster.findUnique({ where: { id } }), 'That EM cluster');
+      return requireFound(await prisma.emCluster.findUnique({ where: { id } }), 'emCluster');
     },
 
     async create(actor: Actor, input: Input) {
@@ -140,7 +140,7 @@ export function createEmClustersService({ prisma, clock }: AdminDeps) {
       const data = clusterFields(input);
       try {
         return await prisma.$transaction(async (tx) => {
-          const before = requireFound(await tx.emCluster.findUnique({ where: { id } }), 'That EM cluster');
+          const before = requireFound(await tx.emCluster.findUnique({ where: { id } }), 'emCluster');
           const clash = await tx.emCluster.findUnique({ where: { name: data.name } });
           if (clash && clash.id !== id) throw duplicate(data.name);
           const cluster = await tx.emCluster.update({ where: { id }, data });

@@ -1,5 +1,5 @@
-import { DEFAULT_POLICY } from '../booking/booking-rules.js';
-import { RoostError, invalidInput } from '../errors.js';
+import { DEFAULT_POLICY, wallTimeProblem } from '../booking/booking-rules.js';
+import { invalidFields, msg, notFound } from '../errors.js';
 import {
   addDays,
   formatLocalTime,
@@ -44,8 +44,7 @@ function dayOf(zone: string, raw: unknown, now: Date, lenient: boolean): string 
   try {
     return parseCalendarDate(raw);
   } catch (error) {
-    if (error instanceof WallTimeError)
-      throw invalidInput(error.message, { fields: { date: error.message } });
+    if (error instanceof WallTimeError) throw invalidFields({ date: wallTimeProblem(error) });
     throw error;
   }
 }
@@ -66,6 +65,27 @@ function hourColumns(zone: string, date: string, startMinute: number, endMinute:
 }
 
 /**
+ * Where a booking can move, free desks first: the floor's other bookable desks not held by
+ * another booking overlapping its time (half-open), then the taken ones, marked, for a swap
+ * done in two steps. Desks out of use are not offered.
+ */
+export function moveTargets(
+  desks: { id: number; label: string; bookable: boolean }[],
+  bookings: { id: number; deskId: number; startsAt: Date; endsAt: Date }[],
+  booking: { id: number; deskId: number; startsAt: Date; endsAt: Date },
+): { deskId: number; label: string; free: boolean }[] {
+  const taken = new Set(
+    bookings
+      .filter((b) => b.id !== booking.id && overlaps(b, booking.startsAt, booking.endsAt))
+      .map((b) => b.deskId),
+  );
+  const options = desks
+    .filter((d) => d.bookable && d.id !== booking.deskId)
+    .map((d) => ({ deskId: d.id, label: d.label, free: !taken.has(d.id) }));
+  return [...options.filter((o) => o.free), ...options.filter((o) => !o.free)];
+}
+
+/**
  * A floor's day for staff (desks × hours in the site's zone, who sits where) and the input
  * of "book for someone" checked against the database. Changes themselves go through the
  * booking service.
@@ -79,7 +99,7 @@ export function createFloorDayService({ prisma, clock }: AdminDeps) {
         desks: { orderBy: { label: 'asc' }, select: { id: true, label: true, bookable: true } },
       },
     });
-    if (!floor) throw new RoostError('NOT_FOUND', 'That floor was not found.');
+    if (!floor) throw notFound('floor');
     return floor;
   }
 
@@ -137,7 +157,9 @@ export function createFloorDayService({ prisma, clock }: AdminDeps) {
         rows,
         bookings: reservations.map((r) => ({
           id: r.id,
-          person: `${r.user.displayName} (${r.user.email})`,
+          moveTargets: moveTargets(floor.desks, reservations, r),
+          person: r.user.displayName,
+          email: r.user.email,
           desk: r.desk.label,
           deskId: r.deskId,
           status: r.status,
@@ -151,35 +173,37 @@ export function createFloorDayService({ prisma, clock }: AdminDeps) {
     /** "Book for someone": the person by email, a desk of this floor, wall times in the site's zone. */
     async bookingInput(floorId: number, form: Input) {
       const floor = await prisma.floor.findUnique({ where: { id: floorId }, include: { site: true } });
-      if (!floor) throw new RoostError('NOT_FOUND', 'That floor was not found.');
+      if (!floor) throw notFound('floor');
       const zone = floor.site.timeZone;
       const f = new Fields(form);
-      const email = f.email('email', 'Person (email)');
-      const deskId = f.integer('deskId', 'Desk', { min: 1, max: 999_999_999 });
-      const date = f.text('date', 'Date', { required: true });
-      const start = f.text('start', 'Start', { required: true });
-      const end = f.text('end', 'End', { required: true });
-      const enforcePolicy = !f.boolean('waive', 'Waive booking rules');
+      const email = f.email('email', 'problem.label.personEmail');
+      const deskId = f.integer('deskId', 'problem.label.desk', { min: 1, max: 999_999_999 });
+      const date = f.text('date', 'problem.label.date', { required: true });
+      const start = f.text('start', 'problem.label.start', { required: true });
+      const end = f.text('end', 'problem.label.end', { required: true });
+      const enforcePolicy = !f.boolean('waive', 'problem.label.waiveBookingRules');
       const person = email && !f.errors.email ? await prisma.user.findUnique({ where: { email } }) : null;
       if (email && !f.errors.email && (!person || person.disabled))
-        f.fail('email', 'Person (email)', `${email} is not an active account.`);
+        f.fail('email', 'problem.label.personEmail', msg('problem.day.notActive', { email }));
       const desk = f.errors.deskId ? null : await prisma.desk.findFirst({ where: { id: deskId, floorId } });
-      if (!f.errors.deskId && !desk) f.fail('deskId', 'Desk', "must be one of this floor's desks.");
+      if (!f.errors.deskId && !desk) f.fail('deskId', 'problem.label.desk', msg('problem.day.deskOfFloor'));
       const instant = (field: string, label: string, at: () => Date) => {
         try {
           return at();
         } catch (error) {
           if (!(error instanceof WallTimeError)) throw error;
-          f.fail(field, label, error.message);
+          f.fail(field, label, wallTimeProblem(error));
           return new Date(0);
         }
       };
-      const startsAt = instant('start', 'Start', () => wallTimeToInstant(zone, parseWallTime(date, start)));
-      const endsAt = instant('end', 'End', () =>
+      const startsAt = instant('start', 'problem.label.start', () =>
+        wallTimeToInstant(zone, parseWallTime(date, start)),
+      );
+      const endsAt = instant('end', 'problem.label.end', () =>
         wallTimeEndToInstant(zone, date, end, { zeroIsMidnight: true }),
       );
       if (!f.errors.start && !f.errors.end && endsAt <= startsAt)
-        f.fail('end', 'End', 'must be after the start.');
+        f.fail('end', 'problem.label.end', msg('problem.fields.afterStart'));
       f.done();
       return {
         booking: { userId: person!.id, deskId, startsAt, endsAt },

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { invalidInput } from '../errors.js';
+import { invalidInput, msg, type Message } from '../errors.js';
 
 /**
  * Floor plan uploads. A plan is checked and then stored exactly as uploaded, or refused
@@ -60,10 +60,10 @@ const parser = new XMLParser({
 
 type Node = Record<string, unknown>;
 
-const refuse = (reason: string) =>
-  invalidInput(`The floor plan was refused: ${reason} Export a plain SVG drawing and upload it again.`, {
-    fields: { plan: `The floor plan was refused: ${reason}` },
-  });
+const refuse = (reason: Message) =>
+  invalidInput(msg('problem.plan.refusedExport', { reason }), {
+    fields: { plan: msg('problem.plan.refused', { reason }) },
+  }).about('plan');
 
 const localName = (name: string) => name.slice(name.indexOf(':') + 1).toLowerCase();
 
@@ -74,13 +74,13 @@ function decodeReferences(value: string): string {
     .replace(/&#(\d+);?/g, (_, dec: string) => String.fromCodePoint(Number(dec) % 0x110000));
 }
 
-function checkCss(css: string, where: string): void {
+function checkCss(css: string, where: Message): void {
   const text = decodeReferences(css).replace(/\\/g, '').toLowerCase();
-  if (text.includes('@import')) throw refuse(`${where} imports another stylesheet (@import).`);
+  if (text.includes('@import')) throw refuse(msg('problem.plan.cssImport', { where }));
   if (/expression\s*\(|javascript:|behavior\s*:|-moz-binding/.test(text))
-    throw refuse(`${where} contains script in CSS.`);
+    throw refuse(msg('problem.plan.cssScript', { where }));
   for (const m of text.matchAll(/url\(\s*(['"]?)\s*([^'")\s]*)/g)) {
-    if (!m[2]!.startsWith('#')) throw refuse(`${where} refers to an outside resource (url(${m[2]})).`);
+    if (!m[2]!.startsWith('#')) throw refuse(msg('problem.plan.cssUrl', { where, url: m[2]! }));
   }
 }
 
@@ -88,9 +88,7 @@ function checkHref(value: string, element: string): void {
   const v = value.trim();
   if (v.startsWith('#') && !/[\s:]/.test(v.slice(1))) return;
   if (/^data:image\/(png|jpeg|gif|webp);base64,[a-z0-9+/=\s]*$/i.test(v)) return;
-  throw refuse(
-    `<${element}> links to "${v.slice(0, 60)}"; only links inside the drawing (#id) and embedded PNG/JPEG images are allowed.`,
-  );
+  throw refuse(msg('problem.plan.link', { element, link: v.slice(0, 60) }));
 }
 
 // eslint-disable-next-line no-control-regex
@@ -98,35 +96,35 @@ const IGNORED_IN_SCHEME = /[\s\u0000-\u001f]/g;
 
 function checkElement(name: string, attrs: Record<string, unknown>): void {
   const local = localName(name);
-  if (FORBIDDEN_ELEMENTS.has(local)) throw refuse(`it contains a <${name}> element.`);
+  if (FORBIDDEN_ELEMENTS.has(local)) throw refuse(msg('problem.plan.element', { element: name }));
   for (const [attr, rawValue] of Object.entries(attrs)) {
     const attrLocal = localName(attr);
     const value = typeof rawValue === 'string' ? rawValue : '';
-    if (attrLocal.startsWith('on'))
-      throw refuse(`<${name}> has an event-handler attribute ${attr}, which runs script.`);
+    if (attrLocal.startsWith('on')) throw refuse(msg('problem.plan.eventHandler', { element: name, attr }));
     if (attrLocal === 'href' || attrLocal === 'src' || attrLocal === 'action' || attrLocal === 'formaction')
       checkHref(value, name);
     // Browsers ignore whitespace and control characters inside a URL scheme.
     const decoded = decodeReferences(value).replace(IGNORED_IN_SCHEME, '').toLowerCase();
     if (decoded.includes('javascript:') || decoded.includes('vbscript:'))
-      throw refuse(`<${name}> has a javascript: address in ${attr}.`);
-    if (attrLocal === 'style') checkCss(value, `the style of <${name}>`);
-    else if (/url\(/i.test(value)) checkCss(value, `the ${attr} of <${name}>`);
+      throw refuse(msg('problem.plan.scriptAddress', { element: name, attr }));
+    if (attrLocal === 'style') checkCss(value, msg('problem.plan.whereStyle', { element: name }));
+    else if (/url\(/i.test(value)) checkCss(value, msg('problem.plan.whereAttr', { element: name, attr }));
   }
 }
 
 function walk(nodes: Node[], parent: string | null, depth: number): void {
-  if (depth > MAX_DEPTH) throw refuse(`its elements are nested more than ${MAX_DEPTH} deep.`);
+  if (depth > MAX_DEPTH) throw refuse(msg('problem.plan.tooDeep', { max: MAX_DEPTH }));
   for (const node of nodes) {
     for (const [key, value] of Object.entries(node)) {
       if (key === ':@' || key === '#text' || key === '#comment') continue;
       if (key === '#cdata') {
-        if (parent && localName(parent) === 'style') checkCss(JSON.stringify(value), 'a <style> element');
+        if (parent && localName(parent) === 'style')
+          checkCss(JSON.stringify(value), msg('problem.plan.whereStyleElement'));
         continue;
       }
       if (key.startsWith('?')) {
         if (key !== '?xml' || parent !== null)
-          throw refuse(`it contains the processing instruction <${key}>, which may load other files.`);
+          throw refuse(msg('problem.plan.instruction', { instruction: key }));
         continue;
       }
       checkElement(key, (node[':@'] as Record<string, unknown> | undefined) ?? {});
@@ -134,7 +132,7 @@ function walk(nodes: Node[], parent: string | null, depth: number): void {
       if (localName(key) === 'style') {
         for (const child of children) {
           const text = child['#text'];
-          if (typeof text === 'string') checkCss(text, 'a <style> element');
+          if (typeof text === 'string') checkCss(text, msg('problem.plan.whereStyleElement'));
         }
       }
       walk(children, key, depth + 1);
@@ -151,15 +149,16 @@ function dimension(value: unknown): number | null {
 /** Checks an uploaded SVG; returns it with its coordinate space, or throws INVALID_INPUT saying why. */
 export function checkFloorPlan(input: string | Buffer): FloorPlan {
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
-  if (bytes === 0) throw refuse('the file is empty.');
+  if (bytes === 0) throw refuse(msg('problem.plan.empty'));
   if (bytes > MAX_PLAN_BYTES)
-    throw refuse(`it is ${(bytes / 1024 / 1024).toFixed(1)} MiB; the limit is 1 MiB. Simplify the drawing.`);
+    throw refuse(msg('problem.plan.tooLarge', { size: (bytes / 1024 / 1024).toFixed(1) }));
   const svg = typeof input === 'string' ? input : input.toString('utf8');
-  if (svg.includes('\uFFFD')) throw refuse('it is not UTF-8 text.');
-  if (/<!DOCTYPE/i.test(svg)) throw refuse('it has a DOCTYPE; plans must not declare a DTD.');
-  if (/<!ENTITY/i.test(svg)) throw refuse('it declares an ENTITY.');
+  if (svg.includes('\uFFFD')) throw refuse(msg('problem.plan.notUtf8'));
+  if (/<!DOCTYPE/i.test(svg)) throw refuse(msg('problem.plan.doctype'));
+  if (/<!ENTITY/i.test(svg)) throw refuse(msg('problem.plan.entity'));
   const valid = XMLValidator.validate(svg, { allowBooleanAttributes: false });
-  if (valid !== true) throw refuse(`it is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  if (valid !== true)
+    throw refuse(msg('problem.plan.notXml', { line: valid.err.line, reason: valid.err.msg }));
   let nodes: Node[];
   try {
     nodes = parser.parse(svg) as Node[];
@@ -169,8 +168,8 @@ export function checkFloorPlan(input: string | Buffer): FloorPlan {
     const message = error instanceof Error ? error.message : String(error);
     throw refuse(
       /nest/i.test(message)
-        ? `its elements are nested more than ${MAX_DEPTH} deep.`
-        : `it could not be read as XML (${message.slice(0, 200)}).`,
+        ? msg('problem.plan.tooDeep', { max: MAX_DEPTH })
+        : msg('problem.plan.unreadable', { reason: message.slice(0, 200) }),
     );
   }
   walk(nodes, null, 0);
@@ -178,7 +177,7 @@ export function checkFloorPlan(input: string | Buffer): FloorPlan {
   const root = roots[0];
   const rootName = root ? Object.keys(root).find((k) => k !== ':@') : undefined;
   if (roots.length !== 1 || !rootName || localName(rootName) !== 'svg')
-    throw refuse('it is not an SVG drawing (the outermost element must be <svg>).');
+    throw refuse(msg('problem.plan.notSvg'));
 
   const attrs = (root![':@'] as Record<string, unknown> | undefined) ?? {};
   let width: number | null;
@@ -198,9 +197,7 @@ export function checkFloorPlan(input: string | Buffer): FloorPlan {
     height = dimension(attrs.height);
   }
   if (!width || !height || width <= 0 || height <= 0) {
-    throw refuse(
-      'it has no size: give the <svg> element a viewBox="0 0 W H" (or width and height in pixels).',
-    );
+    throw refuse(msg('problem.plan.noSize'));
   }
   return { svg, width: Math.round(width), height: Math.round(height) };
 }

@@ -2,14 +2,15 @@ import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Db } from '../db/database.js';
-import { forbidden, invalidInput } from '../errors.js';
+import { forbidden, invalidFields, invalidInput, msg, type Message } from '../errors.js';
 import type { Role } from '../booking/booking-service.js';
 import { revokeAccess } from './access-revocation.js';
 import { mayChange, type StaffActor } from './people-permissions.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
-import { importError } from './desks-service.js';
+import { csvColumn, csvLine, importError } from './desks-service.js';
 import { readCsvTable } from './csv.js';
-import { changes, Fields, type Input } from './validation.js';
+import { setTeam, teamNameOf, teamNames } from './person-team.js';
+import { changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * People: accounts, roles, EM identity. Passwords: staff either type an initial password
@@ -33,7 +34,7 @@ async function endSessions(tx: Tx, userId: number, now: Date): Promise<void> {
 
 export const PEOPLE_CSV_COLUMNS = {
   required: ['email', 'displayName'],
-  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite'],
+  optional: ['role', 'emUserId', 'deviceProfile', 'homeSite', 'team'],
 } as const;
 
 export const PAGE_SIZE = 50;
@@ -45,34 +46,25 @@ export function generatePassword(): string {
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
 }
 
-const snapshot = (u: {
-  email: string;
-  displayName: string;
-  role: string;
-  emUserId: string | null;
-  deviceProfile: string | null;
-  homeSiteId: number | null;
-  disabled: boolean;
-}) => ({
-  email: u.email,
-  displayName: u.displayName,
-  role: u.role,
-  emUserId: u.emUserId,
-  deviceProfile: u.deviceProfile,
-  homeSiteId: u.homeSiteId,
-  disabled: u.disabled,
-});
+/** What an account is, for the audit trail and the API (never its password hash). */
+export const PERSON_FIELDS = [
+  'email',
+  'displayName',
+  'role',
+  'emUserId',
+  'deviceProfile',
+  'homeSiteId',
+  'disabled',
+] as const;
+export type PersonFields = Pick<Db.User, (typeof PERSON_FIELDS)[number]>;
+const snapshot = (u: PersonFields) => pick(u, PERSON_FIELDS);
 
 function personFields(f: Fields) {
-  const displayName = f.text('displayName', 'Name', { required: true, max: 100 });
-  const emUserId = f.optionalText('emUserId', 'EM user ID', 128);
+  const displayName = f.text('displayName', 'problem.label.name', { required: true, max: 100 });
+  const emUserId = f.optionalText('emUserId', 'problem.label.emUserId', 128);
   if (emUserId && /[\s<>"'&]/.test(emUserId))
-    f.fail(
-      'emUserId',
-      'EM user ID',
-      'must be the CUCM user ID exactly, without spaces or <>"\'& characters.',
-    );
-  const deviceProfile = f.optionalText('deviceProfile', 'Device profile', 128);
+    f.fail('emUserId', 'problem.label.emUserId', msg('problem.people.badEmUserId'));
+  const deviceProfile = f.optionalText('deviceProfile', 'problem.label.deviceProfile', 128);
   return { displayName, emUserId, deviceProfile };
 }
 
@@ -80,13 +72,11 @@ function checkPassword(f: Fields): string | null {
   const password = f.raw('password');
   if (password === '') return null;
   if (password.length < 12 || password.length > 200)
-    f.fail(
-      'password',
-      'Initial password',
-      'must be 12 to 200 characters long (or leave it blank to generate one).',
-    );
+    f.fail('password', 'problem.label.initialPassword', msg('problem.people.passwordLength'));
   return password;
 }
+
+const emUserIdTaken = (id: string, email: string) => msg('problem.people.emUserIdBelongs', { id, email });
 
 async function emUserIdClash(tx: Tx, emUserId: string | null, selfId: number | null) {
   if (!emUserId) return null;
@@ -118,13 +108,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       f.fail(
         field,
         label,
-        byName ? `"${raw}" is not a site; use a site's name exactly.` : 'must be one of the listed sites.',
+        byName ? msg('problem.people.noSuchSite', { name: raw }) : msg('problem.people.listedSite'),
       );
     return site?.id ?? null;
   }
 
   function mayGrant(actor: StaffActor, role: Role) {
-    if (mayChange(actor, null, { role })) throw forbidden('Only administrators can create administrators.');
+    if (mayChange(actor, null, { role })) throw forbidden(msg('problem.people.createAdmin'));
   }
 
   return {
@@ -144,32 +134,38 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         prisma.user.count({ where }),
         prisma.user.findMany({
           where,
-          orderBy: { email: 'asc' },
+          // By name, as people look for each other; the email breaks ties between namesakes.
+          orderBy: [{ displayName: 'asc' }, { email: 'asc' }],
           skip: (page - 1) * PAGE_SIZE,
           take: PAGE_SIZE,
-          include: { homeSite: { select: { name: true } } },
+          include: {
+            homeSite: { select: { name: true } },
+            teams: { select: { team: { select: { name: true } } } },
+          },
         }),
       ]);
       return { q, page, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), people };
     },
 
+    /** The person, with their team (department) and the team names to suggest. */
     async get(id: number) {
-      return requireFound(
+      const user = requireFound(
         await prisma.user.findUnique({
           where: { id },
           include: { homeSite: { select: { id: true, name: true } } },
         }),
-        'That person',
+        'person',
       );
+      return { ...user, team: await teamNameOf(prisma, id), teamNames: await teamNames(prisma) };
     },
 
     /** Creates an account; answers the initial password, to be shown once. */
     async create(actor: StaffActor, input: Input) {
       const f = new Fields(input);
-      const email = f.email('email', 'Email');
-      const role = f.oneOf('role', 'Role', ROLES, 'EMPLOYEE');
+      const email = f.email('email', 'problem.label.email');
+      const role = f.oneOf('role', 'problem.label.role', ROLES, 'EMPLOYEE');
       const person = personFields(f);
-      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
+      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'problem.label.homeSite', false);
       const typed = checkPassword(f);
       f.done();
       mayGrant(actor, role);
@@ -178,13 +174,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       try {
         const user = await prisma.$transaction(async (tx) => {
           if (await tx.user.findUnique({ where: { email } }))
-            throw invalidInput(`${email} already has an account.`, {
-              fields: { email: `${email} already has an account.` },
-            });
+            throw invalidFields({ email: msg('problem.people.hasAccount', { email }) });
           const clash = await emUserIdClash(tx, person.emUserId, null);
           if (clash) {
-            const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
-            throw invalidInput(message, { fields: { emUserId: message } });
+            throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
           }
           const created = await tx.user.create({
             // Staff know this password: the person chooses their own at first sign-in.
@@ -205,7 +198,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         }, TX_OPTIONS);
         return { user, password, generated: typed === null };
       } catch (error) {
-        if (isUniqueViolation(error)) throw invalidInput(`${email} or its EM user ID is already taken.`);
+        if (isUniqueViolation(error)) throw invalidInput(msg('problem.people.taken', { email }));
         throw error;
       }
     },
@@ -213,36 +206,38 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
     async update(actor: StaffActor, id: number, input: Input) {
       const f = new Fields(input);
       const person = personFields(f);
-      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'Home site', false);
-      const disabled = f.boolean('disabled', 'Disabled');
+      const homeSiteId = await siteIdFrom(f, 'homeSiteId', 'problem.label.homeSite', false);
+      const disabled = f.boolean('disabled', 'problem.label.disabled');
+      const team = f.isPresent('team')
+        ? f.text('team', 'problem.label.team', { max: 80 }) || null
+        : undefined;
       const roleGiven = f.raw('role') !== '';
-      const role = roleGiven ? f.oneOf('role', 'Role', ROLES) : null;
+      const role = roleGiven ? f.oneOf('role', 'problem.label.role', ROLES) : null;
       f.done();
       return prisma.$transaction(async (tx) => {
-        const before = requireFound(await tx.user.findUnique({ where: { id } }), 'That person');
+        const before = requireFound(await tx.user.findUnique({ where: { id } }), 'person');
         switch (mayChange(actor, before, { role, disabled })) {
           case 'edit-admin':
-            throw forbidden('Only administrators can change an administrator’s account.');
+            throw forbidden(msg('problem.people.editAdmin'));
           case 'change-role':
-            throw forbidden('Only administrators can change roles.');
+            throw forbidden(msg('problem.people.changeRole'));
           case 'own-role':
-            throw invalidInput('You cannot change your own role; ask another administrator.', {
-              fields: { role: 'You cannot change your own role.' },
-            });
+            throw invalidInput(msg('problem.people.ownRole'), {
+              fields: { role: msg('problem.people.ownRoleField') },
+            }).about('role');
           case 'disable-self':
-            throw invalidInput('You cannot disable your own account.', {
-              fields: { disabled: 'You cannot disable your own account.' },
-            });
+            throw invalidFields({ disabled: msg('problem.people.disableSelf') });
         }
         const clash = await emUserIdClash(tx, person.emUserId, id);
         if (clash) {
-          const message = `EM user ID ${person.emUserId} belongs to ${clash.email}.`;
-          throw invalidInput(message, { fields: { emUserId: message } });
+          throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
         }
+        const teamBefore = await teamNameOf(tx, id);
         const user = await tx.user.update({
           where: { id },
           data: { ...person, homeSiteId, disabled, ...(role ? { role } : {}) },
         });
+        if (team !== undefined) await setTeam(tx, id, team);
         // Disabling takes all access away at once (sessions, tokens, bookings, the phone);
         // a changed role ends the person's sessions and tokens.
         if (disabled && !before.disabled)
@@ -255,7 +250,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             action: 'user.update',
             subjectType: 'user',
             subjectId: id,
-            details: changes(snapshot(before), snapshot(user)),
+            details: changes(
+              { ...snapshot(before), team: teamBefore },
+              { ...snapshot(user), team: team === undefined ? teamBefore : team },
+            ),
           },
           clock.now(),
         );
@@ -265,9 +263,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
 
     /** A new generated password, shown once; the person is signed out everywhere. */
     async resetPassword(actor: StaffActor, id: number) {
-      const target = requireFound(await prisma.user.findUnique({ where: { id } }), 'That person');
-      if (mayChange(actor, target, {}) === 'edit-admin')
-        throw forbidden('Only administrators can reset an administrator’s password.');
+      const target = requireFound(await prisma.user.findUnique({ where: { id } }), 'person');
+      if (mayChange(actor, target, {}) === 'edit-admin') throw forbidden(msg('problem.people.resetAdmin'));
       const password = generatePassword();
       const passwordHash = await hashPassword(password);
       await prisma.$transaction(async (tx) => {
@@ -291,8 +288,8 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
      */
     async importCsv(actor: StaffActor, text: string) {
       const table = readCsvTable(text, PEOPLE_CSV_COLUMNS);
-      if (table.rows.length === 0) throw invalidInput('The file has a header but no people.');
-      const errors: Record<string, string> = {};
+      if (table.rows.length === 0) throw invalidInput(msg('problem.people.noRows'));
+      const errors: Record<string, Message> = {};
       const emails = new Map<string, number>();
       const emIds = new Map<string, number>();
       const sites = new Map(
@@ -305,31 +302,31 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         const input: Input = {};
         for (const c of table.columns) input[c] = row.values[c];
         const f = new Fields(input, {
-          prefix: `Line ${row.line}: `,
-          describe: (field) => `column "${field}"`,
+          prefix: csvLine(row.line),
+          describe: csvColumn,
         });
-        const email = f.email('email', 'email');
-        const role = f.raw('role') === '' ? null : f.oneOf('role', 'role', ROLES);
+        const email = f.email('email', 'problem.label.email');
+        const role = f.raw('role') === '' ? null : f.oneOf('role', 'problem.label.role', ROLES);
         if (role && mayChange(actor, null, { role }) === 'grant-admin')
-          f.fail('role', 'column "role"', 'ADMIN can only be given by an administrator.');
+          f.fail('role', 'role', msg('problem.people.adminOnlyByAdmin'));
         const person = personFields(f);
         let homeSiteId: number | null | undefined;
         if (f.isPresent('homeSite')) {
           const name = f.raw('homeSite');
           homeSiteId = name === '' ? null : sites.get(name.toLowerCase());
           if (homeSiteId === undefined)
-            f.fail('homeSite', 'column "homeSite"', `"${name}" is not a site; use a site's name exactly.`);
+            f.fail('homeSite', 'homeSite', msg('problem.people.noSuchSite', { name }));
         }
         if (emails.has(email))
-          f.fail('email', 'column "email"', `${email} is also on line ${emails.get(email)}.`);
+          f.fail('email', 'email', msg('problem.csv.alsoOnLine', { value: email, line: emails.get(email)! }));
         emails.set(email, row.line);
         if (person.emUserId) {
           const emKey = person.emUserId.toLowerCase();
           if (emIds.has(emKey))
             f.fail(
               'emUserId',
-              'column "emUserId"',
-              `${person.emUserId} is also on line ${emIds.get(emKey)}.`,
+              'emUserId',
+              msg('problem.csv.alsoOnLine', { value: person.emUserId, line: emIds.get(emKey)! }),
             );
           emIds.set(emKey, row.line);
         }
@@ -342,6 +339,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           emUserId: f.isPresent('emUserId') ? person.emUserId : undefined,
           deviceProfile: f.isPresent('deviceProfile') ? person.deviceProfile : undefined,
           homeSiteId,
+          team: f.isPresent('team') ? f.text('team', 'column "team"', { max: 80 }) || null : undefined,
         };
       });
       if (Object.keys(errors).length > 0) throw importError(errors);
@@ -366,12 +364,23 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         let updated = 0;
         const now = clock.now();
         for (const row of rows) {
-          const fail = (field: string, message: string) =>
-            (errors[`${row.line}:${field}`] = `Line ${row.line}: ${message}`);
+          const fail = (field: string, message: Message) =>
+            (errors[`${row.line}:${field}`] = msg('problem.csv.lineProblem', {
+              line: row.line,
+              problem: message,
+            }));
+          const inColumn = (column: string, problem: Message) =>
+            msg('problem.csv.columnProblem', { column, problem });
           const before = await tx.user.findUnique({ where: { email: row.email } });
           const clash = await emUserIdClash(tx, row.emUserId ?? null, before?.id ?? null);
           if (clash) {
-            fail('emUserId', `column "emUserId": ${row.emUserId} belongs to ${clash.email}.`);
+            fail(
+              'emUserId',
+              inColumn(
+                'emUserId',
+                msg('problem.people.emUserIdTaken', { id: row.emUserId!, email: clash.email }),
+              ),
+            );
             continue;
           }
           const data = {
@@ -383,27 +392,26 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           if (before) {
             const refusal = mayChange(actor, before, { role: row.role });
             if (refusal === 'edit-admin') {
-              fail(
-                'email',
-                `${row.email} is an administrator; only an administrator can change that account.`,
-              );
+              fail('email', msg('problem.people.isAdmin', { email: row.email }));
               continue;
             }
             if (refusal === 'change-role') {
               fail(
                 'role',
-                `column "role": only an administrator can change ${row.email}'s role from ${before.role}.`,
+                inColumn('role', msg('problem.people.roleByAdmin', { email: row.email, role: before.role })),
               );
               continue;
             }
             if (refusal === 'own-role') {
-              fail('role', 'column "role": you cannot change your own role.');
+              fail('role', inColumn('role', msg('problem.people.ownRoleCsv')));
               continue;
             }
+            const teamBefore = await teamNameOf(tx, before.id);
             const user = await tx.user.update({
               where: { id: before.id },
               data: { ...data, ...(row.role ? { role: row.role } : {}) },
             });
+            if (row.team !== undefined) await setTeam(tx, user.id, row.team);
             // As on the form: a changed role ends sessions and API tokens.
             if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
             updated++;
@@ -414,14 +422,20 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.update',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { ...changes(snapshot(before), snapshot(user)), via: `CSV import line ${row.line}` },
+                details: {
+                  ...changes(
+                    { ...snapshot(before), team: teamBefore },
+                    { ...snapshot(user), team: row.team === undefined ? teamBefore : row.team },
+                  ),
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );
           } else {
             const secret = passwords.get(row.email);
             if (!secret) {
-              fail('email', `${row.email} was created by someone else during the import; import again.`);
+              fail('email', msg('problem.people.createdMeanwhile', { email: row.email }));
               continue;
             }
             const user = await tx.user.create({
@@ -433,6 +447,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 ...data,
               },
             });
+            if (row.team) await setTeam(tx, user.id, row.team);
             created++;
             await recordAudit(
               tx,
@@ -441,7 +456,11 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 action: 'user.create',
                 subjectType: 'user',
                 subjectId: user.id,
-                details: { before: null, after: snapshot(user), via: `CSV import line ${row.line}` },
+                details: {
+                  before: null,
+                  after: { ...snapshot(user), team: row.team ?? null },
+                  via: `CSV import line ${row.line}`,
+                },
               },
               now,
             );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { inUse, invalidInput } from '../errors.js';
+import { inUse, invalidFields, invalidInput, msg } from '../errors.js';
+import { isOccupantPrivacy, OCCUPANT_PRIVACY } from '../booking/occupant-privacy.js';
 import { isLanguage, LANGUAGES } from '../i18n/languages.js';
 import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
 import { checkFloorPlan } from './floor-plan.js';
@@ -15,12 +16,14 @@ const siteSnapshot = (s: {
   address: string;
   emClusterId: number | null;
   defaultLanguage?: string;
+  occupantPrivacy?: string;
 }) => ({
   name: s.name,
   timeZone: s.timeZone,
   address: s.address,
   emClusterId: s.emClusterId,
   ...(s.defaultLanguage === undefined ? {} : { defaultLanguage: s.defaultLanguage }),
+  ...(s.occupantPrivacy === undefined ? {} : { occupantPrivacy: s.occupantPrivacy }),
 });
 
 const floorSnapshot = (f: {
@@ -61,23 +64,35 @@ export const minutesToHhmm = (m: number) =>
 export function createSitesService({ prisma, clock }: AdminDeps) {
   async function siteFields(input: Input) {
     const f = new Fields(input);
-    const name = f.text('name', 'Name', { required: true, max: 100 });
-    const timeZone = f.timeZone('timeZone', 'Time zone');
-    const address = f.text('address', 'Address', { max: 300 });
+    const name = f.text('name', 'problem.label.name', { required: true, max: 100 });
+    const timeZone = f.timeZone('timeZone', 'problem.label.timeZone');
+    const address = f.text('address', 'problem.label.address', { max: 300 });
     const clusterRaw = f.raw('emClusterId');
     let emClusterId: number | null = null;
     if (clusterRaw !== '') {
       const cluster = /^\d+$/.test(clusterRaw)
         ? await prisma.emCluster.findUnique({ where: { id: Number(clusterRaw) } })
         : null;
-      if (!cluster) f.fail('emClusterId', 'EM cluster', 'must be one of the listed clusters (or none).');
+      if (!cluster) f.fail('emClusterId', 'problem.label.emCluster', msg('problem.sites.listedCluster'));
       else emClusterId = cluster.id;
     }
     // The language of the site's phones until a person is identified, and of emails and
     // calendar texts for people who chose none. Left out (the API, older forms): unchanged.
     const languageRaw = f.raw('defaultLanguage');
     if (languageRaw !== '' && !isLanguage(languageRaw))
-      f.fail('defaultLanguage', 'Default language', `must be one of ${LANGUAGES.join(', ')}.`);
+      f.fail(
+        'defaultLanguage',
+        'problem.label.defaultLanguage',
+        msg('problem.fields.oneOf', { allowed: LANGUAGES.join(', ') }),
+      );
+    // Who sees the names at taken desks (booking/occupant-privacy.ts). Left out: unchanged.
+    const privacyRaw = f.raw('occupantPrivacy');
+    if (privacyRaw !== '' && !isOccupantPrivacy(privacyRaw))
+      f.fail(
+        'occupantPrivacy',
+        'problem.label.occupantPrivacy',
+        msg('problem.fields.oneOf', { allowed: OCCUPANT_PRIVACY.join(', ') }),
+      );
     f.done();
     return {
       name,
@@ -85,18 +100,15 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       address,
       emClusterId,
       ...(isLanguage(languageRaw) ? { defaultLanguage: languageRaw } : {}),
+      ...(isOccupantPrivacy(privacyRaw) ? { occupantPrivacy: privacyRaw } : {}),
     };
   }
 
   const duplicateSite = (name: string) =>
-    invalidInput(`A site named "${name}" already exists; choose another name.`, {
-      fields: { name: `A site named "${name}" already exists; choose another name.` },
-    });
+    invalidFields({ name: msg('problem.sites.duplicateSite', { name }) });
 
   const duplicateFloor = (name: string) =>
-    invalidInput(`This site already has a floor named "${name}"; choose another name.`, {
-      fields: { name: `This site already has a floor named "${name}"; choose another name.` },
-    });
+    invalidFields({ name: msg('problem.sites.duplicateFloor', { name }) });
 
   return {
     listSites() {
@@ -109,7 +121,7 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
     async getSite(id: number) {
       return requireFound(
         await prisma.site.findUnique({ where: { id }, include: { policy: true, emCluster: true } }),
-        'That site',
+        'site',
       );
     },
 
@@ -142,7 +154,7 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       const data = await siteFields(input);
       try {
         return await prisma.$transaction(async (tx) => {
-          const before = requireFound(await tx.site.findUnique({ where: { id } }), 'That site');
+          const before = requireFound(await tx.site.findUnique({ where: { id } }), 'site');
           const clash = await tx.site.findUnique({ where: { name: data.name } });
           if (clash && clash.id !== id) throw duplicateSite(data.name);
           const site = await tx.site.update({ where: { id }, data });
@@ -168,7 +180,7 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
     async getPolicy(siteId: number) {
       const site = requireFound(
         await prisma.site.findUnique({ where: { id: siteId }, include: { policy: true } }),
-        'That site',
+        'site',
       );
       return { site, policy: site.policy ?? (await prisma.bookingPolicy.create({ data: { siteId } })) };
     },
@@ -179,7 +191,7 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
         const value = f.raw(field);
         const m = /^(\d{1,2}):(\d{2})$/.exec(value);
         if (!m || +m[1]! > 24 || +m[2]! > 59 || +m[1]! * 60 + +m[2]! > 1440) {
-          f.fail(field, label, 'must be a time of day HH:MM (00:00 to 24:00).');
+          f.fail(field, label, msg('problem.sites.timeOfDay'));
           return 0;
         }
         return +m[1]! * 60 + +m[2]!;
@@ -188,28 +200,42 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       const dayList = (Array.isArray(rawDays) ? rawDays : rawDays === undefined ? [] : [rawDays]).map(String);
       const workingDays = [...new Set(dayList.filter((d) => /^[1-7]$/.test(d)).map(Number))].sort();
       if (workingDays.length === 0 || workingDays.length !== new Set(dayList).size)
-        f.fail('workingDays', 'Working days', 'must include at least one weekday.');
+        f.fail('workingDays', 'problem.label.workingDays', msg('problem.sites.oneWeekday'));
       const data = {
-        maxDaysAhead: f.integer('maxDaysAhead', 'Book at most this many days ahead', { min: 0, max: 366 }),
-        maxBookingMinutes: f.integer('maxBookingMinutes', 'Longest booking (minutes)', {
+        maxDaysAhead: f.integer('maxDaysAhead', 'problem.label.bookAtMostThisManyDaysAhead', {
+          min: 0,
+          max: 366,
+        }),
+        maxBookingMinutes: f.integer('maxBookingMinutes', 'problem.label.longestBookingMinutes', {
           min: 15,
           max: 1440,
         }),
-        maxBookingsPerDay: f.integer('maxBookingsPerDay', 'Bookings per person per day', { min: 1, max: 24 }),
-        workdayStartMinute: hhmm('workdayStart', 'Working hours start'),
-        workdayEndMinute: hhmm('workdayEnd', 'Working hours end'),
+        maxBookingsPerDay: f.integer('maxBookingsPerDay', 'problem.label.bookingsPerPersonPerDay', {
+          min: 1,
+          max: 24,
+        }),
+        workdayStartMinute: hhmm('workdayStart', 'problem.label.workingHoursStart'),
+        workdayEndMinute: hhmm('workdayEnd', 'problem.label.workingHoursEnd'),
         workingDays,
-        checkInOpensMinutesBefore: f.integer('checkInOpensMinutesBefore', 'Check-in opens (minutes before)', {
-          min: 0,
-          max: 240,
-        }),
-        checkInClosesMinutesAfter: f.integer('checkInClosesMinutesAfter', 'Check-in closes (minutes after)', {
-          min: 0,
-          max: 240,
-        }),
+        checkInOpensMinutesBefore: f.integer(
+          'checkInOpensMinutesBefore',
+          'problem.label.checkInOpensMinutesBefore',
+          {
+            min: 0,
+            max: 240,
+          },
+        ),
+        checkInClosesMinutesAfter: f.integer(
+          'checkInClosesMinutesAfter',
+          'problem.label.checkInClosesMinutesAfter',
+          {
+            min: 0,
+            max: 240,
+          },
+        ),
         releaseNoShowAfterMinutes: f.integer(
           'releaseNoShowAfterMinutes',
-          'Release a no-show after (minutes)',
+          'problem.label.releaseANoShowAfterMinutes',
           {
             min: 5,
             max: 720,
@@ -218,10 +244,10 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
         ),
       };
       if (!f.errors.workdayEnd && data.workdayEndMinute <= data.workdayStartMinute)
-        f.fail('workdayEnd', 'Working hours end', 'must be after the start.');
+        f.fail('workdayEnd', 'problem.label.workingHoursEnd', msg('problem.fields.afterStart'));
       f.done();
       return prisma.$transaction(async (tx) => {
-        requireFound(await tx.site.findUnique({ where: { id: siteId } }), 'That site');
+        requireFound(await tx.site.findUnique({ where: { id: siteId } }), 'site');
         const before = await tx.bookingPolicy.findUnique({ where: { siteId } });
         const policy = await tx.bookingPolicy.upsert({
           where: { siteId },
@@ -270,22 +296,22 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
             desks: { orderBy: { label: 'asc' }, include: { phone: true } },
           },
         }),
-        'That floor',
+        'floor',
       );
     },
 
     async createFloor(actor: Actor, input: Input) {
       const f = new Fields(input);
-      const siteId = f.integer('siteId', 'Site', { min: 1, max: 999_999_999 });
-      const name = f.text('name', 'Name', { required: true, max: 100 });
-      const level = f.integer('level', 'Level', { min: -20, max: 300 });
+      const siteId = f.integer('siteId', 'problem.label.site', { min: 1, max: 999_999_999 });
+      const name = f.text('name', 'problem.label.name', { required: true, max: 100 });
+      const level = f.integer('level', 'problem.label.level', { min: -20, max: 300 });
       f.done();
       try {
         return await prisma.$transaction(async (tx) => {
           if (!(await tx.site.findUnique({ where: { id: siteId } })))
-            throw invalidInput('Choose one of the listed sites.', {
-              fields: { siteId: 'Site must be one of the listed sites.' },
-            });
+            throw invalidInput(msg('problem.sites.chooseListedSite'), {
+              fields: { siteId: msg('problem.sites.listedSiteField') },
+            }).about('siteId');
           if (await tx.floor.findUnique({ where: { siteId_name: { siteId, name } } }))
             throw duplicateFloor(name);
           const floor = await tx.floor.create({ data: { siteId, name, level } });
@@ -310,14 +336,14 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
 
     async updateFloor(actor: Actor, id: number, input: Input) {
       const f = new Fields(input);
-      const name = f.text('name', 'Name', { required: true, max: 100 });
-      const level = f.integer('level', 'Level', { min: -20, max: 300 });
-      const planWidth = f.integer('planWidth', 'Plan width', { min: 10, max: 100_000 });
-      const planHeight = f.integer('planHeight', 'Plan height', { min: 10, max: 100_000 });
+      const name = f.text('name', 'problem.label.name', { required: true, max: 100 });
+      const level = f.integer('level', 'problem.label.level', { min: -20, max: 300 });
+      const planWidth = f.integer('planWidth', 'problem.label.planWidth', { min: 10, max: 100_000 });
+      const planHeight = f.integer('planHeight', 'problem.label.planHeight', { min: 10, max: 100_000 });
       f.done();
       try {
         return await prisma.$transaction(async (tx) => {
-          const before = requireFound(await tx.floor.findUnique({ where: { id } }), 'That floor');
+          const before = requireFound(await tx.floor.findUnique({ where: { id } }), 'floor');
           const clash = await tx.floor.findUnique({
             where: { siteId_name: { siteId: before.siteId, name } },
           });
@@ -354,12 +380,10 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       return prisma.$transaction(async (tx) => {
         const site = requireFound(
           await tx.site.findUnique({ where: { id }, include: { _count: { select: { floors: true } } } }),
-          'That site',
+          'site',
         );
         if (site._count.floors > 0) {
-          throw inUse(
-            `Site ${site.name} still has ${site._count.floors} floor(s). Delete or move its floors first.`,
-          );
+          throw inUse(msg('problem.sites.siteHasFloors', { site: site.name, count: site._count.floors }));
         }
         await tx.site.delete({ where: { id } });
         await recordAudit(
@@ -379,12 +403,10 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       return prisma.$transaction(async (tx) => {
         const floor = requireFound(
           await tx.floor.findUnique({ where: { id }, include: { _count: { select: { desks: true } } } }),
-          'That floor',
+          'floor',
         );
         if (floor._count.desks > 0) {
-          throw inUse(
-            `Floor ${floor.name} still has ${floor._count.desks} desk(s). Take them out of use instead, or remove them first.`,
-          );
+          throw inUse(msg('problem.sites.floorHasDesks', { floor: floor.name, count: floor._count.desks }));
         }
         await tx.floor.delete({ where: { id } });
         await recordAudit(
@@ -399,12 +421,10 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
     /** Checks and stores an uploaded SVG plan; the floor takes the plan's coordinate space. */
     async uploadPlan(actor: Actor, floorId: number, file: Buffer | string | undefined) {
       if (file === undefined || file.length === 0)
-        throw invalidInput('Choose an SVG file to upload.', {
-          fields: { plan: 'Choose an SVG file to upload.' },
-        });
+        throw invalidFields({ plan: msg('problem.sites.choosePlan') });
       const plan = checkFloorPlan(file);
       return prisma.$transaction(async (tx) => {
-        const before = requireFound(await tx.floor.findUnique({ where: { id: floorId } }), 'That floor');
+        const before = requireFound(await tx.floor.findUnique({ where: { id: floorId } }), 'floor');
         const floor = await tx.floor.update({
           where: { id: floorId },
           data: { planSvg: plan.svg, planWidth: plan.width, planHeight: plan.height },

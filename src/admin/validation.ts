@@ -1,34 +1,42 @@
-import { RoostError } from '../errors.js';
+import { invalidFields, msg, type Message, type RoostError } from '../errors.js';
 import { isValidTimeZone } from '../time/zones.js';
 
 /**
  * Field-by-field validation that reports every problem at once. A form gets one message
  * per field (shown beside the input and summarised at the top); a CSV row gets messages
  * prefixed with its line. `done()` throws RoostError INVALID_INPUT with
- * `details.fields = { field: message }`.
+ * `details.fields = { field: message }`. Labels are catalogue keys and problems are Messages,
+ * so web/ says them in the reader's language.
  */
 export type Input = Record<string, unknown>;
 
+const REQUIRED = msg('problem.fields.required');
+
 export interface FieldsOptions {
-  /** Names a field in messages; default the form label given to each check. */
-  describe?: (field: string, label: string) => string;
+  /** Names a field in messages; default the form label (a catalogue key) given to each check. */
+  describe?: (field: string, label: string) => Message;
   /** Put before the summary, e.g. "Line 4: ". */
-  prefix?: string;
+  prefix?: Message;
 }
 
 export class Fields {
-  readonly errors: Record<string, string> = {};
+  readonly errors: Record<string, Message> = {};
   constructor(
     private readonly input: Input,
     private readonly options: FieldsOptions = {},
   ) {}
 
-  private name(field: string, label: string) {
-    return this.options.describe ? this.options.describe(field, label) : label;
+  private name(field: string, label: string): Message {
+    return this.options.describe ? this.options.describe(field, label) : msg(label);
   }
 
-  fail(field: string, label: string, problem: string): void {
-    this.errors[field] ??= `${this.options.prefix ?? ''}${this.name(field, label)} ${problem}`;
+  /** The field's problem, said after its name: "Time zone" + "is required." */
+  fail(field: string, label: string, problem: Message): void {
+    this.errors[field] ??= msg('problem.fields.problem', {
+      prefix: this.options.prefix ?? '',
+      name: this.name(field, label),
+      problem,
+    });
   }
 
   raw(field: string): string {
@@ -44,8 +52,8 @@ export class Fields {
   text(field: string, label: string, opts: { required?: boolean; max?: number } = {}): string {
     const value = this.raw(field);
     const max = opts.max ?? 200;
-    if (opts.required && value === '') this.fail(field, label, 'is required.');
-    else if (value.length > max) this.fail(field, label, `must be at most ${max} characters.`);
+    if (opts.required && value === '') this.fail(field, label, REQUIRED);
+    else if (value.length > max) this.fail(field, label, msg('problem.fields.tooLong', { max }));
     return value;
   }
 
@@ -61,11 +69,11 @@ export class Fields {
     const value = this.raw(field);
     if (value === '') {
       if (opts.optional) return null;
-      this.fail(field, label, 'is required.');
+      this.fail(field, label, REQUIRED);
       return opts.min;
     }
     if (!/^-?\d+$/.test(value) || +value < opts.min || +value > opts.max) {
-      this.fail(field, label, `must be a whole number from ${opts.min} to ${opts.max}.`);
+      this.fail(field, label, msg('problem.fields.wholeNumber', { min: opts.min, max: opts.max }));
       return opts.min;
     }
     return Number(value);
@@ -75,7 +83,7 @@ export class Fields {
     const value = this.raw(field);
     const n = Number(value);
     if (value === '' || !Number.isFinite(n) || n < opts.min || n > opts.max) {
-      this.fail(field, label, `must be a number from ${opts.min} to ${opts.max}.`);
+      this.fail(field, label, msg('problem.fields.number', { min: opts.min, max: opts.max }));
       return opts.min;
     }
     return n;
@@ -87,7 +95,7 @@ export class Fields {
     if (value === '') return fallback;
     if (['true', 'yes', '1', 'on', 'y'].includes(value)) return true;
     if (['false', 'no', '0', 'off', 'n'].includes(value)) return false;
-    this.fail(field, label, 'must be yes or no (true/false, 1/0).');
+    this.fail(field, label, msg('problem.fields.yesNo'));
     return fallback;
   }
 
@@ -96,7 +104,7 @@ export class Fields {
     const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
     if (match) return match;
     if (value === '' && fallback !== undefined) return fallback;
-    this.fail(field, label, `must be one of ${allowed.join(', ')}.`);
+    this.fail(field, label, msg('problem.fields.oneOf', { allowed: allowed.join(', ') }));
     return fallback ?? allowed[0]!;
   }
 
@@ -106,9 +114,7 @@ export class Fields {
       this.fail(
         field,
         label,
-        value === ''
-          ? 'is required: an IANA time zone such as Europe/Berlin.'
-          : `"${value}" is not an IANA time zone; use a name such as Europe/Berlin or America/New_York.`,
+        value === '' ? msg('problem.fields.zoneRequired') : msg('problem.fields.notAZone', { value }),
       );
     }
     return value;
@@ -116,9 +122,9 @@ export class Fields {
 
   email(field: string, label: string): string {
     const value = this.raw(field).toLowerCase();
-    if (value === '') this.fail(field, label, 'is required.');
+    if (value === '') this.fail(field, label, REQUIRED);
     else if (value.length > 320 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
-      this.fail(field, label, `"${value}" is not an email address (name@example.com).`);
+      this.fail(field, label, msg('problem.fields.notAnEmail', { value }));
     return value;
   }
 
@@ -129,7 +135,7 @@ export class Fields {
     const raw = this.raw(field);
     if (raw === '') {
       if (opts.optional) return null;
-      this.fail(field, label, 'is required.');
+      this.fail(field, label, REQUIRED);
       return '';
     }
     const result = normaliseDeviceName(raw);
@@ -146,13 +152,8 @@ export class Fields {
   }
 }
 
-export function validationError(fields: Record<string, string>): RoostError {
-  const messages = Object.values(fields);
-  return new RoostError(
-    'INVALID_INPUT',
-    messages.length === 1 ? messages[0]! : `Please correct ${messages.length} fields: ${messages.join(' ')}`,
-    { fields },
-  );
+export function validationError(fields: Record<string, Message>): RoostError {
+  return invalidFields(fields);
 }
 
 export const DEVICE_NAME = /^SEP[0-9A-F]{12}$/;
@@ -160,19 +161,22 @@ export const DEVICE_NAME = /^SEP[0-9A-F]{12}$/;
 /** Upper-cases a device name for the user; still invalid after that is refused with the reason. */
 export function normaliseDeviceName(
   raw: string,
-): { ok: true; value: string } | { ok: false; problem: string } {
+): { ok: true; value: string } | { ok: false; problem: Message } {
   const value = raw.trim().toUpperCase();
   if (DEVICE_NAME.test(value)) return { ok: true, value };
   return {
     ok: false,
-    problem: `"${raw.trim()}" is not a Cisco device name: it must be SEP followed by the phone's 12-digit MAC address in hex (0-9, A-F), e.g. SEP0A1B2C3D4E5F${
-      value !== raw.trim() ? ' (lower-case letters are upper-cased for you)' : ''
-    }.`,
+    problem: msg(
+      value !== raw.trim() ? 'problem.fields.notADeviceNameCased' : 'problem.fields.notADeviceName',
+      {
+        value: raw.trim(),
+      },
+    ),
   };
 }
 
 /** Features typed as "dual-monitor; standing" or one per form field. */
-export function parseFeatures(raw: string): { ok: true; value: string[] } | { ok: false; problem: string } {
+export function parseFeatures(raw: string): { ok: true; value: string[] } | { ok: false; problem: Message } {
   const items = raw
     .split(/[;,\n]/)
     .map((f) => f.trim().toLowerCase())
@@ -181,7 +185,7 @@ export function parseFeatures(raw: string): { ok: true; value: string[] } | { ok
     if (!/^[a-z0-9][a-z0-9 _-]{0,39}$/.test(item)) {
       return {
         ok: false,
-        problem: `"${item}" is not a feature tag: use letters, digits, spaces, - or _ (at most 40 characters), separated by ";".`,
+        problem: msg('problem.fields.notAFeature', { value: item }),
       };
     }
   }
@@ -202,4 +206,9 @@ export function changes<T extends Record<string, unknown>>(
     }
   }
   return { before: b, after: a };
+}
+
+/** The named fields of a row: what its audit snapshot and its API view both show. */
+export function pick<T, K extends keyof T>(row: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, row[k]])) as Pick<T, K>;
 }

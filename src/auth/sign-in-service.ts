@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/database.js';
-import { RoostError } from '../errors.js';
+import { RoostError, msg } from '../errors.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
-import { waitText, type SignInThrottle } from './sign-in-throttle.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
 
 /** What a correct password yields: enough to decide about a second factor and a new password. */
 export interface PasswordUser {
@@ -13,10 +13,15 @@ export interface PasswordUser {
 }
 
 /** The 429 every throttle raises: Retry-After and the body carry the same number of seconds. */
-export function rateLimited(what: string, seconds: number, hint = ''): RoostError {
-  return new RoostError('RATE_LIMITED', `${what} Try again in ${waitText(seconds)}.${hint}`, {
-    retryAfterSeconds: seconds,
-  });
+export function rateLimited(what: 'signIns' | 'pins', seconds: number): RoostError {
+  const wait = { seconds, minutes: Math.ceil(seconds / 60) };
+  return new RoostError(
+    'RATE_LIMITED',
+    msg(what === 'pins' ? 'problem.auth.tooManyPins' : 'problem.auth.tooManySignIns', {
+      wait: msg(seconds < 120 ? 'problem.auth.waitSeconds' : 'problem.auth.waitMinutes', wait),
+    }),
+    { retryAfterSeconds: seconds },
+  );
 }
 
 /**
@@ -31,7 +36,7 @@ export function createSignInService(deps: { prisma: PrismaClient; throttle: Sign
     async authenticate(emailRaw: string, password: string, address: string): Promise<PasswordUser | null> {
       const email = emailRaw.trim().toLowerCase();
       const wait = throttle.retryAfterSeconds(email, address);
-      if (wait > 0) throw rateLimited('Too many failed sign-ins.', wait);
+      if (wait > 0) throw rateLimited('signIns', wait);
       const user = await prisma.user.findUnique({ where: { email } });
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
       if (!user || !ok || user.disabled) {

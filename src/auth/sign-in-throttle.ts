@@ -117,9 +117,3 @@ export function createSignInThrottle(clock: Clock, overrides: Partial<ThrottleOp
   };
 }
 export type SignInThrottle = ReturnType<typeof createSignInThrottle>;
-
-/** "45 seconds" / "15 minutes (892 seconds)": the same number Retry-After sends. */
-export function waitText(seconds: number): string {
-  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  return `${Math.ceil(seconds / 60)} minutes (${seconds} seconds)`;
-}

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { authenticator } from 'otplib';
 import type { PrismaClient } from '../db/database.js';
-import { RoostError } from '../errors.js';
+import { RoostError, untranslated } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { MINUTE_MS } from '../time/clock.js';
 
@@ -132,13 +132,17 @@ export function apiSecondFactor(totp: Totp, signIn: { recordFailure(email: strin
       signIn.recordFailure(user.email, address);
       throw new RoostError(
         'UNAUTHENTICATED',
-        'This account uses two-step sign-in: send the code from your authenticator app (or a recovery code) as "totp".',
+        untranslated(
+          'This account uses two-step sign-in: send the code from your authenticator app (or a recovery code) as "totp".',
+        ),
       );
     }
     if (await totp.mustEnrol(user))
       throw new RoostError(
         'FORBIDDEN',
-        'Your role needs two-step sign-in: set up an authenticator app on the Roost web page first (Account, Two-step sign-in).',
+        untranslated(
+          'Your role needs two-step sign-in: set up an authenticator app on the Roost web page first (Account, Two-step sign-in).',
+        ),
       );
   };
 }

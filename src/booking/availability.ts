@@ -86,6 +86,10 @@ export interface DeskAvailability {
   phoneDeviceName: string | null;
 }
 
+/** Does the desk have every wanted feature? (The API filters by it; the map greys out the rest.) */
+export const hasFeatures = (desk: { features: string[] }, wanted: readonly string[]) =>
+  wanted.every((f) => desk.features.includes(f));
+
 /** Pure: desks plus the reservations overlapping the range -> each desk's state. */
 export function markAvailability(
   desks: DeskRow[],
@@ -100,7 +104,7 @@ export function markAvailability(
   }
   const wanted = options.features ?? [];
   return desks
-    .filter((d) => wanted.every((f) => d.features.includes(f)))
+    .filter((d) => hasFeatures(d, wanted))
     .map((d) => {
       const held = holders.get(d.id);
       return {

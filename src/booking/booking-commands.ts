@@ -1,6 +1,16 @@
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
-import { RoostError, invalidInput, notFound } from '../errors.js';
+import {
+  RoostError,
+  invalidInput,
+  listOf,
+  msg,
+  sentences,
+  notFound,
+  rangeIn,
+  timeIn,
+  zoneAt,
+} from '../errors.js';
 import {
   cancelPhoneActions,
   movePhoneActions,
@@ -9,7 +19,7 @@ import {
 } from '../scheduler/jobs.js';
 import type { Clock } from '../time/clock.js';
 import { DAY_MS } from '../time/clock.js';
-import { addDays, formatLocalTime, localDate, startOfLocalDay, zoneLabel } from '../time/zones.js';
+import { addDays, localDate, startOfLocalDay } from '../time/zones.js';
 import {
   desksOnFloor,
   markAvailability,
@@ -28,7 +38,6 @@ import {
   type RuleViolation,
 } from './booking-rules.js';
 import { checkForBooking, lockForBooking } from './booking-locks.js';
-import { rangeLabel } from './booking-summary.js';
 import {
   isStaffActor,
   type Alternative,
@@ -50,11 +59,18 @@ const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
 
 function ruleError(violations: RuleViolation[]): RoostError {
   const first = violations[0]!;
-  return new RoostError('RULE_VIOLATION', violations.map((v) => v.message).join(' '), {
+  const text =
+    violations.length === 1
+      ? first.message
+      : msg('problem.rules.several', { rules: sentencesOf(violations) });
+  return new RoostError('RULE_VIOLATION', text, {
     rule: first.rule,
     violations,
   });
 }
+
+/** Broken rules one after another, each a sentence. */
+const sentencesOf = (violations: RuleViolation[]) => sentences(violations.map((v) => v.message));
 
 /** Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside. */
 class ConflictSignal extends Error {
@@ -92,7 +108,7 @@ export function createBookingCommands(deps: {
       where: { id: deskId },
       include: { floor: { include: { site: { include: { policy: true } } } }, phone: true },
     });
-    if (!desk) throw notFound(`Desk ${deskId}`);
+    if (!desk) throw notFound('desk', deskId);
     return desk;
   }
 
@@ -112,15 +128,18 @@ export function createBookingCommands(deps: {
     ctx: { deskLabel: string; zone: string; startsAt: Date; endsAt: Date; forSelf: boolean },
     alternativesFound: Alternative[],
   ): RoostError {
-    const when = rangeLabel(ctx.zone, ctx.startsAt, ctx.endsAt);
-    const message =
+    const when = rangeIn(ctx.zone, ctx.startsAt, ctx.endsAt);
+    const text =
       taken === 'desk'
-        ? `Desk ${ctx.deskLabel} is already taken for ${when}. ` +
-          (alternativesFound.length > 0
-            ? `These desks on the same floor are free then: ${alternativesFound.map((a) => a.label).join(', ')}.`
-            : 'No other desk on this floor is free then; try another floor or time.')
-        : `${ctx.forSelf ? 'You already have' : 'This person already has'} a desk booked at an overlapping time. One desk per person at a time: cancel or release that booking first, or choose another time.`;
-    return new RoostError('BOOKING_CONFLICT', message, { taken, alternatives: alternativesFound });
+        ? alternativesFound.length > 0
+          ? msg('problem.booking.deskTakenTryThese', {
+              desk: ctx.deskLabel,
+              when,
+              desks: listOf(alternativesFound.map((a) => a.label)),
+            })
+          : msg('problem.booking.deskTaken', { desk: ctx.deskLabel, when })
+        : msg(ctx.forSelf ? 'problem.booking.youOverlap' : 'problem.booking.personOverlaps');
+    return new RoostError('BOOKING_CONFLICT', text, { taken, alternatives: alternativesFound }).about('desk');
   }
 
   type Owned = Awaited<ReturnType<typeof lockOwned>>;
@@ -132,15 +151,14 @@ export function createBookingCommands(deps: {
       where: { id: reservationId },
       include: { desk: { include: { floor: { include: { site: { include: { policy: true } } } } } } },
     });
-    if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound(`Booking ${reservationId}`);
+    if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound('booking', reservationId);
     return r;
   }
 
   const isActive = (status: Reservation['status']) => status === 'BOOKED' || status === 'CHECKED_IN';
 
   const mustBeActive = (r: { status: Reservation['status'] }) => {
-    if (!isActive(r.status))
-      throw invalidInput(`This booking is already ${r.status.toLowerCase().replace('_', ' ')}.`);
+    if (!isActive(r.status)) throw invalidInput(msg('problem.booking.alreadyInStatus', { status: r.status }));
   };
 
   /**
@@ -166,7 +184,7 @@ export function createBookingCommands(deps: {
         const locked = await tx.$queryRaw<
           { id: number }[]
         >`SELECT "id" FROM "Desk" WHERE "id" = ${steps.lockDeskId} FOR UPDATE`;
-        if (locked.length === 0) throw notFound(`Desk ${steps.lockDeskId}`);
+        if (locked.length === 0) throw notFound('desk', steps.lockDeskId);
       }
       const r = await lockOwned(tx, actor, reservationId);
       await steps.guard(r, now, tx);
@@ -188,12 +206,12 @@ export function createBookingCommands(deps: {
 
   async function book(input: Parameters<BookingService['book']>[0]): Promise<Reservation> {
     const { actor, userId, deskId, startsAt, endsAt } = input;
-    checkRange(startsAt, endsAt, MAX_REQUEST_RANGE_MS, 'A booking');
+    checkRange(startsAt, endsAt, MAX_REQUEST_RANGE_MS, 'booking');
     if (!isStaffActor(actor) && actor.id !== userId)
-      throw new RoostError('FORBIDDEN', 'You can only book desks for yourself.');
+      throw new RoostError('FORBIDDEN', msg('problem.booking.onlyForYourself'));
     const enforce = input.enforcePolicy ?? true;
     if (!enforce && !isStaffActor(actor))
-      throw new RoostError('FORBIDDEN', 'Only facilities staff can book outside the booking rules.');
+      throw new RoostError('FORBIDDEN', msg('problem.booking.onlyStaffWaive'));
     const now = clock.now();
     const ctx: { current: { deskLabel: string; zone: string; floorId: number } | null } = { current: null };
     try {
@@ -206,9 +224,9 @@ export function createBookingCommands(deps: {
         const facts = await lockForBooking(tx, deskId, userId);
         if (!facts) {
           const deskExists = await tx.desk.count({ where: { id: deskId } });
-          throw notFound(deskExists ? `User ${userId}` : `Desk ${deskId}`);
+          throw deskExists ? notFound('person', userId) : notFound('desk', deskId);
         }
-        if (facts.userDisabled) throw notFound(`User ${userId}`);
+        if (facts.userDisabled) throw notFound('person', userId);
         const zone = facts.zone;
         ctx.current = { deskLabel: facts.label, zone, floorId: facts.floorId };
         const policy = facts.policy;
@@ -281,11 +299,9 @@ export function createBookingCommands(deps: {
 
     async bookSeries(input) {
       const dates = [...new Set(input.dates)].sort();
-      if (dates.length === 0) throw invalidInput('Choose at least one day.');
+      if (dates.length === 0) throw invalidInput(msg('problem.booking.seriesNoDay')).about('weekdays');
       if (dates.length > MAX_SERIES_DATES)
-        throw invalidInput(
-          `A series may have at most ${MAX_SERIES_DATES} days; choose fewer weeks or weekdays.`,
-        );
+        throw invalidInput(msg('problem.booking.seriesTooMany', { max: MAX_SERIES_DATES })).about('weeks');
       const desk = await loadDesk(prisma, input.deskId);
       const zone = desk.floor.site.timeZone;
       const result: SeriesResult = { booked: [], refused: [] };
@@ -309,7 +325,7 @@ export function createBookingCommands(deps: {
                 : error.code === 'BOOKING_CONFLICT'
                   ? `taken-${String(error.details.taken)}`
                   : 'invalid-time';
-            result.refused.push({ date, reason: error.message, rule });
+            result.refused.push({ date, reason: error.text, rule });
           } else {
             throw error;
           }
@@ -322,8 +338,7 @@ export function createBookingCommands(deps: {
       changeReservation(actor, reservationId, {
         guard(r, now) {
           mustBeActive(r);
-          if (r.startsAt < now)
-            throw invalidInput('This booking has already started: release it instead to free the desk now.');
+          if (r.startsAt < now) throw invalidInput(msg('problem.booking.alreadyStarted'));
         },
         change: () => ({ status: 'CANCELLED' }),
         phone: (tx, r, _updated, now) => cancelPhoneActions(tx, r.id, now),
@@ -334,8 +349,8 @@ export function createBookingCommands(deps: {
       changeReservation(actor, reservationId, {
         guard(r, now) {
           mustBeActive(r);
-          if (r.endsAt <= now) throw invalidInput('This booking has already ended.');
-          if (r.startsAt >= now) throw invalidInput('This booking has not started yet: cancel it instead.');
+          if (r.endsAt <= now) throw invalidInput(msg('problem.booking.alreadyEnded'));
+          if (r.startsAt >= now) throw invalidInput(msg('problem.booking.notStartedYet'));
         },
         change: (_r, now) => ({ status: 'RELEASED', endsAt: now }),
         phone: (tx, r, _updated, now) => moveLogout(tx, r.id, now),
@@ -346,7 +361,8 @@ export function createBookingCommands(deps: {
       }),
 
     async extend({ actor, reservationId, endsAt }) {
-      if (Number.isNaN(endsAt.getTime())) throw invalidInput('The new end must be a valid date and time.');
+      if (Number.isNaN(endsAt.getTime()))
+        throw invalidInput(msg('problem.booking.invalidNewEnd')).about('end');
       let ctx: { deskLabel: string; zone: string } | null = null;
       try {
         return await changeReservation(actor, reservationId, {
@@ -354,11 +370,14 @@ export function createBookingCommands(deps: {
             const zone = r.desk.floor.site.timeZone;
             ctx = { deskLabel: r.desk.label, zone };
             mustBeActive(r);
-            if (r.endsAt <= now) throw invalidInput('This booking has already ended.');
+            if (r.endsAt <= now) throw invalidInput(msg('problem.booking.alreadyEnded'));
             if (endsAt <= r.endsAt)
               throw invalidInput(
-                `Choose a new end after the current one, ${formatLocalTime(zone, r.endsAt)} ${zoneLabel(zone, r.endsAt)}.`,
-              );
+                msg('problem.booking.extendAfterEnd', {
+                  time: timeIn(zone, r.endsAt),
+                  zone: zoneAt(zone, r.endsAt),
+                }),
+              ).about('end');
             const violations = checkBookingRules({
               policy: policyOf(r.desk.floor.site),
               zone,
@@ -385,29 +404,38 @@ export function createBookingCommands(deps: {
         const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
         const c = ctx as { deskLabel: string; zone: string } | null;
         if (!taken || !c) throw error;
-        const message =
+        const text =
           taken === 'desk'
-            ? `Desk ${c.deskLabel} is booked by someone else before ${formatLocalTime(c.zone, endsAt)} ${zoneLabel(c.zone, endsAt)}, so this booking cannot be extended that far. Choose an earlier end.`
-            : 'You have another booking starting before that time. Choose an earlier end.';
-        throw new RoostError('BOOKING_CONFLICT', message, { taken, alternatives: [] });
+            ? msg('problem.booking.extendDeskTaken', {
+                desk: c.deskLabel,
+                time: timeIn(c.zone, endsAt),
+                zone: zoneAt(c.zone, endsAt),
+              })
+            : msg('problem.booking.extendYouOverlap');
+        throw new RoostError('BOOKING_CONFLICT', text, { taken, alternatives: [] }).about('end');
       }
     },
 
     checkIn: ({ actor, reservationId }) =>
       changeReservation(actor, reservationId, {
         guard(r, now) {
-          if (r.status === 'CHECKED_IN') throw invalidInput('You are already checked in.');
+          if (r.status === 'CHECKED_IN') throw invalidInput(msg('problem.booking.alreadyCheckedIn'));
           if (r.status !== 'BOOKED')
-            throw invalidInput(`This booking is ${r.status.toLowerCase().replace('_', ' ')}.`);
+            throw invalidInput(msg('problem.booking.inStatus', { status: r.status }));
           const zone = r.desk.floor.site.timeZone;
           const window = checkInWindow(policyOf(r.desk.floor.site), r);
           if (!isInCheckInWindow(window, now)) {
-            const span = `${formatLocalTime(zone, window.opensAt)}–${formatLocalTime(zone, window.closesAt)} ${zoneLabel(zone, window.opensAt)}`;
+            const window_ = {
+              opens: timeIn(zone, window.opensAt),
+              closes: timeIn(zone, window.closesAt),
+              zone: zoneAt(zone, window.opensAt),
+            };
             throw new RoostError(
               'RULE_VIOLATION',
-              now < window.opensAt
-                ? `Check-in opens at ${formatLocalTime(zone, window.opensAt)}. You can check in ${span}.`
-                : `Check-in closed at ${formatLocalTime(zone, window.closesAt)} (window ${span}).`,
+              msg(
+                now < window.opensAt ? 'problem.booking.checkInNotYet' : 'problem.booking.checkInClosed',
+                window_,
+              ),
               { rule: 'check-in-window' },
             );
           }
@@ -433,17 +461,18 @@ export function createBookingCommands(deps: {
               endsAt: r.endsAt,
             };
             mustBeActive(r);
-            if (r.endsAt <= now) throw invalidInput('This booking has already ended.');
-            if (r.deskId === deskId) throw invalidInput(`The booking is already on desk ${target.label}.`);
-            if (target.floor.siteId !== r.desk.floor.siteId)
-              throw invalidInput(
-                'A booking can only move to a desk on the same site; cancel it and book there instead.',
+            if (r.endsAt <= now) throw invalidInput(msg('problem.booking.alreadyEnded'));
+            if (r.deskId === deskId)
+              throw invalidInput(msg('problem.booking.alreadyOnDesk', { desk: target.label })).about(
+                'deskId',
               );
+            if (target.floor.siteId !== r.desk.floor.siteId)
+              throw invalidInput(msg('problem.booking.moveOtherSite')).about('deskId');
             if (!target.bookable)
               throw ruleError([
                 {
                   rule: 'desk-not-bookable',
-                  message: `Desk ${target.label} cannot be booked: it is out of use. Choose another desk.`,
+                  message: msg('problem.rules.deskOutOfUse', { desk: target.label }),
                 },
               ]);
             if (await overlappingForDesk(tx, deskId, r.startsAt, r.endsAt, r.id))

@@ -40,12 +40,12 @@ export function createBookingQueries({
     },
 
     async availability(input) {
-      checkRange(input.startsAt, input.endsAt, MAX_AVAILABILITY_RANGE_MS, 'An availability search');
+      checkRange(input.startsAt, input.endsAt, MAX_AVAILABILITY_RANGE_MS, 'search');
       const floor = await prisma.floor.findUnique({
         where: { id: input.floorId },
         include: { site: { include: { policy: true } } },
       });
-      if (!floor) throw notFound(`Floor ${input.floorId}`);
+      if (!floor) throw notFound('floor', input.floorId);
       const [desks, taken] = await Promise.all([
         desksOnFloor(prisma, floor.id),
         overlappingOnFloor(prisma, floor.id, input.startsAt, input.endsAt),
@@ -84,7 +84,7 @@ export function createBookingQueries({
         where: { id: reservationId },
         include: summaryInclude,
       });
-      if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound(`Booking ${reservationId}`);
+      if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound('booking', reservationId);
       return summarize(r, clock.now());
     },
 

@@ -1,9 +1,7 @@
-import { DateTime } from 'luxon';
-import { invalidInput } from '../errors.js';
+import { dayIn, invalidInput, listOf, msg, timeIn, zoneAt, type Message } from '../errors.js';
 import { DAY_MS, MINUTE_MS } from '../time/clock.js';
 import {
   addDays,
-  formatLocal,
   isoWeekday,
   localDate,
   minuteOfLocalDay,
@@ -11,7 +9,6 @@ import {
   startOfLocalDay,
   wallTimeToInstant,
   WallTimeError,
-  zoneLabel,
 } from '../time/zones.js';
 
 /**
@@ -33,7 +30,8 @@ export type RuleId =
 
 export interface RuleViolation {
   rule: RuleId;
-  message: string;
+  /** What the rule asks for, in the catalogue (web/ says it in the reader's language). */
+  message: Message;
 }
 
 /** The fields of BookingPolicy the rules read. */
@@ -89,12 +87,21 @@ export interface BookingFacts {
   otherBookingsThatDay: number;
 }
 
-const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+/** Catalogue keys of the weekdays' names, ISO numbering (1 = Monday). */
+const WEEKDAY_KEYS = [
+  'series.weekday.1',
+  'series.weekday.2',
+  'series.weekday.3',
+  'series.weekday.4',
+  'series.weekday.5',
+  'series.weekday.6',
+  'series.weekday.7',
+];
 
 export const formatMinuteOfDay = (minute: number) =>
   `${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 
-/** "10 h", "1 h 30 min", "45 min". */
+/** "10 h", "1 h 30 min", "45 min" (the same in English and German). */
 export function formatDuration(ms: number): string {
   const total = Math.round(ms / MINUTE_MS);
   const h = Math.floor(total / 60);
@@ -103,18 +110,19 @@ export function formatDuration(ms: number): string {
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
-/** "Monday to Friday", "Monday, Wednesday and Friday". */
-export function describeWorkingDays(days: number[]): string {
+/** "Monday to Friday", "Monday, Wednesday and Friday" (as a Message, for any language). */
+export function describeWorkingDays(days: number[]): Message {
   const sorted = [...new Set(days)].filter((d) => d >= 1 && d <= 7).sort((a, b) => a - b);
-  if (sorted.length === 0) return 'no day (bookings are closed at this site)';
+  if (sorted.length === 0) return msg('problem.rules.noWorkingDay');
+  const name = (d: number) => msg(WEEKDAY_KEYS[d - 1]!);
   const contiguous = sorted.every((d, i) => i === 0 || d === sorted[i - 1]! + 1);
   if (contiguous && sorted.length >= 3)
-    return `${WEEKDAY_NAMES[sorted[0]! - 1]} to ${WEEKDAY_NAMES[sorted.at(-1)! - 1]}`;
-  const names = sorted.map((d) => WEEKDAY_NAMES[d - 1]!);
-  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return msg('problem.rules.dayRange', { from: name(sorted[0]!), to: name(sorted.at(-1)!) });
+  return msg('problem.rules.days', { days: listOf(sorted.map(name), 'and') });
 }
 
-const dayLabel = (date: string) => DateTime.fromISO(date, { zone: 'UTC' }).toFormat('ccc d LLL yyyy');
+/** A local date (yyyy-mm-dd) as a day people read, in the zone. */
+const dayOf = (zone: string, date: string) => dayIn(zone, startOfLocalDay(zone, date));
 
 /** The last local date a booking may start on, given today's local date. */
 export function lastBookableDate(policy: Policy, zone: string, now: Date): string {
@@ -135,13 +143,12 @@ function endsWithinWorkday(policy: Policy, zone: string, startsAt: Date, endsAt:
 export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
   const { policy, zone, startsAt, endsAt, now, desk } = facts;
   const violations: RuleViolation[] = [];
-  const label = zoneLabel(zone, startsAt);
   const startDate = localDate(zone, startsAt);
 
   if (!desk.bookable) {
     violations.push({
       rule: 'desk-not-bookable',
-      message: `Desk ${desk.label} cannot be booked: facilities have taken it out of use. Choose another desk.`,
+      message: msg('problem.rules.deskNotBookable', { desk: desk.label }),
     });
   }
 
@@ -150,7 +157,13 @@ export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
   if (startsAt.getTime() < startOfThisMinute) {
     violations.push({
       rule: 'in-the-past',
-      message: `The start, ${formatLocal(zone, startsAt)} ${label}, has already passed. Choose a start at ${formatLocal(zone, new Date(startOfThisMinute))} or later.`,
+      message: msg('problem.rules.inThePast', {
+        day: dayIn(zone, startsAt),
+        time: timeIn(zone, startsAt),
+        zone: zoneAt(zone, startsAt),
+        earliestDay: dayIn(zone, new Date(startOfThisMinute)),
+        earliest: timeIn(zone, new Date(startOfThisMinute)),
+      }),
     });
   }
 
@@ -158,7 +171,7 @@ export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
   if (startDate > lastDate) {
     violations.push({
       rule: 'too-far-ahead',
-      message: `Desks can be booked at most ${policy.maxDaysAhead} days ahead. Choose a day on or before ${dayLabel(lastDate)}.`,
+      message: msg('problem.rules.tooFarAhead', { days: policy.maxDaysAhead, last: dayOf(zone, lastDate) }),
     });
   }
 
@@ -166,7 +179,10 @@ export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
   if (lengthMs > policy.maxBookingMinutes * MINUTE_MS) {
     violations.push({
       rule: 'too-long',
-      message: `A booking may last at most ${formatDuration(policy.maxBookingMinutes * MINUTE_MS)}; this one lasts ${formatDuration(lengthMs)}. Choose a later start or an earlier end.`,
+      message: msg('problem.rules.tooLong', {
+        max: formatDuration(policy.maxBookingMinutes * MINUTE_MS),
+        length: formatDuration(lengthMs),
+      }),
     });
   }
 
@@ -174,7 +190,10 @@ export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
   if (!policy.workingDays.includes(weekday)) {
     violations.push({
       rule: 'not-a-working-day',
-      message: `${dayLabel(startDate)} is not a working day at this site. Desks can be booked ${describeWorkingDays(policy.workingDays)}.`,
+      message: msg('problem.rules.notAWorkingDay', {
+        day: dayOf(zone, startDate),
+        days: describeWorkingDays(policy.workingDays),
+      }),
     });
   }
 
@@ -182,7 +201,11 @@ export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
   if (startMinute < policy.workdayStartMinute || !endsWithinWorkday(policy, zone, startsAt, endsAt)) {
     violations.push({
       rule: 'outside-working-hours',
-      message: `Bookings must fall within working hours, ${formatMinuteOfDay(policy.workdayStartMinute)}–${formatMinuteOfDay(policy.workdayEndMinute)} ${label}, on one day. Start at ${formatMinuteOfDay(policy.workdayStartMinute)} or later and end by ${formatMinuteOfDay(policy.workdayEndMinute)}.`,
+      message: msg('problem.rules.outsideWorkingHours', {
+        start: formatMinuteOfDay(policy.workdayStartMinute),
+        end: formatMinuteOfDay(policy.workdayEndMinute),
+        zone: zoneAt(zone, startsAt),
+      }),
     });
   }
 
@@ -191,8 +214,12 @@ export function checkBookingRules(facts: BookingFacts): RuleViolation[] {
       rule: 'daily-limit',
       message:
         policy.maxBookingsPerDay === 0
-          ? 'Bookings are closed at this site (the daily limit is 0).'
-          : `You may have ${policy.maxBookingsPerDay} booking${policy.maxBookingsPerDay === 1 ? '' : 's'} per day and already have ${facts.otherBookingsThatDay} on ${dayLabel(startDate)}. Cancel one or choose another day.`,
+          ? msg('problem.rules.closed')
+          : msg('problem.rules.dailyLimit', {
+              max: policy.maxBookingsPerDay,
+              count: facts.otherBookingsThatDay,
+              day: dayOf(zone, startDate),
+            }),
     });
   }
   return violations;
@@ -343,10 +370,10 @@ export function localRange(
       endTime.trim() === '24:00'
         ? startOfLocalDay(zone, addDays(date, 1))
         : wallTimeToInstant(zone, parseWallTime(date, endTime));
-    if (endsAt <= startsAt) throw invalidInput('The end time must be after the start time.');
+    if (endsAt <= startsAt) throw invalidInput(msg('problem.booking.endBeforeStart')).about('end');
     return { startsAt, endsAt };
   } catch (error) {
-    if (error instanceof WallTimeError) throw invalidInput(error.message);
+    if (error instanceof WallTimeError) throw invalidInput(wallTimeProblem(error)).about('date');
     throw error;
   }
 }
@@ -368,10 +395,31 @@ export function policyOf(site: { policy: Policy | null }): Policy {
 }
 
 /** The range of a request is sane before any policy: valid instants, end after start, not absurdly long. */
-export function checkRange(startsAt: Date, endsAt: Date, maxMs: number, what: string): void {
+export function checkRange(startsAt: Date, endsAt: Date, maxMs: number, what: 'booking' | 'search'): void {
   if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime()))
-    throw invalidInput('The start and end must be valid dates and times.');
-  if (endsAt <= startsAt) throw invalidInput('The end must be after the start.');
+    throw invalidInput(msg('problem.booking.invalidRange')).about('date');
+  if (endsAt <= startsAt) throw invalidInput(msg('problem.booking.endAfterStart')).about('end');
   if (endsAt.getTime() - startsAt.getTime() > maxMs)
-    throw invalidInput(`${what} may span at most ${Math.round(maxMs / DAY_MS)} days.`);
+    throw invalidInput(
+      msg(what === 'booking' ? 'problem.booking.bookingTooWide' : 'problem.booking.searchTooWide', {
+        days: Math.round(maxMs / DAY_MS),
+      }),
+    ).about('end');
+}
+
+/** Why a typed date or time is not one (time/ says it in facts; the catalogue in words). */
+export function wallTimeProblem(error: WallTimeError): Message {
+  const { problem, input, zone } = error.facts;
+  switch (problem) {
+    case 'invalid-zone':
+      return msg('problem.time.invalidZone', { zone: input });
+    case 'unparsable':
+      return msg('problem.time.unparsable', { input });
+    case 'invalid':
+      return msg('problem.time.invalid', { input });
+    case 'nonexistent':
+      return msg('problem.time.nonexistent', { input, zone: zone ?? '' });
+    case 'unshowable-date':
+      return msg('problem.time.unshowableDate', { input });
+  }
 }

@@ -1,31 +1,16 @@
 import type { Db } from '../db/database.js';
 import { MINUTE_MS } from '../time/clock.js';
-import {
-  addDays,
-  formatLocal,
-  formatLocalTime,
-  localDate,
-  parseWallTime,
-  startOfLocalDay,
-  wallTimeToInstant,
-  WallTimeError,
-  zoneLabel,
-} from '../time/zones.js';
 import { checkInWindow, isInCheckInWindow, policyOf } from './booking-rules.js';
+import { extendDefault, latestEndFor } from './time-grid.js';
 import type { BookingSummary, PhoneStatus } from './booking-types.js';
 
-/** A booking as the pages and the API show it: labels in the site's zone, what may be done now. */
-
-export const rangeLabel = (zone: string, startsAt: Date, endsAt: Date) =>
-  localDate(zone, startsAt) === localDate(zone, endsAt)
-    ? `${formatLocal(zone, startsAt)}–${formatLocalTime(zone, endsAt)} ${zoneLabel(zone, startsAt)}`
-    : `${formatLocal(zone, startsAt)} ${zoneLabel(zone, startsAt)} – ${formatLocal(zone, endsAt)} ${zoneLabel(zone, endsAt)}`;
+/**
+ * A booking as the pages and the API show it: what may be done now, and the phone's state as a
+ * kind (web/ says it in words, in the reader's language).
+ */
 
 /** How long past its due time a login may wait for a tick before it counts as waiting for EM. */
 const PHONE_WAITING_AFTER_MS = MINUTE_MS;
-const PHONE_WAITING_MESSAGE = 'Your phone will be logged in as soon as the phone system answers again';
-const PHONE_FAILED_MESSAGE =
-  'Your phone could not be logged in automatically. Facilities have been told; Roost tries again as soon as they fix it. Meanwhile you can log in on the phone itself.';
 
 export function phoneStatusOf(
   actions: {
@@ -35,41 +20,32 @@ export function phoneStatusOf(
     lastOutcome: string | null;
     purpose: string;
   }[],
-  zone: string,
   now: Date,
 ): PhoneStatus | null {
   // Only the booking's own actions (a move retires the old phone's ones).
   const current = actions.filter((a) => a.purpose === 'BOOKING');
   const login = current.find((a) => a.kind === 'LOGIN');
   const logout = current.find((a) => a.kind === 'LOGOUT');
-  if (logout?.state === 'DONE') return { kind: 'logged-out', message: 'Phone logged out' };
+  if (logout?.state === 'DONE') return { kind: 'logged-out' };
   if (!login) return null;
   switch (login.state) {
     case 'DONE':
-      return { kind: 'logged-in', message: 'Phone logged in' };
+      return { kind: 'logged-in' };
     case 'FAILED':
     case 'CONFLICT':
       // Plain words for the person, never the EM code: the reason is for facilities (Phones page),
       // who are told, and the scheduler tries again when they change the phone, desk or person.
-      return {
-        kind: 'failed',
-        message: PHONE_FAILED_MESSAGE,
-        reason: login.lastOutcome,
-      };
+      return { kind: 'failed', reason: login.lastOutcome };
     case 'PENDING':
       // Due a while ago and still pending: the phone system is not answering; the scheduler
       // logs the phone in as soon as it does (it never gives up while the booking is current).
       if (login.dueAt.getTime() + PHONE_WAITING_AFTER_MS < now.getTime()) {
-        return { kind: 'waiting', message: PHONE_WAITING_MESSAGE, at: login.dueAt };
+        return { kind: 'waiting', at: login.dueAt };
       }
-      if (login.dueAt <= now) return { kind: 'running', message: 'Logging your phone in now' };
-      return {
-        kind: 'pending',
-        message: `Phone will log you in at ${formatLocalTime(zone, login.dueAt)} ${zoneLabel(zone, login.dueAt)}`,
-        at: login.dueAt,
-      };
+      if (login.dueAt <= now) return { kind: 'running' };
+      return { kind: 'pending', at: login.dueAt };
     case 'RUNNING':
-      return { kind: 'running', message: 'Logging your phone in now' };
+      return { kind: 'running' };
     default:
       return null;
   }
@@ -91,14 +67,7 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
   const window = checkInWindow(policy, r);
   const isCurrent = r.startsAt <= now && now < r.endsAt;
   const active = r.status === 'BOOKED' || r.status === 'CHECKED_IN';
-  const dayEnd = localDate(zone, r.startsAt);
-  const workdayEnd =
-    policy.workdayEndMinute >= 1440
-      ? startOfLocalDay(zone, addDays(dayEnd, 1))
-      : safeWallTime(zone, dayEnd, policy.workdayEndMinute);
-  const latestEndAt = new Date(
-    Math.min(workdayEnd.getTime(), r.startsAt.getTime() + policy.maxBookingMinutes * MINUTE_MS),
-  );
+  const latestEndAt = latestEndFor(policy, zone, r.startsAt);
   return {
     id: r.id,
     status: r.status,
@@ -110,15 +79,13 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
     floor: { id: r.desk.floor.id, name: r.desk.floor.name },
     site: { id: site.id, name: site.name, timeZone: zone },
     phone: r.desk.phone ? { deviceName: r.desk.phone.deviceName } : null,
-    phoneStatus: phoneStatusOf(r.phoneActions, zone, now),
+    phoneStatus: phoneStatusOf(r.phoneActions, now),
     bookedBy:
       r.createdById !== null && r.createdById !== r.userId ? (r.createdBy?.displayName ?? null) : null,
     changedBy:
       r.updatedById !== null && r.updatedById !== r.userId && r.updatedById !== r.createdById
         ? (r.updatedBy?.displayName ?? null)
         : null,
-    when: rangeLabel(zone, r.startsAt, r.endsAt),
-    zone: zoneLabel(zone, r.startsAt),
     isCurrent,
     canCancel: active && now <= r.startsAt,
     canRelease: active && isCurrent && r.startsAt < now,
@@ -127,18 +94,6 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
     checkInOpensAt: window.opensAt,
     checkInClosesAt: window.closesAt,
     latestEndAt,
+    extendDefaultAt: extendDefault(zone, r, latestEndAt),
   };
-}
-
-/** A wall time by minute of day; a time in a DST gap falls back to the next valid minute hour. */
-function safeWallTime(zone: string, date: string, minute: number): Date {
-  const hhmm = (m: number) =>
-    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  try {
-    return wallTimeToInstant(zone, parseWallTime(date, hhmm(minute)));
-  } catch (error) {
-    if (error instanceof WallTimeError && error.reason === 'nonexistent')
-      return wallTimeToInstant(zone, parseWallTime(date, hhmm(Math.min(minute + 60, 1439))));
-    throw error;
-  }
 }

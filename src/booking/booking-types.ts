@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
+import type { Message } from '../errors.js';
 import type { DeskAvailability } from './availability.js';
 import type { Policy } from './booking-rules.js';
 
@@ -36,7 +37,6 @@ export interface Alternative {
 export interface PhoneStatus {
   /** waiting: the login is due but the phone system has not answered yet (an outage). */
   kind: 'pending' | 'running' | 'waiting' | 'logged-in' | 'failed' | 'logged-out';
-  message: string;
   /** When the phone will log in (pending), so pages can say it in the reader's language. */
   at?: Date;
   /** Why the login failed (failed), as the EM service or the scheduler recorded it. */
@@ -59,9 +59,6 @@ export interface BookingSummary {
   bookedBy: string | null;
   /** Who changed it last, when that was someone else. */
   changedBy: string | null;
-  /** Local labels in the site's zone, with the zone's abbreviation. */
-  when: string;
-  zone: string;
   isCurrent: boolean;
   canCancel: boolean;
   canRelease: boolean;
@@ -71,6 +68,8 @@ export interface BookingSummary {
   checkInClosesAt: Date;
   /** Latest end an extension may ask for under the policy (working hours, length). */
   latestEndAt: Date;
+  /** What the extend field offers first (time-grid.ts); null when it cannot be extended. */
+  extendDefaultAt: Date | null;
 }
 
 export interface AvailabilityResult {
@@ -89,7 +88,7 @@ export interface AvailabilityResult {
 
 export interface SeriesResult {
   booked: { date: string; reservation: Reservation }[];
-  refused: { date: string; reason: string; rule?: string }[];
+  refused: { date: string; reason: Message; rule?: string }[];
 }
 
 export interface BookingService {

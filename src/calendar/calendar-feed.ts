@@ -182,6 +182,10 @@ export function createCalendarService({ prisma, clock }: { prisma: PrismaClient;
         floor: b.desk.floor.name,
         site: b.desk.floor.site.name,
         when: localWhen(b.desk.floor.site.timeZone, b.startsAt, b.endsAt),
+        // The page says the time in the reader's language from these.
+        zone: b.desk.floor.site.timeZone,
+        startsAt: b.startsAt,
+        endsAt: b.endsAt,
       }));
     },
   };

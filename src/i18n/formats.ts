@@ -29,10 +29,11 @@ const FORMATS: Record<Language, Record<DateStyle, Format>> = {
   },
 };
 
-const LOCALE: Record<Language, string> = { en: 'en-GB', de: 'de-DE' };
+/** The Intl locale of each language (English as written in Europe: 2 December, 24-hour clock). */
+export const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' };
 
 export function formatInZone(lang: Language, zone: string, at: Date, style: DateStyle): string {
-  const local = DateTime.fromJSDate(at, { zone }).setLocale(LOCALE[lang]);
+  const local = DateTime.fromJSDate(at, { zone }).setLocale(LOCALES[lang]);
   const format = FORMATS[lang][style];
   return 'tokens' in format ? local.toFormat(format.tokens) : local.toLocaleString(format.intl);
 }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/database.js';
-import { invalidInput, notFound } from '../errors.js';
+import { invalidInput, notFound, untranslated } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { addDays, localDate } from '../time/zones.js';
 
@@ -134,19 +134,26 @@ export function validateRange(from: string, to: string): { days: number } {
     ['end', to],
   ] as const) {
     if (!DATE_RE.test(value) || !DateTime.fromISO(value, { zone: 'UTC' }).isValid) {
-      throw invalidInput(`The ${name} date "${value}" is not a date; use YYYY-MM-DD, e.g. 2026-12-01.`, {
-        field: name === 'start' ? 'from' : 'to',
-      });
+      throw invalidInput(
+        untranslated(`The ${name} date "${value}" is not a date; use YYYY-MM-DD, e.g. 2026-12-01.`),
+        {
+          field: name === 'start' ? 'from' : 'to',
+        },
+      );
     }
   }
   const days =
     DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days + 1;
   if (days < 1) {
-    throw invalidInput(`The start date ${from} is after the end date ${to}; swap them.`, { field: 'from' });
+    throw invalidInput(untranslated(`The start date ${from} is after the end date ${to}; swap them.`), {
+      field: 'from',
+    });
   }
   if (days > MAX_RANGE_DAYS) {
     throw invalidInput(
-      `The range ${from} to ${to} spans ${days} days; choose at most ${MAX_RANGE_DAYS} days (about three months).`,
+      untranslated(
+        `The range ${from} to ${to} spans ${days} days; choose at most ${MAX_RANGE_DAYS} days (about three months).`,
+      ),
       { field: 'to' },
     );
   }
@@ -187,7 +194,7 @@ export function createOccupancyInsight(deps: { prisma: PrismaClient; clock: Cloc
       where: { id: input.siteId },
       select: { id: true, name: true, timeZone: true, policy: { select: { workingDays: true } } },
     });
-    if (!site) throw notFound(`Site ${input.siteId}`);
+    if (!site) throw notFound('site', input.siteId);
     let floor: { id: number; name: string } | null = null;
     if (input.floorId !== undefined) {
       const row = await prisma.floor.findUnique({
@@ -196,7 +203,7 @@ export function createOccupancyInsight(deps: { prisma: PrismaClient; clock: Cloc
       });
       if (!row || row.siteId !== site.id) {
         throw invalidInput(
-          `Floor ${input.floorId} is not a floor of ${site.name}; choose one from the list.`,
+          untranslated(`Floor ${input.floorId} is not a floor of ${site.name}; choose one from the list.`),
           {
             field: 'floorId',
           },

@@ -4,7 +4,7 @@ import type { AccountMail } from '../auth/account-mail.js';
 import { rateLimited } from '../auth/sign-in-service.js';
 import { createSignInThrottle, type SignInThrottle } from '../auth/sign-in-throttle.js';
 import type { PrismaClient } from '../db/database.js';
-import { RoostError, invalidInput } from '../errors.js';
+import { RoostError, invalidInput, msg } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR_MS, MINUTE_MS } from '../time/clock.js';
 
@@ -61,13 +61,9 @@ const userSelect = {
   phonePinLockedAt: true,
 } as const;
 
-export const PIN_BLOCKED =
-  'Your phone PIN is blocked after too many wrong tries. Set a new PIN in Roost (Account, Phone PIN) to use the phone again.';
-const PIN_TOO_SHORT =
-  'Your PIN is from before PINs had 6 digits. Set a new PIN of at least 6 digits in Roost (Account, Phone PIN).';
-
-const WRONG_PIN =
-  'That user ID and PIN do not match. Use your phone (EM) user ID and the PIN set in Roost under Account, Phone PIN.';
+const PIN_BLOCKED = msg('problem.phonePin.blocked');
+const PIN_TOO_SHORT = msg('problem.phonePin.tooShortOld');
+const WRONG_PIN = msg('problem.phonePin.wrong');
 
 export interface PhoneAuth {
   /** Checks EM user ID + PIN under the throttle (per device and per user). */
@@ -164,7 +160,7 @@ export function createPhoneAuth(deps: {
       const userKey = `em:${id}`;
       const deviceKey = `device:${device}`;
       const wait = throttle.retryAfterSeconds(userKey, deviceKey);
-      if (wait > 0) throw rateLimited('Too many wrong PINs.', wait, ' Or book on the Roost web page.');
+      if (wait > 0) throw rateLimited('pins', wait);
       const user =
         id === ''
           ? null
@@ -200,7 +196,7 @@ export function createPhoneAuth(deps: {
     },
 
     async verifyToken(device, token) {
-      const expired = new RoostError('UNAUTHENTICATED', 'This screen has timed out. Start again from Roost.');
+      const expired = new RoostError('UNAUTHENTICATED', msg('problem.phonePin.expired'));
       const m = /^(\d{1,10})\.(\d{1,12})\.([\w-]{43})$/.exec(token);
       if (!m) throw expired;
       const userId = Number(m[1]);
@@ -218,9 +214,9 @@ export function createPhoneAuth(deps: {
 
 /** Sets (or replaces) a person's phone PIN; argon2id like passwords. */
 export async function setPhonePin(prisma: PrismaClient, userId: number, pin: string): Promise<void> {
-  if (!PIN_PATTERN.test(pin)) throw invalidInput('A phone PIN is 6 to 12 digits.');
+  if (!PIN_PATTERN.test(pin)) throw invalidInput(msg('problem.phonePin.shape')).about('pin');
   if (/^(\d)\1+$/.test(pin) || '01234567890'.includes(pin) || '09876543210'.includes(pin))
-    throw invalidInput('Choose a PIN that is not all one digit or a run like 123456.');
+    throw invalidInput(msg('problem.phonePin.guessable')).about('pin');
   // A new PIN lifts a block and clears the counters and the notice.
   await prisma.user.update({
     where: { id: userId },

@@ -7,7 +7,7 @@ import {
   type Policy,
 } from '../booking/booking-rules.js';
 import type { Db, PrismaClient } from '../db/database.js';
-import { RoostError, invalidInput } from '../errors.js';
+import { RoostError, invalidInput, msg, type Message } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { MINUTE_MS } from '../time/clock.js';
 import type { PhoneUser } from './phone-auth.js';
@@ -57,7 +57,7 @@ export type DeskLookup =
 export interface BookNowChoices {
   ends: Date[];
   /** Why nothing can be booked now (the first rule broken), when `ends` is empty. */
-  reason: string | null;
+  reason: Message | null;
 }
 
 export interface PhoneDeskService {
@@ -133,7 +133,7 @@ export function createPhoneDeskService(deps: {
    * service: it needs the person, who is not known yet.
    */
   function bookNowChoices(desk: PhoneDesk): BookNowChoices {
-    if (desk.booking) return { ends: [], reason: 'This desk is booked.' };
+    if (desk.booking) return { ends: [], reason: msg('problem.phoneDesk.booked') };
     const { now, policy } = desk;
     const step = BOOK_NOW_STEP_MINUTES * MINUTE_MS;
     const firstEnd = Math.ceil((now.getTime() + step) / step) * step;
@@ -143,7 +143,7 @@ export function createPhoneDeskService(deps: {
       now.getTime() + policy.maxBookingMinutes * MINUTE_MS,
     );
     const ends: Date[] = [];
-    let reason: string | null = null;
+    let reason: Message | null = null;
     const allowed = (endsAt: Date) => {
       const broken = checkBookingRules({
         policy,
@@ -178,16 +178,15 @@ export function createPhoneDeskService(deps: {
       ends,
       reason:
         reason ??
-        (desk.nextStartsAt ? 'This desk is booked again shortly.' : 'This desk cannot be booked now.'),
+        (desk.nextStartsAt ? msg('problem.phoneDesk.bookedSoon') : msg('problem.phoneDesk.notBookable')),
     };
   }
 
   async function deskFor(deviceName: string): Promise<PhoneDesk> {
     const found = await lookup(deviceName);
     if (found.kind === 'unknown-phone')
-      throw new RoostError('NOT_FOUND', 'This phone is not registered in Roost.');
-    if (found.kind === 'no-desk')
-      throw new RoostError('NOT_FOUND', 'This phone is not assigned to a desk in Roost.');
+      throw new RoostError('NOT_FOUND', msg('problem.phoneDesk.unknownPhone'));
+    if (found.kind === 'no-desk') throw new RoostError('NOT_FOUND', msg('problem.phoneDesk.noDesk'));
     return found;
   }
 
@@ -228,7 +227,7 @@ export function createPhoneDeskService(deps: {
       if (desk.booking)
         throw new RoostError(
           'BOOKING_CONFLICT',
-          `Desk ${desk.desk.label} is booked by ${desk.booking.ownerName}.`,
+          msg('problem.phoneDesk.bookedBy', { desk: desk.desk.label, owner: desk.booking.ownerName }),
         );
       const actor = actorFor(user);
       // The booking starts now, so its login action is due at once and the scheduler's next
@@ -248,9 +247,12 @@ export function createPhoneDeskService(deps: {
     async act({ deviceName, user, action }) {
       const desk = await deskFor(deviceName);
       const b = desk.booking;
-      if (!b) throw invalidInput(`Desk ${desk.desk.label} has no booking right now.`);
+      if (!b) throw invalidInput(msg('problem.phoneDesk.noBooking', { desk: desk.desk.label }));
       if (b.userId !== user.id)
-        throw new RoostError('FORBIDDEN', `Desk ${desk.desk.label} is booked by ${b.ownerName}, not by you.`);
+        throw new RoostError(
+          'FORBIDDEN',
+          msg('problem.phoneDesk.notYours', { desk: desk.desk.label, owner: b.ownerName }),
+        );
       const actor = actorFor(user);
       switch (action) {
         case 'check-in':

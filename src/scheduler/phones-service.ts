@@ -5,11 +5,11 @@
  */
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
-import { invalidInput, notFound } from '../errors.js';
+import { invalidInput, msg, notFound, type Message } from '../errors.js';
 import type { DeviceUser } from '../em/index.js';
 import type { EmNodeHealth } from '../em/em-cluster.js';
 import type { Clock } from '../time/clock.js';
-import { formatLocal, zoneLabel } from '../time/zones.js';
+import { zoneLabel } from '../time/zones.js';
 import { LOGIN_GRACE_MINUTES, sameUser } from './action-context.js';
 import type { EmClientRegistry } from './em-clients.js';
 import { renderPrometheus, type QueueGauges, type SchedulerMetrics } from './metrics.js';
@@ -19,16 +19,16 @@ export interface PhoneRow {
   phoneId: number;
   deviceName: string;
   desk: string;
-  booking: { id: number; who: string; until: string; status: string } | null;
+  booking: { id: number; who: string; until: Date; status: string } | null;
   em: {
     userId: string | null;
     source: 'live' | 'last seen';
-    checkedAt: string | null;
+    checkedAt: Date | null;
     unknownDevice: boolean;
   };
-  since: string | null;
-  autoLogoutAt: string | null;
-  nextAction: { kind: string; dueAt: string; state: string } | null;
+  since: Date | null;
+  autoLogoutAt: Date | null;
+  nextAction: { kind: string; dueAt: Date; state: string } | null;
   lastOutcome: string | null;
   problem: { state: string; outcome: string | null } | null;
 }
@@ -43,18 +43,20 @@ export interface FloorPhones {
     index: number;
     url: string;
     up: boolean;
-    since: string | null;
+    since: Date | null;
     inFlight: number;
     throttled: number;
   }[];
   /** Phone actions of the cluster that are due and not done yet (waiting for EM), and since when. */
-  waiting?: { count: number; since: string | null };
+  waiting?: { count: number; since: Date | null };
 }
 
 /** One EM cluster's health, for the facilities home. */
 export interface ClusterHealth {
   id: number;
   name: string;
+  /** The zone of the cluster's first site (UTC without one): its times are shown there. */
+  zone: string;
   nodes: NonNullable<FloorPhones['emNodes']>;
   waiting: NonNullable<FloorPhones['waiting']>;
 }
@@ -71,8 +73,8 @@ export interface PhonesService {
     phoneId: number,
     who: string | undefined,
     actor: Actor,
-  ): Promise<{ ok: boolean; message: string }>;
-  manualLogout(phoneId: number, actor: Actor): Promise<{ ok: boolean; message: string }>;
+  ): Promise<{ ok: boolean; message: Message }>;
+  manualLogout(phoneId: number, actor: Actor): Promise<{ ok: boolean; message: Message }>;
   metricsText(): Promise<string>;
 }
 
@@ -87,21 +89,17 @@ const MANUAL_LOGIN_MINUTES_WITHOUT_BOOKING = 60;
 
 export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
   const { prisma, clock, emClients } = opts;
-  type Show = (at: Date | null | undefined) => string | null;
-  const nodesOf = (
-    cc: { cluster: { nodes(): EmNodeHealth[] } },
-    show: Show,
-  ): NonNullable<FloorPhones['emNodes']> =>
+  const nodesOf = (cc: { cluster: { nodes(): EmNodeHealth[] } }): NonNullable<FloorPhones['emNodes']> =>
     cc.cluster.nodes().map((n) => ({
       index: n.index,
       url: n.url,
       up: n.up,
-      since: show(n.since),
+      since: n.since ?? null,
       inFlight: n.inFlight,
       throttled: n.throttled,
     }));
   /** Due phone actions of the cluster not done yet (waiting for EM), and the oldest due time. */
-  async function waitingFor(clusterId: number, now: Date, show: Show) {
+  async function waitingFor(clusterId: number, now: Date) {
     const due = await prisma.phoneAction.aggregate({
       where: {
         state: 'PENDING',
@@ -111,7 +109,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       _count: { _all: true },
       _min: { dueAt: true },
     });
-    return { count: due._count._all, since: show(due._min.dueAt) };
+    return { count: due._count._all, since: due._min.dueAt ?? null };
   }
 
   async function phoneWithCluster(phoneId: number) {
@@ -119,13 +117,13 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       where: { id: phoneId },
       include: { desk: { include: { floor: { include: { site: true } } } } },
     });
-    if (!phone) throw notFound('The phone');
+    if (!phone) throw notFound('phone', phoneId);
     const clusterId = phone.desk?.floor.site.emClusterId;
     if (!phone.desk || clusterId == null) {
-      throw invalidInput(`${phone.deviceName} is not at a desk of a site with an EM cluster.`);
+      throw invalidInput(msg('problem.phones.noCluster', { phone: phone.deviceName }));
     }
     const cc = await emClients.forCluster(clusterId);
-    if (!cc) throw invalidInput(`The EM cluster of ${phone.desk.floor.site.name} does not exist.`);
+    if (!cc) throw invalidInput(msg('problem.phones.clusterGone', { site: phone.desk.floor.site.name }));
     return { phone, desk: phone.desk, cc };
   }
 
@@ -183,12 +181,11 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       let emAvailable = false;
       let emNodes: FloorPhones['emNodes'];
       let waiting: FloorPhones['waiting'];
-      const show = (at: Date | null | undefined) => (at ? formatLocal(zone, at, 'ccc d LLL, HH:mm') : null);
       if (floor.site.emClusterId != null && desks.length > 0) {
         const cc = await emClients.forCluster(floor.site.emClusterId).catch(() => undefined);
         const q = cc ? await cc.liveClient.deviceUserQuery(desks.map((d) => d.phone!.deviceName)) : undefined;
-        emNodes = cc ? nodesOf(cc, show) : undefined;
-        waiting = await waitingFor(floor.site.emClusterId, now, show);
+        emNodes = cc ? nodesOf(cc) : undefined;
+        waiting = await waitingFor(floor.site.emClusterId, now);
         if (q?.ok) {
           emAvailable = true;
           live = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
@@ -208,7 +205,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             ? {
                 id: booking.id,
                 who: `${booking.user.displayName} (${booking.user.email})`,
-                until: show(booking.endsAt)!,
+                until: booking.endsAt,
                 status: booking.status,
               }
             : null,
@@ -216,21 +213,21 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             ? {
                 userId: seen.state === 'loggedIn' ? (seen.userId ?? null) : null,
                 source: 'live',
-                checkedAt: show(now),
+                checkedAt: now,
                 unknownDevice: seen.state === 'doesNotExist',
               }
             : {
                 userId: phone.emUserId,
                 source: 'last seen',
-                checkedAt: show(phone.emCheckedAt),
+                checkedAt: phone.emCheckedAt,
                 unknownDevice: false,
               },
           since:
             seen && seen.state === 'loggedIn' && !sameUser(seen.userId, phone.emUserId)
               ? null
-              : show(phone.emLoginAt),
-          autoLogoutAt: show(phone.emAutoLogoutAt),
-          nextAction: next ? { kind: next.kind, dueAt: show(next.dueAt)!, state: next.state } : null,
+              : phone.emLoginAt,
+          autoLogoutAt: phone.emAutoLogoutAt,
+          nextAction: next ? { kind: next.kind, dueAt: next.dueAt, state: next.state } : null,
           lastOutcome: phone.lastEmOutcome,
           problem: problem ? { state: problem.state, outcome: problem.lastOutcome } : null,
         };
@@ -260,13 +257,13 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       return Promise.all(
         clusters.map(async (c) => {
           const zone = c.sites[0]?.timeZone ?? 'UTC';
-          const show: Show = (at) => (at ? formatLocal(zone, at, 'ccc d LLL, HH:mm') : null);
           const cc = await emClients.forCluster(c.id).catch(() => undefined);
           return {
             id: c.id,
             name: c.name,
-            nodes: cc ? nodesOf(cc, show) : [],
-            waiting: await waitingFor(c.id, now, show),
+            zone,
+            nodes: cc ? nodesOf(cc) : [],
+            waiting: await waitingFor(c.id, now),
           };
         }),
       );
@@ -289,12 +286,10 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
         : (booking?.user ?? null);
       if (!user) {
         throw invalidInput(
-          wanted
-            ? `Nobody with the email or EM user ID "${wanted}".`
-            : 'Nobody has booked this desk now; say whom to log in.',
+          wanted ? msg('problem.phones.nobodyNamed', { who: wanted }) : msg('problem.phones.nobodyBooked'),
         );
       }
-      if (!user.emUserId) throw invalidInput(`${user.email} has no EM user ID.`);
+      if (!user.emUserId) throw invalidInput(msg('problem.phones.noEmUserId', { email: user.email }));
       const ownBooking = booking && booking.userId === user.id ? booking : null;
       const minutes = ownBooking
         ? Math.ceil((ownBooking.endsAt.getTime() - now.getTime()) / 60_000) + LOGIN_GRACE_MINUTES
@@ -304,9 +299,11 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
         user.emUserId,
         user.deviceProfile ? { profile: user.deviceProfile, minutes } : { minutes },
       );
+      // The EM outcome is kept as EM said it (for facilities' diagnosis); the person reads a Message.
+      const outcome = out.ok ? null : describeFailure(out);
       const message = out.ok
-        ? `Logged ${user.emUserId} in on ${phone.deviceName} for ${minutes} minutes.`
-        : `EM refused the login on ${phone.deviceName}: ${describeFailure(out)}.`;
+        ? msg('problem.phones.loggedIn', { user: user.emUserId, phone: phone.deviceName, minutes })
+        : msg('problem.phones.loginRefused', { phone: phone.deviceName, outcome: outcome! });
       await recordAudit(
         prisma,
         actor,
@@ -319,7 +316,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             emUserId: user.emUserId,
             minutes,
             ok: out.ok,
-            outcome: message,
+            outcome: outcome ?? 'logged in',
           },
         },
         now,
@@ -335,7 +332,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
               lastEmCode: null,
               lastEmOutcome: `logged in ${user.emUserId} by hand (${actor.label})`,
             }
-          : { lastEmCode: out.kind === 'em' ? out.code : null, lastEmOutcome: message },
+          : { lastEmCode: out.kind === 'em' ? out.code : null, lastEmOutcome: outcome },
       });
       return { ok: out.ok, message };
     },
@@ -345,11 +342,12 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       const now = clock.now();
       const out = await cc.client.logout(phone.deviceName);
       const ok = out.ok || (out.kind === 'em' && out.code === 19);
+      const outcome = out.ok ? 'logged out' : ok ? 'nobody was logged in' : describeFailure(out);
       const message = out.ok
-        ? `Logged ${phone.deviceName} out.`
+        ? msg('problem.phones.loggedOut', { phone: phone.deviceName })
         : ok
-          ? `Nobody was logged in on ${phone.deviceName}.`
-          : `EM refused the logout on ${phone.deviceName}: ${describeFailure(out)}.`;
+          ? msg('problem.phones.nobodyLoggedIn', { phone: phone.deviceName })
+          : msg('problem.phones.logoutRefused', { phone: phone.deviceName, outcome });
       await recordAudit(
         prisma,
         actor,
@@ -357,7 +355,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
           action: 'phone.manual_logout',
           subjectType: 'phone',
           subjectId: phone.id,
-          details: { deviceName: phone.deviceName, ok, outcome: message },
+          details: { deviceName: phone.deviceName, ok, outcome },
         },
         now,
       );
@@ -372,7 +370,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
               lastEmCode: null,
               lastEmOutcome: `logged out by hand (${actor.label})`,
             }
-          : { lastEmCode: out.ok ? null : out.kind === 'em' ? out.code : null, lastEmOutcome: message },
+          : { lastEmCode: out.ok ? null : out.kind === 'em' ? out.code : null, lastEmOutcome: outcome },
       });
       return { ok, message };
     },

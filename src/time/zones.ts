@@ -16,6 +16,15 @@ export class WallTimeError extends Error {
   constructor(
     message: string,
     readonly reason: 'invalid-zone' | 'invalid-wall-time' | 'nonexistent',
+    /**
+     * What exactly, for the message people read (built from the catalogue outside time/):
+     * the typed text or wall time, and the zone.
+     */
+    readonly facts: {
+      problem: 'invalid-zone' | 'unparsable' | 'invalid' | 'nonexistent' | 'unshowable-date';
+      input: string;
+      zone?: string;
+    },
   ) {
     super(message);
     this.name = 'WallTimeError';
@@ -35,7 +44,11 @@ export function isValidTimeZone(zone: string): boolean {
 }
 
 function assertZone(zone: string): void {
-  if (!isValidTimeZone(zone)) throw new WallTimeError(`"${zone}" is not an IANA time zone`, 'invalid-zone');
+  if (!isValidTimeZone(zone))
+    throw new WallTimeError(`"${zone}" is not an IANA time zone`, 'invalid-zone', {
+      problem: 'invalid-zone',
+      input: zone,
+    });
 }
 
 /** Parses "YYYY-MM-DD" and "HH:MM" as typed in a form. */
@@ -46,6 +59,7 @@ export function parseWallTime(date: string, time: string): WallTime {
     throw new WallTimeError(
       `"${date} ${time}" is not a date (YYYY-MM-DD) and time (HH:MM)`,
       'invalid-wall-time',
+      { problem: 'unparsable', input: `${date} ${time}` },
     );
   return { year: +d[1]!, month: +d[2]!, day: +d[3]!, hour: +t[1]!, minute: +t[2]! };
 }
@@ -63,7 +77,10 @@ export function wallTimeToInstant(zone: string, wall: WallTime): Date {
     !inRange(wall.hour, 0, 23) ||
     !inRange(wall.minute, 0, 59)
   ) {
-    throw new WallTimeError(`${formatWall(wall)} is not a valid date and time`, 'invalid-wall-time');
+    throw new WallTimeError(`${formatWall(wall)} is not a valid date and time`, 'invalid-wall-time', {
+      problem: 'invalid',
+      input: formatWall(wall),
+    });
   }
   const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
   const probe = DateTime.fromMillis(asUtc, { zone });
@@ -75,7 +92,10 @@ export function wallTimeToInstant(zone: string, wall: WallTime): Date {
     wall.hour > 23 ||
     wall.minute > 59
   ) {
-    throw new WallTimeError(`${formatWall(wall)} is not a valid date and time`, 'invalid-wall-time');
+    throw new WallTimeError(`${formatWall(wall)} is not a valid date and time`, 'invalid-wall-time', {
+      problem: 'invalid',
+      input: formatWall(wall),
+    });
   }
   // The offsets in force a day either side cover any single transition. A candidate
   // counts only if it round-trips to the same wall time: none means a DST gap, two
@@ -91,6 +111,7 @@ export function wallTimeToInstant(zone: string, wall: WallTime): Date {
     throw new WallTimeError(
       `${formatWall(wall)} does not exist in ${zone}: the clocks skip that time for daylight saving. Choose a time after the change.`,
       'nonexistent',
+      { problem: 'nonexistent', input: formatWall(wall), zone },
     );
   }
   return new Date(Math.min(...instants));
@@ -130,6 +151,7 @@ export function parseCalendarDate(date: string): string {
     throw new WallTimeError(
       `"${text}" is not a date Roost can show: use YYYY-MM-DD, a real day between 1900 and 2998.`,
       'invalid-wall-time',
+      { problem: 'unshowable-date', input: text },
     );
   return text;
 }

@@ -51,17 +51,17 @@ export async function accountRoutes(
         await pins.set(me(request).id, pin.trim());
       } catch (error) {
         if (error instanceof RoostError && error.code === 'INVALID_INPUT')
-          return pinPage(reply, me(request).id, error.message);
+          return pinPage(reply, me(request).id, request.say(error.text));
         throw error;
       }
-      reply.flash('success', 'Your phone PIN is set. Use it with your user ID on any desk phone.');
+      reply.flash('success', request.t('flash.pinSet'));
       return reply.redirect('/account/phone-pin', 303);
     },
   );
 
   app.post('/account/phone-pin/remove', { config: { access: 'user' } }, async (request, reply) => {
     await pins.clear(me(request).id);
-    reply.flash('info', 'Your phone PIN is removed. Desk phones no longer accept it.');
+    reply.flash('info', request.t('flash.pinRemoved'));
     return reply.redirect('/account/phone-pin', 303);
   });
 
@@ -87,7 +87,7 @@ export async function accountRoutes(
 
   app.post('/account/calendar/revoke', { config: { access: 'user' } }, async (request, reply) => {
     await calendar.revoke(me(request).id);
-    reply.flash('info', 'Your calendar link is turned off. Calendars subscribed to it stop updating.');
+    reply.flash('info', request.t('flash.calendarOff'));
     return reply.redirect('/account/calendar', 303);
   });
 }

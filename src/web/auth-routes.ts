@@ -4,7 +4,7 @@ import { SESSION_COOKIE, type ApiTokenStore, type SessionStore } from '../auth/s
 import { rotateCsrfSecret } from '../auth/csrf.js';
 import { rateLimited, type PasswordUser, type SignInService } from '../auth/sign-in-service.js';
 import { PENDING_TTL_MS, type Totp } from '../auth/totp.js';
-import { RoostError, invalidInput } from '../errors.js';
+import { RoostError, invalidInput, untranslated } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { startSession as startSessionFor } from './session-start.js';
 
@@ -54,10 +54,12 @@ export function tokenExpiry(text: string | undefined, now: Date): Date | null {
   if (text === undefined || text === '') return null;
   const at = new Date(text);
   if (Number.isNaN(at.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/.test(text))
-    throw invalidInput('expiresAt must be an ISO 8601 date-time with an offset, e.g. 2027-06-30T18:00:00Z.');
-  if (at <= now) throw invalidInput('expiresAt must be in the future.');
+    throw invalidInput(
+      untranslated('expiresAt must be an ISO 8601 date-time with an offset, e.g. 2027-06-30T18:00:00Z.'),
+    );
+  if (at <= now) throw invalidInput(untranslated('expiresAt must be in the future.'));
   if (at.getTime() - now.getTime() > MAX_TOKEN_DAYS * 86_400_000)
-    throw invalidInput(`expiresAt may be at most ${MAX_TOKEN_DAYS} days ahead.`);
+    throw invalidInput(untranslated(`expiresAt may be at most ${MAX_TOKEN_DAYS} days ahead.`));
   return at;
 }
 
@@ -76,7 +78,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     if (user && opts.passwordSignin === false && user.role !== 'ADMIN') {
       throw new RoostError(
         'FORBIDDEN',
-        'Password sign-in is only for administrators here. Use "Sign in with single sign-on".',
+        untranslated('Password sign-in is only for administrators here. Use "Sign in with single sign-on".'),
       );
     }
     return user;
@@ -129,7 +131,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         }
         if (error instanceof RoostError && error.code === 'FORBIDDEN') {
           reply.status(403);
-          return reply.render('auth/signin.eta', { next, email, error: error.message });
+          return reply.render('auth/signin.eta', { next, email, error: request.say(error.text) });
         }
         throw error;
       }
@@ -199,9 +201,9 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       const email = await opts.signIn.emailOf(pending.userId);
       const wait = email ? opts.signIn.retryAfterSeconds(email, request.ip) : 0;
       if (wait > 0) {
-        const limited = rateLimited('Too many failed sign-ins.', wait);
+        const limited = rateLimited('signIns', wait);
         reply.header('retry-after', String(wait));
-        return page(429, limited.message);
+        return page(429, request.say(limited.text));
       }
       if (!email || !(await opts.totp.checkCode(pending.userId, request.body.code))) {
         if (email) opts.signIn.recordFailure(email, request.ip);
@@ -251,12 +253,17 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
       const expiresAt = tokenExpiry(request.body.expiresAt, opts.clock.now());
       const user = await authenticate(request.body.email, request.body.password, request.ip);
       if (!user)
-        throw new RoostError('UNAUTHENTICATED', 'That email and password do not match an active account.');
+        throw new RoostError(
+          'UNAUTHENTICATED',
+          untranslated('That email and password do not match an active account.'),
+        );
       await opts.secondFactor?.(user, request.body.totp, request.ip);
       if (user.mustChangePassword)
         throw new RoostError(
           'FORBIDDEN',
-          'Choose your own password first: sign in on the Roost web page, which asks for a new one.',
+          untranslated(
+            'Choose your own password first: sign in on the Roost web page, which asks for a new one.',
+          ),
         );
       const { token, info } = await opts.tokens.create(user.id, {
         name: request.body.name ?? '',

@@ -5,11 +5,15 @@ import {
   searchWindowViolations,
   suggestedDate,
 } from '../booking/booking-rules.js';
+import { hasFeatures } from '../booking/availability.js';
 import type { AvailabilityResult, BookingService } from '../booking/booking-service.js';
-import { RoostError } from '../errors.js';
+import type { TeamQueries } from '../booking/team-queries.js';
+import { bookNowWindow } from '../booking/time-grid.js';
+import { RoostError, msg, type Message } from '../errors.js';
 import { parseDateInput, parseTimeInput } from '../i18n/form-input.js';
+import type { Policy } from '../booking/booking-rules.js';
 import type { Clock } from '../time/clock.js';
-import { formatLocal, formatLocalTime, localDate, zoneLabel } from '../time/zones.js';
+import { formatLocalTime, localDate } from '../time/zones.js';
 
 /**
  * What the "find a desk" page shows, built from the form's input (or the defaults:
@@ -23,25 +27,49 @@ export interface FindInput {
   start?: string | undefined;
   end?: string | undefined;
   features?: string[] | undefined;
+  /** "Book now": the start is the current minute, whenever the form is read. */
+  now?: string | undefined;
 }
+
+/** A desk as the map and the list show it. */
+export type MapDesk = AvailabilityResult['desks'][number] & {
+  state: 'free' | 'taken' | 'mine' | 'team' | 'off';
+  /** Has every feature the filter asks for; the others are greyed out, not hidden. */
+  matches: boolean;
+  /** Who sits there, as far as the site's privacy setting lets this viewer see. */
+  occupant: string | null;
+};
+
+/** What "Book now" offers: end times (HH:MM, all allowed) or why it is closed. */
+export type BookNowModel =
+  { open: true; date: string; ends: string[]; defaultEnd: string } | { open: false; reason: Message | null };
 
 export interface FindModel {
   sites: Awaited<ReturnType<BookingService['sites']>>;
-  input: { siteId: number; floorId: number; date: string; start: string; end: string; features: string[] };
+  input: {
+    siteId: number;
+    floorId: number;
+    date: string;
+    start: string;
+    end: string;
+    features: string[];
+    now: boolean;
+  };
+  bookNow: BookNowModel;
   allFeatures: string[];
   zoneName: string;
   result:
     | (AvailabilityResult & {
-        when: string;
         startsAt: Date;
         endsAt: Date;
         planDataUrl: string | null;
         freeCount: number;
+        mapDesks: MapDesk[];
       })
     | null;
   /** The error for the whole form, with the field it concerns (for aria-describedby). */
   error: {
-    message: string;
+    message: Message;
     field: 'date' | 'start' | 'end' | 'desk' | null;
     /** Set when a booking rule answers the search (a closed day, say): a valid question, not bad input. */
     rule?: string;
@@ -57,7 +85,6 @@ export interface FindModel {
     deskLabel: string;
     floorName: string;
     siteName: string;
-    when: string;
     zone: string;
     startsAt: Date;
     endsAt: Date;
@@ -81,8 +108,20 @@ async function fullDates(
   return new Set([...perDay].filter(([, n]) => n >= site.policy.maxBookingsPerDay).map(([d]) => d));
 }
 
+export interface FindDeps {
+  bookings: BookingService;
+  team: TeamQueries;
+}
+
+function bookNowModel(site: { timeZone: string; policy: Policy }, now: Date): BookNowModel {
+  const w = bookNowWindow(site.policy, site.timeZone, now);
+  if (!w.open) return { open: false, reason: w.violation?.message ?? null };
+  const hhmm = (d: Date) => formatLocalTime(site.timeZone, d);
+  return { open: true, date: w.date, ends: w.ends.map(hhmm), defaultEnd: hhmm(w.defaultEnd) };
+}
+
 export async function buildFindModel(
-  bookings: BookingService,
+  { bookings, team }: FindDeps,
   clock: Clock,
   user: { id: number; homeSiteId: number | null },
   raw: FindInput,
@@ -98,11 +137,12 @@ export async function buildFindModel(
   if (!site || site.floors.length === 0) {
     return {
       sites,
-      input: { siteId: site?.id ?? 0, floorId: 0, date: '', start: '', end: '', features: [] },
+      input: { siteId: site?.id ?? 0, floorId: 0, date: '', start: '', end: '', features: [], now: false },
+      bookNow: { open: false, reason: null },
       allFeatures: [],
       zoneName: site?.timeZone ?? '',
       result: null,
-      error: error ?? { message: 'No floors are set up yet. Ask facilities to add one.', field: null },
+      error: error ?? { message: msg('find.noFloors'), field: null },
       alternatives,
       ownBooking: null,
       dateRange: null,
@@ -110,17 +150,23 @@ export async function buildFindModel(
   }
   const floor = site.floors.find((f) => f.id === raw.floorId) ?? site.floors[0]!;
   const now = clock.now();
-  const date =
-    parseDateInput(raw.date) ??
-    suggestedDate(site.policy, site.timeZone, now, await fullDates(bookings, user.id, site, now));
+  const bookNow = bookNowModel(site, now);
+  const isNow = raw.now === '1' && bookNow.open;
+  const date = isNow
+    ? localDate(site.timeZone, now)
+    : (parseDateInput(raw.date) ??
+      suggestedDate(site.policy, site.timeZone, now, await fullDates(bookings, user.id, site, now)));
   const defaults = defaultSearchTimes(site.policy, site.timeZone, date, now);
   const input = {
     siteId: site.id,
     floorId: floor.id,
     date,
-    start: parseTimeInput(raw.start) ?? (raw.start || defaults.start),
-    end: parseTimeInput(raw.end) ?? (raw.end || defaults.end),
+    start: isNow
+      ? formatLocalTime(site.timeZone, now)
+      : (parseTimeInput(raw.start) ?? (raw.start || defaults.start)),
+    end: parseTimeInput(raw.end) ?? (raw.end || (isNow && bookNow.open ? bookNow.defaultEnd : defaults.end)),
     features: raw.features ?? [],
+    now: isNow,
   };
   let result: FindModel['result'] = null;
   let ownBooking: FindModel['ownBooking'] = null;
@@ -143,6 +189,7 @@ export async function buildFindModel(
       return {
         sites,
         input,
+        bookNow,
         allFeatures: input.features,
         zoneName: site.timeZone,
         result: null,
@@ -152,15 +199,11 @@ export async function buildFindModel(
         dateRange: bookableDateRange(site.policy, site.timeZone, now),
       };
     }
-    const [found, mine] = await Promise.all([
-      bookings.availability({
-        floorId: floor.id,
-        startsAt,
-        endsAt,
-        forUserId: user.id,
-        ...(input.features.length > 0 ? { features: input.features } : {}),
-      }),
+    // Every desk, unfiltered: the filter greys out what does not match instead of hiding it.
+    const [found, mine, seated] = await Promise.all([
+      bookings.availability({ floorId: floor.id, startsAt, endsAt, forUserId: user.id }),
       bookings.listForUser(user.id, { from: startsAt }),
+      team.onFloor(user.id, floor.id, startsAt, endsAt),
     ]);
     const overlapping = mine.find((b) => b.startsAt < endsAt);
     if (overlapping)
@@ -169,7 +212,6 @@ export async function buildFindModel(
         deskLabel: overlapping.desk.label,
         floorName: overlapping.floor.name,
         siteName: overlapping.site.name,
-        when: overlapping.when,
         zone: overlapping.site.timeZone,
         startsAt: overlapping.startsAt,
         endsAt: overlapping.endsAt,
@@ -178,15 +220,25 @@ export async function buildFindModel(
       ...found,
       startsAt,
       endsAt,
-      when: `${formatLocal(site.timeZone, startsAt, 'cccc d LLLL yyyy')}, ${formatLocalTime(site.timeZone, startsAt)}–${formatLocalTime(site.timeZone, endsAt)} ${zoneLabel(site.timeZone, startsAt)}`,
       planDataUrl: found.floor.planSvg
         ? `data:image/svg+xml;base64,${Buffer.from(found.floor.planSvg, 'utf8').toString('base64')}`
         : null,
-      freeCount: found.desks.filter((d) => d.available).length,
+      freeCount: found.desks.filter((d) => d.available && hasFeatures(d, input.features)).length,
+      mapDesks: found.desks.map((d) => {
+        const here = seated.filter((p) => p.deskId === d.id);
+        const teammate = here.find((p) => p.isTeammate);
+        return {
+          ...d,
+          state: d.mine ? 'mine' : !d.bookable ? 'off' : d.available ? 'free' : teammate ? 'team' : 'taken',
+          matches: hasFeatures(d, input.features),
+          occupant: (teammate ?? here.find((p) => p.name !== null))?.name ?? null,
+        };
+      }),
     };
   } catch (e) {
     if (!(e instanceof RoostError) || e.code !== 'INVALID_INPUT') throw e;
-    formError ??= { message: e.message, field: /end/i.test(e.message) ? 'end' : 'start' };
+    // The error names its field (the end, or the day and start); the start when it names none.
+    formError ??= { message: e.text, field: e.field === 'end' ? 'end' : 'start' };
   }
   // Every feature on the floor, so the filter offers what exists (cheap: from the result).
   const allFeatures = result
@@ -195,6 +247,7 @@ export async function buildFindModel(
   return {
     sites,
     input,
+    bookNow,
     allFeatures,
     zoneName: `${site.timeZone}`,
     result,

@@ -36,7 +36,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendar: Cal
     async (request, reply) => {
       const feed = await calendar.feed(request.params.token);
       // Same answer for a token never issued and one that was reset: the old URL is gone.
-      if (feed === null) throw notFound('This calendar feed');
+      if (feed === null) throw notFound('calendarFeed');
       return reply
         .header('content-type', ICS_TYPE)
         .header('cache-control', 'private, no-cache')
@@ -60,7 +60,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendar: Cal
         request.lang,
       );
       // Someone else's booking answers like a missing one: no probing for ids.
-      if (!file) throw notFound(`Booking ${request.params.id}`);
+      if (!file) throw notFound('booking', request.params.id);
       return reply
         .header('content-type', ICS_TYPE)
         .header('cache-control', 'private, no-store')

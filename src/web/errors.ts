@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RoostError, type RoostErrorCode } from '../errors.js';
+import { renderMessage, renderMessages } from '../i18n/render-message.js';
+import { translator } from '../i18n/translator.js';
 import { languageLocals } from './i18n-plugin.js';
 
 /** The one place where domain error codes become HTTP statuses. */
@@ -61,36 +63,40 @@ export function registerErrorHandling(app: FastifyInstance): void {
       let code: string;
       let message: string;
       let details: Record<string, unknown> = {};
+      const api = isApiRequest(request) || !request.headers.accept?.includes('text/html');
+      // The API speaks English (its messages are part of the contract); pages the reader's language.
+      const lang = api ? 'en' : request.lang;
+      const say = (key: string, params?: Record<string, string>) => translator().t(lang, key, params);
       if (error instanceof RoostError) {
         status = statusFor[error.code];
         code = error.code;
-        message = error.message;
-        details = error.details;
+        message = renderMessage(lang, error.text);
+        details = renderMessages(lang, error.details) as Record<string, unknown>;
       } else if ((error as FastifyError).validation) {
         status = 400;
         code = 'INVALID_INPUT';
-        message = `Invalid request: ${error.message}`;
+        message = say('errors.invalidRequest', { detail: error.message });
       } else if (
         typeof (error as FastifyError).statusCode === 'number' &&
         (error as FastifyError).statusCode! < 500
       ) {
         status = (error as FastifyError).statusCode!;
         code = (error as FastifyError).code ?? 'BAD_REQUEST';
-        message = friendly4xx(status, error.message);
+        message = friendly4xx(status, error.message, say);
       } else if (isUnstorableText(error)) {
         status = 400;
         code = 'INVALID_INPUT';
-        message = 'The request contains a character that cannot be stored, such as a NUL byte.';
+        message = say('errors.unstorable');
       } else if (isDatabaseDown(error)) {
         status = 503;
         code = 'UNAVAILABLE';
-        message = 'The database is not reachable right now. Please try again in a moment.';
+        message = say('errors.databaseDown');
         reply.header('retry-after', '10');
         request.log.error({ err: error }, 'database unavailable');
       } else {
         status = 500;
         code = 'INTERNAL';
-        message = `Something went wrong on our side. If it keeps happening, tell support the request id ${request.id}.`;
+        message = say('errors.internal', { requestId: request.id });
         request.log.error({ err: error }, 'request failed');
       }
       // The header says what the body says (retryAfterSeconds), never a fixed guess.
@@ -102,9 +108,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         );
       }
       reply.status(status);
-      if (isApiRequest(request) || !request.headers.accept?.includes('text/html')) {
-        return { error: code, message, ...details, requestId: request.id };
-      }
+      if (api) return { error: code, message, ...details, requestId: request.id };
       reply.header('content-language', request.lang);
       return reply.viewAsync('errors/error.eta', {
         ...languageLocals(request),
@@ -132,10 +136,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
-function friendly4xx(status: number, message: string): string {
-  if (status === 413) return 'The request is too large.';
-  if (status === 415) return 'Unsupported content type; send JSON or a form.';
-  if (status === 403 && /csrf/i.test(message))
-    return 'This form has expired or did not come from Roost. Reload the page and try again.';
+function friendly4xx(status: number, message: string, say: (key: string) => string): string {
+  if (status === 413) return say('errors.tooLarge');
+  if (status === 415) return say('errors.unsupportedType');
+  if (status === 403 && /csrf/i.test(message)) return say('errors.csrf');
   return message;
 }

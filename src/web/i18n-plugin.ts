@@ -4,6 +4,8 @@ import { formatDateInput } from '../i18n/form-input.js';
 import { formatInZone, formatRange, zoneAbbreviation, type DateStyle } from '../i18n/formats.js';
 import { LABEL_KEYS } from '../i18n/labels.js';
 import { chooseLanguage, type Language } from '../i18n/languages.js';
+import type { Message } from '../i18n/message.js';
+import { renderMessage } from '../i18n/render-message.js';
 import { translator, type MessageParams } from '../i18n/translator.js';
 
 /**
@@ -15,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     readonly lang: Language;
     t(key: string, params?: MessageParams): string;
+    /** A domain Message (an error's text, a rule, a status) in the request's language. */
+    say(message: Message): string;
   }
 }
 
@@ -42,6 +46,8 @@ export function languageLocals(request: FastifyRequest) {
     lang: request.lang,
     t: (key: string, params?: MessageParams) => request.t(key, params),
     fmt: formattersFor(request.lang),
+    /** A domain Message in the page's language (a string is shown as it is). */
+    say: (message: Message | string) => (typeof message === 'string' ? message : request.say(message)),
     labels: LABEL_KEYS,
   };
 }
@@ -57,6 +63,9 @@ export const i18nPlugin = fp(
     });
     app.decorateRequest('t', function t(this: FastifyRequest, key: string, params?: MessageParams) {
       return messages.t(this.lang, key, params);
+    });
+    app.decorateRequest('say', function say(this: FastifyRequest, message: Message) {
+      return renderMessage(this.lang, message);
     });
   },
   { name: 'roost-i18n', dependencies: ['roost-access'] },

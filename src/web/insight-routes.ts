@@ -37,7 +37,7 @@ async function select(insight: OccupancyInsight, query: InsightQuery): Promise<S
   const site = siteId === undefined ? sites[0] : sites.find((s) => s.id === siteId);
   if (!site) {
     if (siteId === undefined) return null;
-    throw notFound(`Site ${siteId}`);
+    throw notFound('site', siteId);
   }
   const defaults = insight.defaultRange(site.timeZone);
   return {
@@ -98,7 +98,7 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
         reply.status(statusFor.INVALID_INPUT);
         return reply.render('insight/dashboard.eta', {
           form,
-          error: { message: error.message, field: String(error.details.field ?? '') },
+          error: { message: request.say(error.text), field: String(error.details.field ?? '') },
         });
       }
     },
@@ -109,7 +109,7 @@ export async function insightRoutes(app: FastifyInstance, opts: { insight: Occup
     { config: { access: 'staff' }, schema: { querystring: InsightQuery } },
     async (request, reply) => {
       const selection = await select(insight, request.query);
-      if (!selection) throw notFound('A site');
+      if (!selection) throw notFound('site');
       const report = await insight.occupancyReport(reportInput(selection));
       const name = csvFileName(report.site.name, report.floor?.name, report.from, report.to);
       return reply

@@ -13,7 +13,8 @@ import {
   type PhoneDesk,
   type PhoneDeskService,
 } from '../phone-service/phone-desk.js';
-import { RoostError } from '../errors.js';
+import { RoostError, untranslated } from '../errors.js';
+import { renderMessage } from '../i18n/render-message.js';
 import { formatInZone, zoneAbbreviation } from '../i18n/formats.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { translator, type MessageParams } from '../i18n/translator.js';
@@ -56,7 +57,10 @@ export function parseUntil(value: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(value);
   const at = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)) : new Date(NaN);
   if (Number.isNaN(at.getTime()) || formatUntil(at) !== value)
-    throw new RoostError('INVALID_INPUT', 'This link is not valid. Start again from the desk screen.');
+    throw new RoostError(
+      'INVALID_INPUT',
+      untranslated('This link is not valid. Start again from the desk screen.'),
+    );
   return at;
 }
 
@@ -178,7 +182,7 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       reply.header('x-roost-outcome', error.code);
       const title =
         error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED' ? t('phone.notSignedIn') : 'Roost';
-      return send(reply, message(lang, request, dev, title, error.message));
+      return send(reply, message(lang, request, dev, title, renderMessage(lang, error.text)));
     }
     if ((error as FastifyError).validation) {
       reply.header('x-roost-outcome', 'INVALID_INPUT');
@@ -289,7 +293,13 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       if (choices.ends.length === 0)
         return send(
           reply,
-          message(lang, request, d.deviceName, deskTitle(lang, d), choices.reason ?? t('phone.book.notNow')),
+          message(
+            lang,
+            request,
+            d.deviceName,
+            deskTitle(lang, d),
+            choices.reason ? renderMessage(lang, choices.reason) : t('phone.book.notNow'),
+          ),
         );
       return send(reply, {
         kind: 'menu',
@@ -390,7 +400,7 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
     if (q.token) return auth.verifyToken(device, q.token);
     if (q.user !== undefined && q.pin !== undefined)
       return auth.identify({ device, emUserId: q.user, pin: q.pin });
-    throw new RoostError('UNAUTHENTICATED', 'Enter your user ID and Roost PIN first.');
+    throw new RoostError('UNAUTHENTICATED', untranslated('Enter your user ID and Roost PIN first.'));
   }
 
   app.get(

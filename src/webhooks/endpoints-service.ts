@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
-import { invalidInput, notFound } from '../errors.js';
+import { invalidInput, notFound, untranslated } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '../outbox/events.js';
 import type { UrlGuard } from './url-guard.js';
@@ -40,11 +40,16 @@ export function createWebhookEndpointsService(deps: { prisma: PrismaClient; cloc
     const list = (Array.isArray(raw) ? raw : raw === undefined || raw === '' ? [] : [raw]).map(String);
     const unknown = list.filter((e) => !isWebhookEvent(e));
     if (unknown.length > 0)
-      throw invalidInput(`Unknown event ${unknown.join(', ')}; choose from ${WEBHOOK_EVENTS.join(', ')}.`, {
-        fields: { events: `Unknown event ${unknown.join(', ')}.` },
-      });
+      throw invalidInput(
+        untranslated(`Unknown event ${unknown.join(', ')}; choose from ${WEBHOOK_EVENTS.join(', ')}.`),
+        {
+          fields: { events: `Unknown event ${unknown.join(', ')}.` },
+        },
+      );
     if (list.length === 0)
-      throw invalidInput('Choose at least one event.', { fields: { events: 'Choose at least one event.' } });
+      throw invalidInput(untranslated('Choose at least one event.'), {
+        fields: { events: 'Choose at least one event.' },
+      });
     return WEBHOOK_EVENTS.filter((e) => list.includes(e));
   }
 
@@ -109,7 +114,7 @@ export function createWebhookEndpointsService(deps: { prisma: PrismaClient; cloc
 
     async get(id: number): Promise<EndpointView> {
       const e = await prisma.webhookEndpoint.findUnique({ where: { id } });
-      if (!e) throw notFound(`Webhook endpoint ${id}`);
+      if (!e) throw notFound('webhook', id);
       return view(e, (await statusOf([id]))(id));
     },
 
@@ -142,22 +147,25 @@ export function createWebhookEndpointsService(deps: { prisma: PrismaClient; cloc
     ): Promise<{ endpoint: EndpointView; secret: string }> {
       const rawUrl = typeof input.url === 'string' ? input.url.trim() : '';
       if (!rawUrl)
-        throw invalidInput('Give the URL that receives the events.', { fields: { url: 'Required.' } });
-      if (rawUrl.length > 2000) throw invalidInput('The URL is too long (at most 2000 characters).');
+        throw invalidInput(untranslated('Give the URL that receives the events.'), {
+          fields: { url: 'Required.' },
+        });
+      if (rawUrl.length > 2000)
+        throw invalidInput(untranslated('The URL is too long (at most 2000 characters).'));
       const events = checkEvents(input.events);
       let url: URL;
       try {
         url = await guard.check(rawUrl);
       } catch (error) {
         const e = error as Error & { details?: Record<string, unknown> };
-        throw invalidInput(e.message, { fields: { url: e.message } });
+        throw invalidInput(untranslated(e.message), { fields: { url: e.message } });
       }
       const description = typeof input.description === 'string' ? input.description.trim().slice(0, 200) : '';
       const secret = newWebhookSecret();
       const now = clock.now();
       const endpoint = await prisma.$transaction(async (tx) => {
         if ((await tx.webhookEndpoint.count()) >= MAX_ENDPOINTS)
-          throw invalidInput(`At most ${MAX_ENDPOINTS} webhook endpoints; remove one first.`);
+          throw invalidInput(untranslated(`At most ${MAX_ENDPOINTS} webhook endpoints; remove one first.`));
         const e = await tx.webhookEndpoint.create({
           data: { url: url.toString(), events, secret, description, createdById: actor.id, createdAt: now },
         });
@@ -190,7 +198,7 @@ export function createWebhookEndpointsService(deps: { prisma: PrismaClient; cloc
       const now = clock.now();
       await prisma.$transaction(async (tx) => {
         const e = await tx.webhookEndpoint.findUnique({ where: { id } });
-        if (!e) throw notFound(`Webhook endpoint ${id}`);
+        if (!e) throw notFound('webhook', id);
         await tx.webhookEndpoint.delete({ where: { id } });
         await recordAudit(
           tx,

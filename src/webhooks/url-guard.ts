@@ -8,7 +8,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { invalidInput } from '../errors.js';
+import { invalidInput, untranslated } from '../errors.js';
 
 export interface ResolvedAddress {
   address: string;
@@ -128,20 +128,20 @@ export function createUrlGuard(opts: { allowedHosts: readonly string[]; resolver
         url = new URL(raw);
       } catch {
         throw invalidInput(
-          `"${raw.slice(0, 200)}" is not a URL; give one like https://hooks.example.com/roost.`,
+          untranslated(`"${raw.slice(0, 200)}" is not a URL; give one like https://hooks.example.com/roost.`),
         );
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw invalidInput('A webhook URL must start with https:// (or http://).');
+        throw invalidInput(untranslated('A webhook URL must start with https:// (or http://).'));
       if (url.username || url.password)
         throw invalidInput(
-          'A webhook URL must not carry a user name or password; Roost signs every delivery.',
+          untranslated('A webhook URL must not carry a user name or password; Roost signs every delivery.'),
         );
       try {
         await resolveChecked(url.hostname);
       } catch (error) {
-        if (error instanceof WebhookTargetRefused) throw invalidInput(error.message);
-        throw invalidInput(`${url.hostname} cannot be resolved (${(error as Error).message}).`);
+        if (error instanceof WebhookTargetRefused) throw invalidInput(untranslated(error.message));
+        throw invalidInput(untranslated(`${url.hostname} cannot be resolved (${(error as Error).message}).`));
       }
       return url;
     },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { changes, Fields, normaliseDeviceName, parseFeatures } from '../../src/admin/validation.js';
+import { csvColumn, csvLine } from '../../src/admin/desks-service.js';
 import { RoostError } from '../../src/errors.js';
+import { renderMessage, renderMessages } from '../../src/i18n/render-message.js';
 
 describe('Fields', () => {
   it('collects every problem and throws INVALID_INPUT naming each field', () => {
@@ -17,7 +19,8 @@ describe('Fields', () => {
     }
     expect(error).toBeInstanceOf(RoostError);
     expect((error as RoostError).code).toBe('INVALID_INPUT');
-    expect((error as RoostError).details.fields).toEqual({
+    // Fields hold Messages; in English they read as before.
+    expect(renderMessages('en', (error as RoostError).details.fields)).toEqual({
       name: 'Name is required.',
       timeZone: expect.stringMatching(
         /"Mars\/Olympus" is not an IANA time zone; use a name such as Europe\/Berlin/,
@@ -39,9 +42,11 @@ describe('Fields', () => {
   });
 
   it('prefixes messages for CSV rows', () => {
-    const f = new Fields({ role: 'boss' }, { prefix: 'Line 4: ', describe: (field) => `column "${field}"` });
+    const f = new Fields({ role: 'boss' }, { prefix: csvLine(4), describe: csvColumn });
     f.oneOf('role', 'Role', ['EMPLOYEE', 'FACILITIES', 'ADMIN'] as const);
-    expect(f.errors.role).toBe('Line 4: column "role" must be one of EMPLOYEE, FACILITIES, ADMIN.');
+    expect(renderMessage('en', f.errors.role!)).toBe(
+      'Line 4: column "role" must be one of EMPLOYEE, FACILITIES, ADMIN.',
+    );
   });
 });
 
@@ -55,13 +60,16 @@ describe('normaliseDeviceName', () => {
     (raw) => {
       const result = normaliseDeviceName(raw);
       expect(result.ok).toBe(false);
-      if (!result.ok) expect(result.problem).toMatch(/SEP followed by the phone's 12-digit MAC address/);
+      if (!result.ok)
+        expect(renderMessage('en', result.problem)).toMatch(
+          /SEP followed by the phone's 12-digit MAC address/,
+        );
     },
   );
 
   it('says that lower case was upper-cased when the name is still invalid', () => {
     const result = normaliseDeviceName('sep12');
-    expect(!result.ok && result.problem).toMatch(/upper-cased for you/);
+    expect(!result.ok && renderMessage('en', result.problem)).toMatch(/upper-cased for you/);
   });
 });
 

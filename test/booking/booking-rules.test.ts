@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderMessage } from '../../src/i18n/render-message.js';
 import {
   DEFAULT_POLICY,
   checkBookingRules,
@@ -103,7 +104,7 @@ describe('checkBookingRules: one boundary table per rule (Europe/Berlin, default
         desk: { label: '1.05', bookable: false },
         otherBookingsThatDay: 1,
       }),
-    ).map((v) => v.message);
+    ).map((v) => renderMessage('en', v.message));
     expect(messages).toEqual([
       expect.stringMatching(/Desk 1\.05 cannot be booked.*Choose another desk/),
       expect.stringMatching(/at most 28 days ahead\. Choose a day on or before Tue 29 Dec 2026/),
@@ -153,7 +154,7 @@ describe.each([
     expect(f.endsAt.getTime() - f.startsAt.getTime()).toBe(7 * 3_600_000);
     const violations = checkBookingRules(f);
     expect(violations.map((v) => v.rule)).toEqual(['too-long']);
-    expect(violations[0]!.message).toMatch(/this one lasts 7 h/);
+    expect(renderMessage('en', violations[0]!.message)).toMatch(/this one lasts 7 h/);
   });
 
   it('refuses a start inside the skipped hour as invalid input naming the gap', () => {
@@ -261,8 +262,10 @@ describe('series and suggestions', () => {
     ).toBe('2026-12-01');
   });
   it('describes working days readably', () => {
-    expect(describeWorkingDays([1, 2, 3, 4, 5])).toBe('Monday to Friday');
-    expect(describeWorkingDays([1, 3, 5])).toBe('Monday, Wednesday and Friday');
+    expect(renderMessage('en', describeWorkingDays([1, 2, 3, 4, 5]))).toBe('Monday to Friday');
+    expect(renderMessage('en', describeWorkingDays([1, 3, 5]))).toBe('Monday, Wednesday and Friday');
+    expect(renderMessage('de', describeWorkingDays([1, 2, 3, 4, 5]))).toBe('Montag bis Freitag');
+    expect(renderMessage('de', describeWorkingDays([1, 3, 5]))).toBe('Montag, Mittwoch und Freitag');
   });
 });
 

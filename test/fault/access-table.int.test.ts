@@ -132,6 +132,9 @@ const ACCESS: Record<string, Need> = {
   'GET /staff/insight': 'staff',
   'GET /staff/insight.csv': 'staff',
   'GET /staff/phones': 'staff',
+  'POST /staff/desks/:id/position': 'staff',
+  'POST /staff/desks/:id/bookable': 'staff',
+  'POST /staff/desks/:id/remove': 'staff',
   'POST /staff/phones/:phoneId/login': 'staff',
   'POST /staff/phones/:phoneId/logout': 'staff',
   // Staff API.

@@ -99,8 +99,11 @@ describe.each(dbTargets)('booking pages (%s)', (target) => {
     const browser = new Browser(app);
     await browser.signIn(adaEmail);
     const res = await reserve(browser, deskIds[0]!);
-    expect([res.statusCode, res.headers.location]).toEqual([303, '/']);
-    const home = await browser.get('/');
+    const id0 = (await db.prisma.reservation.findFirstOrThrow()).id;
+    // Home offers Undo for the first seconds after booking (issue 15).
+    expect([res.statusCode, res.headers.location]).toEqual([303, `/?undo=${id0}`]);
+    const home = await browser.get(res.headers.location as string);
+    expect(home.body).toContain(`action="/reservations/${id0}/undo"`);
     const page = text(home.body);
     expect(page).toContain('Desk 1.01 is yours: Wed 2 Dec 2026, 09:00–17:00 CET.');
     expect(page).toContain('Berlin HQ, Floor 1');

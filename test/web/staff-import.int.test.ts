@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { renderMessages } from '../../src/i18n/render-message.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDesksService } from '../../src/admin/desks-service.js';
 import { createPeopleService, type StaffActor } from '../../src/admin/people-service.js';
@@ -88,13 +89,13 @@ describe.each(dbTargets)('CSV imports (%s)', (target) => {
     ].join('\n');
     const syntax = await refusal(desks().importCsv(actor, csv));
     expect(syntax.code).toBe('INVALID_INPUT');
-    expect(syntax.details.problems).toEqual([
+    expect(renderMessages('en', syntax.details.problems)).toEqual([
       'Line 3: column "bookable" must be yes or no (true/false, 1/0).',
       expect.stringMatching(/^Line 4: column "phone" "SEP12" is not a Cisco device name/),
     ]);
     const fixed = csv.replace('maybe', 'yes').replace('SEP12', '');
     const reference = await refusal(desks().importCsv(actor, fixed));
-    expect(reference.details.problems).toEqual([
+    expect(renderMessages('en', reference.details.problems)).toEqual([
       'Line 5: column "site": there is no site "Paris"; create it first or fix the name.',
       'Line 6: column "phone": Phone SEP222222222222 is already on desk 3.02 (3rd floor); take it off that desk first.',
     ]);
@@ -118,7 +119,7 @@ describe.each(dbTargets)('CSV imports (%s)', (target) => {
         'email,displayName,role\nnew1@test.example,New One,\nboss@test.example,Boss,ADMIN\n',
       ),
     );
-    expect(refused.details.problems).toEqual([
+    expect(renderMessages('en', refused.details.problems)).toEqual([
       'Line 3: column "role" ADMIN can only be given by an administrator.',
     ]);
     expect(await db.prisma.user.count({ where: { email: 'new1@test.example' } })).toBe(0);
@@ -162,7 +163,9 @@ describe.each(dbTargets)('CSV imports (%s)', (target) => {
     const error = await refusal(
       people().importCsv(actor, 'email,displayName,emUserId\nother@test.example,Other,new1\n'),
     );
-    expect(error.details.problems).toEqual(['Line 2: column "emUserId": new1 belongs to new1@test.example.']);
+    expect(renderMessages('en', error.details.problems)).toEqual([
+      'Line 2: column "emUserId": new1 belongs to new1@test.example.',
+    ]);
     expect(await db.prisma.user.count({ where: { email: 'other@test.example' } })).toBe(0);
   });
 

@@ -1,8 +1,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { actorFor, type BookingService, type BookingSummary } from '../../booking/booking-service.js';
-import { invalidInput, notFound } from '../../errors.js';
+import {
+  actorFor,
+  type BookingActor,
+  type BookingService,
+  type BookingSummary,
+  type PhoneStatus,
+} from '../../booking/booking-service.js';
+import { formatInZone, zoneAbbreviation } from '../../i18n/formats.js';
+import type { Language } from '../../i18n/languages.js';
+import { translator } from '../../i18n/translator.js';
+import { invalidInput, notFound, untranslated } from '../../errors.js';
 
 /**
  * The booking part of the JSON API (/api/v1, Bearer token only; see access.ts).
@@ -64,8 +73,27 @@ function isRealDateTime(text: string): boolean {
 export function instant(text: string, field: string): Date {
   const at = new Date(text);
   if (Number.isNaN(at.getTime()) || !isRealDateTime(text))
-    throw invalidInput(`${field} is not a valid date and time: "${text}".`);
+    throw invalidInput(untranslated(`${field} is not a valid date and time: "${text}".`));
   return at;
+}
+
+const PHONE_STATUS_KEYS: Record<PhoneStatus['kind'], string> = {
+  pending: 'phoneStatus.pending',
+  running: 'phoneStatus.running',
+  waiting: 'phoneStatus.waiting',
+  'logged-in': 'phoneStatus.loggedIn',
+  failed: 'phoneStatus.failed',
+  'logged-out': 'phoneStatus.loggedOut',
+};
+
+/** A booking's phone status as a line of text (the API's `phoneStatus`, in English there). */
+export function phoneStatusText(lang: Language, status: PhoneStatus, zone: string): string {
+  const at = status.at;
+  return translator().t(
+    lang,
+    PHONE_STATUS_KEYS[status.kind],
+    at ? { time: formatInZone(lang, zone, at, 'time'), zone: zoneAbbreviation(lang, zone, at) } : {},
+  );
 }
 
 /** The API's view of a booking: instants in UTC plus the site's zone to show them in. */
@@ -83,8 +111,90 @@ export function reservationJson(b: BookingSummary) {
     floor: b.floor,
     site: { id: b.site.id, name: b.site.name },
     phone: b.phone,
-    phoneStatus: b.phoneStatus?.message ?? null,
+    phoneStatus: b.phoneStatus ? phoneStatusText('en', b.phoneStatus, b.site.timeZone) : null,
     bookedBy: b.bookedBy,
+  };
+}
+
+/**
+ * The routes on bookings under `base`, for a person's own (/api/v1/reservations) and for staff
+ * on anyone's (/api/v1/admin/reservations): who may do what is the booking service's rule, so
+ * both APIs run the same commands and answer the booking as it is afterwards.
+ */
+export function reservationRoutes(
+  app: FastifyInstance,
+  opts: {
+    base: string;
+    access: 'user' | 'staff';
+    bodyLimit: number;
+    tags: string[];
+    bookings: BookingService;
+  },
+) {
+  const { base, bodyLimit, tags, bookings } = opts;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const config = { access: opts.access };
+  const show = (request: FastifyRequest, reservationId: number) =>
+    bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);
+
+  /** POST base/:id/path: one command on the booking. */
+  function command<B extends TSchema>(
+    path: string,
+    summary: string,
+    body: B | undefined,
+    run: (actor: BookingActor, reservationId: number, body: Static<B>) => Promise<unknown>,
+  ) {
+    api.post(
+      `${base}/:id/${path}`,
+      { config, bodyLimit, schema: { tags, summary, params: IdParams, ...(body ? { body } : {}) } },
+      async (request) => {
+        await run(actorFor(request.user!), request.params.id, request.body as Static<B>);
+        return show(request, request.params.id);
+      },
+    );
+  }
+
+  return {
+    api,
+    config,
+    show,
+    command,
+
+    /**
+     * POST base: 201 with the booking and its Location; 409 when the desk or the person is
+     * taken, 422 when a booking rule is broken. `response` documents those error bodies; typed
+     * as a record, so that it does not narrow the provider's reply type to them.
+     */
+    book<B extends TSchema>(
+      doc: { summary: string; description: string; response?: Record<number, TSchema> },
+      body: B,
+      input: (
+        request: FastifyRequest,
+        body: Static<B>,
+      ) => Omit<Parameters<BookingService['book']>[0], 'actor'>,
+    ) {
+      api.post(base, { config, bodyLimit, schema: { tags, ...doc, body } }, async (request, reply) => {
+        const r = await bookings.book({ actor: actorFor(request.user!), ...input(request, request.body) });
+        reply.status(201).header('location', `${base}/${r.id}`);
+        return show(request, r.id);
+      });
+    },
+
+    /** cancel, release, check-in and extend, in the words of this API. */
+    lifecycle(summaries: Record<'cancel' | 'release' | 'checkIn' | 'extend', string>) {
+      const simple = [
+        ['cancel', 'cancel'],
+        ['release', 'release'],
+        ['check-in', 'checkIn'],
+      ] as const;
+      for (const [path, method] of simple)
+        command(path, summaries[method], undefined, (actor, reservationId) =>
+          bookings[method]({ actor, reservationId }),
+        );
+      command('extend', summaries.extend, ExtendBody, (actor, reservationId, { end }) =>
+        bookings.extend({ actor, reservationId, endsAt: instant(end, 'end') }),
+      );
+    },
   };
 }
 
@@ -93,10 +203,15 @@ const tags = ['bookings'];
 
 export async function bookingApi(app: FastifyInstance, opts: { bookings: BookingService }) {
   const { bookings } = opts;
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const user = { config: { access: 'user' as const } };
-  const summaryOf = (request: FastifyRequest, reservationId: number) =>
-    bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);
+  const mine = reservationRoutes(app, {
+    base: '/api/v1/reservations',
+    access: 'user',
+    bodyLimit,
+    tags,
+    bookings,
+  });
+  const { api } = mine;
+  const user = { config: mine.config };
 
   api.get(
     '/api/v1/sites',
@@ -111,7 +226,7 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     { ...user, schema: { tags, summary: 'Floors of a site', params: IdParams } },
     async (request) => {
       const site = (await bookings.sites()).find((s) => s.id === request.params.id);
-      if (!site) throw notFound(`Site ${request.params.id}`);
+      if (!site) throw notFound('site', request.params.id);
       return { siteId: site.id, timeZone: site.timeZone, floors: site.floors };
     },
   );
@@ -149,77 +264,32 @@ export async function bookingApi(app: FastifyInstance, opts: { bookings: Booking
     }),
   );
 
-  // Typed by hand: the 409/422 response schemas would narrow the provider's reply to them.
-  app.post(
-    '/api/v1/reservations',
+  mine.book(
     {
-      ...user,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Book a desk for myself',
-        description:
-          '201 with the booking; 409 when the desk (`taken: "desk"`, with `alternatives`) or you (`taken: "person"`) already have a booking then; 422 when a booking rule is broken (`rule`).',
-        body: BookBody,
-        response: { 409: ErrorBody, 422: ErrorBody },
-      },
+      summary: 'Book a desk for myself',
+      description:
+        '201 with the booking; 409 when the desk (`taken: "desk"`, with `alternatives`) or you (`taken: "person"`) already have a booking then; 422 when a booking rule is broken (`rule`).',
+      response: { 409: ErrorBody, 422: ErrorBody },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof BookBody> }>, reply) => {
-      const { deskId, start, end } = request.body;
-      const r = await bookings.book({
-        actor: actorFor(request.user!),
-        userId: request.user!.id,
-        deskId,
-        startsAt: instant(start, 'start'),
-        endsAt: instant(end, 'end'),
-      });
-      reply.status(201).header('location', `/api/v1/reservations/${r.id}`);
-      return summaryOf(request, r.id);
-    },
+    BookBody,
+    (request, { deskId, start, end }) => ({
+      userId: request.user!.id,
+      deskId,
+      startsAt: instant(start, 'start'),
+      endsAt: instant(end, 'end'),
+    }),
   );
 
   api.get(
     '/api/v1/reservations/:id',
     { ...user, schema: { tags, summary: 'One of my bookings', params: IdParams } },
-    async (request) => summaryOf(request, request.params.id),
+    async (request) => mine.show(request, request.params.id),
   );
 
-  const actions = [
-    ['cancel', 'Cancel a booking that has not started', 'cancel'],
-    ['release', 'End a current booking now; the desk is free at once', 'release'],
-    ['check-in', 'Check in during the check-in window', 'checkIn'],
-  ] as const;
-  for (const [path, summary, method] of actions) {
-    api.post(
-      `/api/v1/reservations/:id/${path}`,
-      { ...user, bodyLimit, schema: { tags, summary, params: IdParams } },
-      async (request) => {
-        const actor = actorFor(request.user!);
-        await bookings[method]({ actor, reservationId: request.params.id });
-        return summaryOf(request, request.params.id);
-      },
-    );
-  }
-
-  api.post(
-    '/api/v1/reservations/:id/extend',
-    {
-      ...user,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Move the end of a booking later, if the desk is free',
-        params: IdParams,
-        body: ExtendBody,
-      },
-    },
-    async (request) => {
-      await bookings.extend({
-        actor: actorFor(request.user!),
-        reservationId: request.params.id,
-        endsAt: instant(request.body.end, 'end'),
-      });
-      return summaryOf(request, request.params.id);
-    },
-  );
+  mine.lifecycle({
+    cancel: 'Cancel a booking that has not started',
+    release: 'End a current booking now; the desk is free at once',
+    checkIn: 'Check in during the check-in window',
+    extend: 'Move the end of a booking later, if the desk is free',
+  });
 }

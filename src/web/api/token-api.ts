@@ -54,7 +54,7 @@ export async function tokenApi(app: FastifyInstance, opts: { tokens: ApiTokenSto
     async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>, reply: FastifyReply) => {
       // Someone else's token answers like a missing one.
       if (!(await opts.tokens.revokeById(request.user!.id, request.params.id)))
-        throw notFound(`Token ${request.params.id}`);
+        throw notFound('token', request.params.id);
       return reply.status(204).send();
     },
   );

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditFilter, AuditQuery } from '../../admin/audit-query.js';
-import { formatLocal } from '../../time/zones.js';
+import { parseDateInput } from '../../i18n/form-input.js';
+import { formattersFor } from '../i18n-plugin.js';
+import { auditRow } from './audit-sentences.js';
 import { noErrors, pageOf, queryString, rerender, staff } from './staff-helpers.js';
 
 type AuditQuerystring = Partial<
@@ -21,24 +23,22 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditQuer
         action: q.action,
         subjectType: q.subjectType,
         subjectId: q.subjectId,
-        from: q.from,
-        to: q.to,
+        // Typed as the page's language writes dates (2.12.2026) or ISO; the query reads ISO.
+        from: parseDateInput(q.from) ?? q.from,
+        to: parseDateInput(q.to) ?? q.to,
         page: pageOf(q.page),
       };
       const values = { ...filter, page: undefined };
       const zone = await audit.zoneOfSite(request.user?.homeSiteId);
       try {
         const result = await audit.search(filter, zone);
+        const fmt = formattersFor(request.lang);
+        const t = request.t.bind(request);
         return reply.render('staff/audit.eta', {
           ...result,
           values,
           errors: noErrors,
-          rows: result.events.map((e) => ({
-            ...e,
-            when: formatLocal(result.zone, e.at, 'yyyy-MM-dd HH:mm:ss'),
-            actorName: e.actor ? `${e.actor.displayName} (${e.actor.email})` : e.actorLabel,
-            detailsJson: JSON.stringify(e.details, null, 1),
-          })),
+          rows: result.events.map((e) => auditRow(e, t, fmt, result.zone)),
           prevUrl:
             result.page > 1 ? `/staff/audit${queryString({ ...values, page: result.page - 1 })}` : null,
           nextUrl:

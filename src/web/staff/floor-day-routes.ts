@@ -1,3 +1,4 @@
+import { parseDateInput } from '../../i18n/form-input.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { FloorDayService } from '../../admin/floor-day-service.js';
@@ -42,7 +43,8 @@ export async function floorDayRoutes(
     '/staff/day',
     staff,
     async (request: FastifyRequest<{ Querystring: { floorId?: string; date?: string } }>, reply) => {
-      const { floorId, date } = request.query;
+      const { floorId } = request.query;
+      const date = parseDateInput(request.query.date) ?? request.query.date;
       if (floorId && /^\d+$/.test(floorId))
         return reply.redirect(`/staff/floors/${floorId}/day${isDate(date) ? `?date=${date}` : ''}`, 303);
       return reply.render('staff/day-picker.eta', { floors: await floorDay.floors() });
@@ -52,7 +54,10 @@ export async function floorDayRoutes(
   app.get('/staff/floors/:id/day', staff, async (request: DayRequest, reply) =>
     reply.render(
       'staff/floor-day.eta',
-      await dayPage(parseId(request.params.id, 'That floor'), request.query.date),
+      await dayPage(
+        parseId(request.params.id, 'floor'),
+        parseDateInput(request.query.date) ?? request.query.date,
+      ),
     ),
   );
 
@@ -61,8 +66,10 @@ export async function floorDayRoutes(
     '/staff/floors/:id/day/book',
     staff,
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const floorId = parseId(request.params.id, 'That floor');
+      const floorId = parseId(request.params.id, 'floor');
       const form = formOf(request);
+      // The date as the page's language writes it (2.12.2026) or ISO; the service reads ISO.
+      if (typeof form.date === 'string') form.date = parseDateInput(form.date) ?? form.date;
       try {
         const input = await floorDay.bookingInput(floorId, form);
         await bookings.book({
@@ -71,7 +78,7 @@ export async function floorDayRoutes(
           enforcePolicy: input.enforcePolicy,
         });
         return reply
-          .flash('success', `Booked desk ${input.deskLabel} for ${input.personName}.`)
+          .flash('success', request.t('flash.bookedFor', { desk: input.deskLabel, name: input.personName }))
           .redirect(`/staff/floors/${floorId}/day?date=${input.date}`, 303);
       } catch (error) {
         if (
@@ -86,7 +93,7 @@ export async function floorDayRoutes(
               form.date,
               {
                 values: valuesOf(form),
-                errors: { summary: error.message, fields: {} } satisfies FormErrors,
+                errors: { summary: request.say(error.text), fields: {} } satisfies FormErrors,
               },
               { lenient: true },
             ),
@@ -110,13 +117,13 @@ export async function floorDayRoutes(
     '/staff/reservations/:id/cancel',
     staff,
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const id = parseId(request.params.id, 'That booking');
+      const id = parseId(request.params.id, 'booking');
       try {
         await bookings.cancel({ actor: actorFor(request.user!), reservationId: id });
-        reply.flash('success', `Booking ${id} cancelled. The person sees that you did it.`);
+        reply.flash('success', request.t('flash.bookingCancelledFor', { id }));
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
-        reply.flash('error', error.message);
+        reply.flash('error', request.say(error.text));
       }
       return backToDay(reply, id);
     },
@@ -126,17 +133,17 @@ export async function floorDayRoutes(
     '/staff/reservations/:id/move',
     staff,
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const id = parseId(request.params.id, 'That booking');
+      const id = parseId(request.params.id, 'booking');
       const f = new Fields(formOf(request));
-      const deskId = f.integer('deskId', 'New desk', { min: 1, max: 999_999_999 });
+      const deskId = f.integer('deskId', 'problem.label.newDesk', { min: 1, max: 999_999_999 });
       try {
         f.done();
         const moved = await bookings.move({ actor: actorFor(request.user!), reservationId: id, deskId });
         const label = await floorDay.deskLabel(moved.deskId);
-        reply.flash('success', `Booking ${id} moved to desk ${label ?? moved.deskId}.`);
+        reply.flash('success', request.t('flash.bookingMoved', { id, desk: label ?? moved.deskId }));
       } catch (error) {
         if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
-        reply.flash('error', error.message);
+        reply.flash('error', request.say(error.text));
       }
       return backToDay(reply, id);
     },

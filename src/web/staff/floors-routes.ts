@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
+import { markerSize, overlappingDesks } from '../../admin/desk-plan-service.js';
 import { DESK_CSV_COLUMNS, type DesksService } from '../../admin/desks-service.js';
 import { planDataUrl } from '../../admin/floor-plan.js';
 import type { SitesService } from '../../admin/sites-service.js';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, untranslated } from '../../errors.js';
 import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
@@ -14,13 +15,10 @@ export function uploadedText(form: Record<string, unknown>, fileField: string, t
   if (Buffer.isBuffer(file) && file.length > 0) return file.toString('utf8');
   const text = form[textField];
   if (typeof text === 'string' && text.trim() !== '') return text;
-  throw invalidInput('Choose a CSV file or paste the CSV text.', {
+  throw invalidInput(untranslated('Choose a CSV file or paste the CSV text.'), {
     fields: { [fileField]: 'Choose a CSV file or paste the CSV text.' },
   });
 }
-
-const markerSize = (floor: { planWidth: number; planHeight: number }) =>
-  Math.max(6, Math.round(Math.max(floor.planWidth, floor.planHeight) / 90));
 
 /** Floors with their plans, and desks with their phones; desk CSV import. */
 export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesService; desks: DesksService }) {
@@ -42,7 +40,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     try {
       const floor = await sites.createFloor(actorOf(request), form);
       return reply
-        .flash('success', `Floor ${floor.name} created.`)
+        .flash('success', request.t('flash.floorCreated', { floor: floor.name }))
         .redirect(`/staff/floors/${floor.id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floors.eta', () => floorsPage(valuesOf(form)));
@@ -62,6 +60,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
       floor,
       planUrl: floor.planSvg ? planDataUrl(floor.planSvg) : null,
       marker: markerSize(floor),
+      overlaps: overlappingDesks(floor.desks, markerSize(floor)),
       deskValues: overrides.deskValues ?? { bookable: 'on', posX: '', posY: '' },
       floorValues: overrides.floorValues ?? {
         name: floor.name,
@@ -76,15 +75,15 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   };
 
   app.get('/staff/floors/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/floor.eta', await floorPage(parseId(request.params.id, 'That floor'))),
+    reply.render('staff/floor.eta', await floorPage(parseId(request.params.id, 'floor'))),
   );
 
   app.post('/staff/floors/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That floor');
+    const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
       await sites.updateFloor(actorOf(request), id, form);
-      return reply.flash('success', 'Floor saved.').redirect(`/staff/floors/${id}`, 303);
+      return reply.flash('success', request.t('flash.floorSaved')).redirect(`/staff/floors/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floor.eta', () =>
         floorPage(id, { floorValues: valuesOf(form), form: 'floor' }),
@@ -93,7 +92,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   });
 
   app.post('/staff/floors/:id/plan', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That floor');
+    const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
       const plan = form.plan;
@@ -103,7 +102,10 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
         Buffer.isBuffer(plan) ? plan : typeof plan === 'string' ? plan : undefined,
       );
       return reply
-        .flash('success', `Floor plan uploaded (${floor.planWidth} × ${floor.planHeight}).`)
+        .flash(
+          'success',
+          request.t('flash.planUploaded', { width: floor.planWidth, height: floor.planHeight }),
+        )
         .redirect(`/staff/floors/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floor.eta', () => floorPage(id, { form: 'plan' }));
@@ -111,11 +113,13 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   });
 
   app.post('/staff/floors/:id/desks', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That floor');
+    const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
       const desk = await desks.createDesk(actorOf(request), id, form);
-      return reply.flash('success', `Desk ${desk.label} created.`).redirect(`/staff/floors/${id}#desks`, 303);
+      return reply
+        .flash('success', request.t('flash.deskCreated', { desk: desk.label }))
+        .redirect(`/staff/floors/${id}#desks`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/floor.eta', () =>
         floorPage(id, { deskValues: valuesOf(form), form: 'desk' }),
@@ -153,7 +157,10 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     try {
       const result = await desks.importCsv(actorOf(request), uploadedText(form, 'file', 'csv'));
       return reply
-        .flash('success', `Desks imported: ${result.created} created, ${result.updated} updated.`)
+        .flash(
+          'success',
+          request.t('flash.desksImported', { created: result.created, updated: result.updated }),
+        )
         .redirect('/staff/floors', 303);
     } catch (error) {
       return rerender(error, reply, 'staff/desks-import.eta', () => ({
@@ -164,15 +171,17 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   });
 
   app.get('/staff/desks/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/desk.eta', await deskPage(parseId(request.params.id, 'That desk'))),
+    reply.render('staff/desk.eta', await deskPage(parseId(request.params.id, 'desk'))),
   );
 
   app.post('/staff/desks/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That desk');
+    const id = parseId(request.params.id, 'desk');
     const form = formOf(request);
     try {
       const desk = await desks.updateDesk(actorOf(request), id, form);
-      return reply.flash('success', `Desk ${desk.label} saved.`).redirect(`/staff/desks/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.deskSaved', { desk: desk.label }))
+        .redirect(`/staff/desks/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/desk.eta', () => deskPage(id, valuesOf(form)));
     }

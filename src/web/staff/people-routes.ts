@@ -1,7 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { PEOPLE_CSV_COLUMNS, ROLES, type PeopleService } from '../../admin/people-service.js';
+import type { AuditQuery } from '../../admin/audit-query.js';
+import type { PersonHistory } from '../../admin/person-history.js';
 import type { SitesService } from '../../admin/sites-service.js';
+import { localDate } from '../../time/zones.js';
+import { formattersFor } from '../i18n-plugin.js';
+import { auditRow } from './audit-sentences.js';
 import { uploadedText } from './floors-routes.js';
 import {
   actorOf,
@@ -14,7 +19,20 @@ import {
   valuesOf,
 } from './staff-helpers.js';
 
-type WithId = FastifyRequest<{ Params: { id: string } }>;
+type WithId = FastifyRequest<{ Params: { id: string }; Querystring: { page?: string } }>;
+
+/** A booking's state in words on a person's history (keys spelled out for the catalogue test). */
+const BOOKING_STATUS_KEYS: Record<string, string> = {
+  BOOKED: 'staff.person.bookingStatus.BOOKED',
+  CHECKED_IN: 'staff.person.bookingStatus.CHECKED_IN',
+  CANCELLED: 'staff.person.bookingStatus.CANCELLED',
+  RELEASED: 'staff.person.bookingStatus.RELEASED',
+  COMPLETED: 'staff.person.bookingStatus.COMPLETED',
+  NO_SHOW: 'staff.person.bookingStatus.NO_SHOW',
+};
+
+/** How many of the latest changes to the account the person page shows; the rest is in Audit. */
+const RECENT_CHANGES = 10;
 
 /**
  * People. New passwords are shown once on the page that answers the POST (not through a
@@ -23,9 +41,9 @@ type WithId = FastifyRequest<{ Params: { id: string } }>;
  */
 export async function peopleRoutes(
   app: FastifyInstance,
-  opts: { people: PeopleService; sites: SitesService },
+  opts: { people: PeopleService; sites: SitesService; audit: AuditQuery; personHistory: PersonHistory },
 ) {
-  const { people, sites } = opts;
+  const { people, sites, audit, personHistory } = opts;
 
   app.get(
     '/staff/people',
@@ -87,9 +105,38 @@ export async function peopleRoutes(
     }
   });
 
-  const personPage = async (request: FastifyRequest, id: number, values?: Record<string, unknown>) => {
+  /** The person, their bookings (paged, latest first) and the latest changes to their account. */
+  const personPage = async (
+    request: FastifyRequest<{ Querystring: { page?: string } }>,
+    id: number,
+    values?: Record<string, unknown>,
+  ) => {
     const person = await people.get(id);
+    const fmt = formattersFor(request.lang);
+    const t = request.t.bind(request);
+    const zone = await audit.zoneOfSite(request.user?.homeSiteId);
+    const [bookings, changes] = await Promise.all([
+      personHistory.bookings(id, pageOf(request.query.page)),
+      audit.search({ subjectType: 'user', subjectId: String(id) }, zone),
+    ]);
+    const base = `/staff/people/${id}`;
     return {
+      bookings: {
+        ...bookings,
+        rows: bookings.rows.map((b) => ({
+          ...b,
+          when: fmt.range(b.desk.floor.site.timeZone, b.startsAt, b.endsAt),
+          day: localDate(b.desk.floor.site.timeZone, b.startsAt),
+          statusText: t(BOOKING_STATUS_KEYS[b.status] ?? b.status),
+        })),
+      },
+      changes: changes.events.slice(0, RECENT_CHANGES).map((e) => auditRow(e, t, fmt, changes.zone)),
+      changesTotal: changes.total,
+      prevUrl: bookings.page > 1 ? `${base}${queryString({ page: bookings.page - 1 })}#bookings` : null,
+      nextUrl:
+        bookings.page < bookings.pages ? `${base}${queryString({ page: bookings.page + 1 })}#bookings` : null,
+      page: bookings.page,
+      pages: bookings.pages,
       person,
       sites: await sites.listSites(),
       roles: ROLES,
@@ -101,6 +148,7 @@ export async function peopleRoutes(
         emUserId: person.emUserId ?? '',
         deviceProfile: person.deviceProfile ?? '',
         homeSiteId: person.homeSiteId ?? '',
+        team: person.team ?? '',
         disabled: person.disabled ? 'on' : undefined,
       },
       errors: noErrors,
@@ -108,22 +156,24 @@ export async function peopleRoutes(
   };
 
   app.get('/staff/people/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/person.eta', await personPage(request, parseId(request.params.id, 'That person'))),
+    reply.render('staff/person.eta', await personPage(request, parseId(request.params.id, 'person'))),
   );
 
   app.post('/staff/people/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That person');
+    const id = parseId(request.params.id, 'person');
     const form = formOf(request);
     try {
       const user = await people.update(actorOf(request), id, form);
-      return reply.flash('success', `${user.displayName} saved.`).redirect(`/staff/people/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.personSaved', { name: user.displayName }))
+        .redirect(`/staff/people/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/person.eta', () => personPage(request, id, valuesOf(form)));
     }
   });
 
   app.post('/staff/people/:id/password', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That person');
+    const id = parseId(request.params.id, 'person');
     const { user, password } = await people.resetPassword(actorOf(request), id);
     return reply.render('staff/password.eta', { person: user, password, generated: true, created: false });
   });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, untranslated } from '../../errors.js';
 import type { PhonesService } from '../../scheduler/phones-service.js';
 import { publicUrls } from '../public-url.js';
 import { actorOf, formOf, staff } from './staff-helpers.js';
@@ -11,7 +11,7 @@ export async function phonesRoutes(
 ) {
   const idOf = (raw: unknown): number => {
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput('Unknown phone.');
+    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput(untranslated('Unknown phone.'));
     return n;
   };
   const back = (form: Record<string, unknown>) => {
@@ -49,7 +49,7 @@ export async function phonesRoutes(
     const form = formOf(request);
     const who = typeof form.who === 'string' ? form.who : undefined;
     const result = await opts.phones.manualLogin(idOf(request.params.phoneId), who, actorOf(request));
-    reply.flash(result.ok ? 'success' : 'error', result.message);
+    reply.flash(result.ok ? 'success' : 'error', request.say(result.message));
     return reply.redirect(back(form), 303);
   });
 
@@ -59,7 +59,7 @@ export async function phonesRoutes(
     async (request, reply) => {
       const form = formOf(request);
       const result = await opts.phones.manualLogout(idOf(request.params.phoneId), actorOf(request));
-      reply.flash(result.ok ? 'success' : 'error', result.message);
+      reply.flash(result.ok ? 'success' : 'error', request.say(result.message));
       return reply.redirect(back(form), 303);
     },
   );

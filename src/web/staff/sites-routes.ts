@@ -23,7 +23,9 @@ export async function sitesRoutes(
 ) {
   const { sites, clusters } = opts;
 
-  const sitesPage = async (values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en' }) => ({
+  const sitesPage = async (
+    values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en', occupantPrivacy: 'TEAM' },
+  ) => ({
     sites: await sites.listSites(),
     clusters: await clusters.list(),
     values,
@@ -38,7 +40,9 @@ export async function sitesRoutes(
     const form = formOf(request);
     try {
       const site = await sites.createSite(actorOf(request), form);
-      return reply.flash('success', `Site ${site.name} created.`).redirect(`/staff/sites/${site.id}`, 303);
+      return reply
+        .flash('success', request.t('flash.siteCreated', { site: site.name }))
+        .redirect(`/staff/sites/${site.id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/sites.eta', () => sitesPage(valuesOf(form)));
     }
@@ -55,21 +59,24 @@ export async function sitesRoutes(
         address: site.address,
         emClusterId: site.emClusterId ?? '',
         defaultLanguage: site.defaultLanguage,
+        occupantPrivacy: site.occupantPrivacy,
       },
       errors: noErrors,
     };
   };
 
   app.get('/staff/sites/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/site.eta', await sitePage(parseId(request.params.id, 'That site'))),
+    reply.render('staff/site.eta', await sitePage(parseId(request.params.id, 'site'))),
   );
 
   app.post('/staff/sites/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That site');
+    const id = parseId(request.params.id, 'site');
     const form = formOf(request);
     try {
       const site = await sites.updateSite(actorOf(request), id, form);
-      return reply.flash('success', `Site ${site.name} saved.`).redirect(`/staff/sites/${id}`, 303);
+      return reply
+        .flash('success', request.t('flash.siteSaved', { site: site.name }))
+        .redirect(`/staff/sites/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/site.eta', () => sitePage(id, valuesOf(form)));
     }
@@ -103,15 +110,15 @@ export async function sitesRoutes(
   };
 
   app.get('/staff/policies/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/policy.eta', await policyPage(parseId(request.params.id, 'That site'))),
+    reply.render('staff/policy.eta', await policyPage(parseId(request.params.id, 'site'))),
   );
 
   app.post('/staff/policies/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That site');
+    const id = parseId(request.params.id, 'site');
     const form = formOf(request);
     try {
       await sites.updatePolicy(actorOf(request), id, form);
-      return reply.flash('success', 'Booking policy saved.').redirect(`/staff/policies/${id}`, 303);
+      return reply.flash('success', request.t('flash.policySaved')).redirect(`/staff/policies/${id}`, 303);
     } catch (error) {
       const values = valuesOf(form);
       const days = values.workingDays;
@@ -143,7 +150,7 @@ export async function sitesRoutes(
     try {
       const cluster = await clusters.create(actorOf(request), form);
       return reply
-        .flash('success', `EM cluster ${cluster.name} created.`)
+        .flash('success', request.t('flash.clusterCreated', { name: cluster.name }))
         .redirect(`/staff/clusters/${cluster.id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/clusters.eta', () => clustersPage(withoutBadSecret(error, form)));
@@ -156,16 +163,16 @@ export async function sitesRoutes(
   };
 
   app.get('/staff/clusters/:id', adminOnly, async (request: WithId, reply) =>
-    reply.render('staff/cluster.eta', await clusterPage(parseId(request.params.id, 'That EM cluster'))),
+    reply.render('staff/cluster.eta', await clusterPage(parseId(request.params.id, 'emCluster'))),
   );
 
   app.post('/staff/clusters/:id', adminOnly, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That EM cluster');
+    const id = parseId(request.params.id, 'emCluster');
     const form = formOf(request);
     try {
       const cluster = await clusters.update(actorOf(request), id, form);
       return reply
-        .flash('success', `EM cluster ${cluster.name} saved.`)
+        .flash('success', request.t('flash.clusterSaved', { name: cluster.name }))
         .redirect(`/staff/clusters/${id}`, 303);
     } catch (error) {
       return rerender(error, reply, 'staff/cluster.eta', () =>

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StaffActor } from '../../admin/people-service.js';
-import { RoostError } from '../../errors.js';
+import { RoostError, untranslated } from '../../errors.js';
+import { renderMessage, renderMessages } from '../../i18n/render-message.js';
 
 /** Route options for staff pages and admin-only pages (the access plugin enforces them). */
 export const staff = { config: { access: 'staff' as const } };
@@ -9,7 +10,7 @@ export const adminOnly = { config: { access: 'admin' as const } };
 /** The signed-in staff member as the audit trail's actor. */
 export function actorOf(request: FastifyRequest): StaffActor {
   const user = request.user;
-  if (!user) throw new RoostError('UNAUTHENTICATED', 'Sign in first.');
+  if (!user) throw new RoostError('UNAUTHENTICATED', untranslated('Sign in first.'));
   return { id: user.id, label: user.email, role: user.role };
 }
 
@@ -44,14 +45,20 @@ export async function rerender(
   data: () => Promise<Record<string, unknown>> | Record<string, unknown>,
 ): Promise<string> {
   if (!(error instanceof RoostError) || error.code !== 'INVALID_INPUT') throw error;
-  const fields = (error.details.fields as Record<string, string> | undefined) ?? {};
+  // The message, each field's and each import problem, in the reader's language.
+  const lang = reply.request.lang;
+  const details = renderMessages(lang, error.details) as {
+    fields?: Record<string, string>;
+    problems?: unknown;
+  };
+  const fields = details.fields ?? {};
   reply.status(400);
   return reply.render(template, {
     ...(await data()),
     errors: {
-      summary: error.message,
+      summary: renderMessage(lang, error.text),
       fields,
-      problems: Array.isArray(error.details.problems) ? (error.details.problems as string[]) : undefined,
+      problems: Array.isArray(details.problems) ? (details.problems as string[]) : undefined,
     } satisfies FormErrors,
   });
 }

@@ -3,12 +3,14 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, untranslated } from '../../errors.js';
 import { clusterJson } from '../api/admin/em-clusters-api.js';
+import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
 import type { PhonesService } from '../../scheduler/phones-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
+import { deskPlanRoutes } from './desk-plan-routes.js';
 import { floorsRoutes } from './floors-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { sitesRoutes } from './sites-routes.js';
@@ -32,18 +34,18 @@ export async function staffRoutes(
   app.setErrorHandler((error: FastifyError) => {
     if (error.code === 'FST_REQ_FILE_TOO_LARGE')
       throw invalidInput(
-        'The file is larger than 1 MiB. Upload a smaller file (split a large CSV in parts).',
+        untranslated('The file is larger than 1 MiB. Upload a smaller file (split a large CSV in parts).'),
       );
     if (
       error.code === 'FST_FILES_LIMIT' ||
       error.code === 'FST_PARTS_LIMIT' ||
       error.code === 'FST_FIELDS_LIMIT'
     )
-      throw invalidInput('Upload one file at a time.');
+      throw invalidInput(untranslated('Upload one file at a time.'));
     throw error;
   });
 
-  const { sites, clusters, desks, people, audit, floorDay } = opts.admin;
+  const { sites, clusters, desks, deskPlan, people, audit, floorDay, personHistory } = opts.admin;
 
   // The facilities home: counts, and each EM cluster's node health with a node that is down as
   // an alert at the top (the same figures as the Phones page, for every cluster at once).
@@ -52,14 +54,15 @@ export async function staffRoutes(
     const alerts = emHealth.flatMap((c) =>
       c.nodes
         .filter((n) => !n.up)
-        .map((n) => ({ cluster: c.name, node: n.index, url: n.url, since: n.since })),
+        .map((n) => ({ cluster: c.name, node: n.index, url: n.url, since: n.since, zone: c.zone })),
     );
     return reply.render('staff/index.eta', { ...(await opts.admin.counts()), emHealth, alerts });
   });
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });
-  await app.register(peopleRoutes, { people, sites });
+  await app.register(deskPlanRoutes, { deskPlan });
+  await app.register(peopleRoutes, { people, sites, audit, personHistory });
   await app.register(auditRoutes, { audit });
   await app.register(floorDayRoutes, { floorDay, bookings: opts.bookings });
 
@@ -83,7 +86,7 @@ export async function staffRoutes(
     '/api/v1/admin/floors/:id',
     { ...staff, schema: { tags, summary: 'A floor and its desks with their phones' } },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const floor = await sites.getFloor(parseId(request.params.id, 'That floor'));
+      const floor = await sites.getFloor(parseId(request.params.id, 'floor'));
       return {
         id: floor.id,
         name: floor.name,
@@ -92,15 +95,11 @@ export async function staffRoutes(
         planWidth: floor.planWidth,
         planHeight: floor.planHeight,
         hasPlan: floor.planSvg !== null,
-        desks: floor.desks.map((d) => ({
-          id: d.id,
-          label: d.label,
-          features: d.features,
-          bookable: d.bookable,
-          posX: d.posX,
-          posY: d.posY,
-          phone: d.phone ? { deviceName: d.phone.deviceName, model: d.phone.model } : null,
-        })),
+        // The API's view of each desk; all of them are on this floor.
+        desks: floor.desks.map((d) => {
+          const { floorId: _thisFloor, ...desk } = deskJson(d);
+          return desk;
+        }),
       };
     },
   );

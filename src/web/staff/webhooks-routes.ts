@@ -58,7 +58,7 @@ export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: Web
   });
 
   app.get('/staff/webhooks/:id', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That webhook endpoint');
+    const id = parseId(request.params.id, 'webhook');
     const endpoint = await webhooks.get(id);
     return reply.render('staff/webhook.eta', {
       title: request.t('webhooks.log.title', { url: endpoint.url }),
@@ -69,7 +69,7 @@ export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: Web
   });
 
   app.post('/staff/webhooks/:id/delete', staff, async (request: WithId, reply) => {
-    const id = parseId(request.params.id, 'That webhook endpoint');
+    const id = parseId(request.params.id, 'webhook');
     const endpoint = await webhooks.get(id);
     await webhooks.remove(actorOf(request), id);
     return reply

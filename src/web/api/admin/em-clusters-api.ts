@@ -1,7 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { API_PROFILES, type EmClustersService } from '../../../admin/em-clusters-service.js';
-import { adminOnly, apiActor, asInput, bodyLimit, IdParams, type WithId } from './admin-api-helpers.js';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { API_PROFILES, CLUSTER_FIELDS, type EmClustersService } from '../../../admin/em-clusters-service.js';
+import { pick } from '../../../admin/validation.js';
+import { asInput, resourceRoutes } from './admin-api-helpers.js';
 
 /** EM clusters (admins only; the list is GET /api/v1/admin/em-clusters in staff-routes.ts). */
 const tags = ['admin'];
@@ -40,69 +41,30 @@ const ClusterPatch = Type.Partial(ClusterBody, { additionalProperties: false });
 
 type Cluster = Awaited<ReturnType<EmClustersService['get']>>;
 /** An EM cluster as the API shows it (never the password: only where it is, secretRef). */
-export const clusterJson = (c: Cluster) => ({
-  id: c.id,
-  name: c.name,
-  serviceUrl: c.serviceUrl,
-  appUser: c.appUser,
-  secretRef: c.secretRef,
-  maxConcurrentRequests: c.maxConcurrentRequests,
-  concurrencyBudget: c.concurrencyBudget,
-  loginLeadMinutes: c.loginLeadMinutes,
-  apiProfile: c.apiProfile,
-});
+export const clusterJson = (c: Cluster) => ({ id: c.id, ...pick(c, CLUSTER_FIELDS) });
 
 export async function emClustersApi(app: FastifyInstance, opts: { clusters: EmClustersService }) {
   const { clusters } = opts;
+  const cluster = resourceRoutes(app, { base: '/api/v1/admin/em-clusters', access: 'admin', tags });
 
-  app.get(
-    '/api/v1/admin/em-clusters/:id',
-    { ...adminOnly, schema: { tags, summary: 'One EM cluster (admins)', params: IdParams } },
-    async (request: WithId) => clusterJson(await clusters.get(request.params.id)),
-  );
+  cluster.read('One EM cluster (admins)', async (id) => clusterJson(await clusters.get(id)));
 
-  app.post(
-    '/api/v1/admin/em-clusters',
+  cluster.create({ summary: 'Create an EM cluster (admins)' }, ClusterBody, async (actor, body) => {
+    const defaults = {
+      maxConcurrentRequests: 5,
+      concurrencyBudget: 4,
+      loginLeadMinutes: 10,
+      apiProfile: '4.1',
+    };
+    return clusterJson(await clusters.create(actor, asInput(body, defaults)));
+  });
+
+  cluster.update(
+    { summary: 'Change an EM cluster (admins); fields left out keep their values' },
+    ClusterPatch,
     {
-      ...adminOnly,
-      bodyLimit,
-      schema: { tags, summary: 'Create an EM cluster (admins)', body: ClusterBody },
-    },
-    async (request: FastifyRequest<{ Body: Static<typeof ClusterBody> }>, reply) => {
-      const cluster = await clusters.create(
-        apiActor(request),
-        asInput(request.body, {
-          maxConcurrentRequests: 5,
-          concurrencyBudget: 4,
-          loginLeadMinutes: 10,
-          apiProfile: '4.1',
-        }),
-      );
-      reply.status(201).header('location', `/api/v1/admin/em-clusters/${cluster.id}`);
-      return clusterJson(cluster);
-    },
-  );
-
-  app.patch(
-    '/api/v1/admin/em-clusters/:id',
-    {
-      ...adminOnly,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Change an EM cluster (admins); fields left out keep their values',
-        params: IdParams,
-        body: ClusterPatch,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof ClusterPatch> }>) => {
-      const current = await clusters.get(request.params.id);
-      const cluster = await clusters.update(
-        apiActor(request),
-        current.id,
-        asInput(request.body, clusterJson(current)),
-      );
-      return clusterJson(cluster);
+      current: async (id) => clusterJson(await clusters.get(id)),
+      save: async (actor, id, input) => clusterJson(await clusters.update(actor, id, input)),
     },
   );
 }

@@ -1,10 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DesksService } from '../../../admin/desks-service.js';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { DESK_FIELDS, type DesksService } from '../../../admin/desks-service.js';
 import { MAX_PLAN_BYTES } from '../../../admin/floor-plan.js';
 import type { SitesService } from '../../../admin/sites-service.js';
+import { pick } from '../../../admin/validation.js';
 import { notFound } from '../../../errors.js';
-import { apiActor, asInput, bodyLimit, IdParams, staff, type WithId } from './admin-api-helpers.js';
+import { apiActor, asInput, bodyLimit, IdParams, resourceRoutes } from './admin-api-helpers.js';
 
 /** Floors, their SVG plans, and desks with their phones (the Floors & desks pages as JSON). */
 const tags = ['admin'];
@@ -66,12 +67,7 @@ type Desk = {
 };
 export const deskJson = (d: Desk) => ({
   id: d.id,
-  floorId: d.floorId,
-  label: d.label,
-  features: d.features,
-  bookable: d.bookable,
-  posX: d.posX,
-  posY: d.posY,
+  ...pick(d, DESK_FIELDS),
   phone: d.phone ? { deviceName: d.phone.deviceName, model: d.phone.model } : null,
 });
 
@@ -94,14 +90,16 @@ const floorJson = (f: {
 });
 
 /** The desk form's fields from JSON: features as the "a; b" list the form takes. */
-function deskInput(body: Record<string, unknown>, base: Record<string, unknown>) {
-  const input = asInput(body, base);
+function featureList(input: Record<string, unknown>) {
   if (Array.isArray(input.features)) input.features = (input.features as string[]).join('; ');
   return input;
 }
 
 export async function floorsApi(app: FastifyInstance, opts: { sites: SitesService; desks: DesksService }) {
   const { sites, desks } = opts;
+  const floor = resourceRoutes(app, { base: '/api/v1/admin/floors', access: 'staff', tags });
+  const desk = resourceRoutes(app, { base: '/api/v1/admin/desks', access: 'staff', tags });
+  const { api, config } = floor;
 
   // Only here: a floor plan arrives as the SVG itself.
   app.addContentTypeParser(
@@ -110,87 +108,47 @@ export async function floorsApi(app: FastifyInstance, opts: { sites: SitesServic
     (_request, body, done) => done(null, body),
   );
 
-  app.get(
-    '/api/v1/admin/floors',
-    { ...staff, schema: { tags, summary: 'Every floor with its site and number of desks' } },
-    async () => ({
-      floors: (await sites.listFloors()).map((f) => ({
-        id: f.id,
-        name: f.name,
-        level: f.level,
-        site: f.site,
-        desks: f._count.desks,
-      })),
-    }),
+  floor.list('Every floor with its site and number of desks', undefined, async () => ({
+    floors: (await sites.listFloors()).map((f) => ({
+      id: f.id,
+      name: f.name,
+      level: f.level,
+      site: f.site,
+      desks: f._count.desks,
+    })),
+  }));
+
+  floor.create({ summary: 'Create a floor on a site' }, FloorBody, async (actor, body) =>
+    floorJson(await sites.createFloor(actor, asInput(body, { level: 0 }))),
   );
 
-  app.post(
-    '/api/v1/admin/floors',
-    { ...staff, bodyLimit, schema: { tags, summary: 'Create a floor on a site', body: FloorBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof FloorBody> }>, reply) => {
-      const floor = await sites.createFloor(apiActor(request), asInput(request.body, { level: 0 }));
-      reply.status(201).header('location', `/api/v1/admin/floors/${floor.id}`);
-      return floorJson(floor);
-    },
-  );
+  floor.remove('Delete a floor that has no desks (409 while it has some)', sites.deleteFloor);
 
-  app.delete(
-    '/api/v1/admin/floors/:id',
-    {
-      ...staff,
-      schema: { tags, summary: 'Delete a floor that has no desks (409 while it has some)', params: IdParams },
+  floor.update({ summary: 'Change a floor; fields left out keep their values' }, FloorPatch, {
+    current: async (id) => {
+      const { name, level, planWidth, planHeight } = await sites.getFloor(id);
+      return { name, level, planWidth, planHeight };
     },
-    async (request: FastifyRequest<{ Params: { id: number } }>, reply) => {
-      await sites.deleteFloor(apiActor(request), request.params.id);
-      return reply.status(204).send();
-    },
-  );
+    save: async (actor, id, input) => floorJson(await sites.updateFloor(actor, id, input)),
+  });
 
-  app.patch(
-    '/api/v1/admin/floors/:id',
-    {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Change a floor; fields left out keep their values',
-        params: IdParams,
-        body: FloorPatch,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof FloorPatch> }>) => {
-      const f = await sites.getFloor(request.params.id);
-      const floor = await sites.updateFloor(
-        apiActor(request),
-        f.id,
-        asInput(request.body, {
-          name: f.name,
-          level: f.level,
-          planWidth: f.planWidth,
-          planHeight: f.planHeight,
-        }),
-      );
-      return floorJson(floor);
-    },
-  );
-
-  app.get(
+  api.get(
     '/api/v1/admin/floors/:id/plan',
-    { ...staff, schema: { tags, summary: "The floor's SVG plan (404 when it has none)", params: IdParams } },
-    async (request: WithId, reply) => {
-      const floor = await sites.getFloor(request.params.id);
-      if (!floor.planSvg) throw notFound(`A plan of floor ${floor.id}`);
+    { config, schema: { tags, summary: "The floor's SVG plan (404 when it has none)", params: IdParams } },
+    async (request, reply) => {
+      const f = await sites.getFloor(request.params.id);
+      if (!f.planSvg) throw notFound('plan', f.id);
       return reply
         .type('image/svg+xml; charset=utf-8')
-        .header('content-disposition', `attachment; filename="floor-${floor.id}.svg"`)
-        .send(floor.planSvg);
+        .header('content-disposition', `attachment; filename="floor-${f.id}.svg"`)
+        .send(f.planSvg);
     },
   );
 
-  app.put(
+  api.put(
     '/api/v1/admin/floors/:id/plan',
     {
-      ...staff,
+      config,
       bodyLimit: MAX_PLAN_BYTES,
       schema: {
         tags,
@@ -200,63 +158,42 @@ export async function floorsApi(app: FastifyInstance, opts: { sites: SitesServic
         params: IdParams,
       },
     },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: unknown }>) => {
+    async (request) => {
       const body = typeof request.body === 'string' ? request.body : undefined;
-      const floor = await sites.uploadPlan(apiActor(request), request.params.id, body);
-      return floorJson(floor);
+      return floorJson(await sites.uploadPlan(apiActor(request), request.params.id, body));
     },
   );
 
-  app.post(
+  api.post(
     '/api/v1/admin/floors/:id/desks',
     {
-      ...staff,
+      config,
       bodyLimit,
       schema: { tags, summary: 'Add a desk (and its phone) to a floor', params: IdParams, body: DeskBody },
     },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof DeskBody> }>, reply) => {
-      const desk = await desks.createDesk(
+    async (request, reply) => {
+      const defaults = { features: '', bookable: true, posX: 0, posY: 0, phone: '', phoneModel: '' };
+      const created = await desks.createDesk(
         apiActor(request),
         request.params.id,
-        deskInput(request.body, {
-          features: '',
-          bookable: true,
-          posX: 0,
-          posY: 0,
-          phone: '',
-          phoneModel: '',
-        }),
+        featureList(asInput(request.body, defaults)),
       );
-      reply.status(201).header('location', `/api/v1/admin/desks/${desk.id}`);
-      return deskJson(desk);
+      reply.status(201).header('location', `/api/v1/admin/desks/${created.id}`);
+      return deskJson(created);
     },
   );
 
-  app.get(
-    '/api/v1/admin/desks/:id',
-    { ...staff, schema: { tags, summary: 'A desk with its phone', params: IdParams } },
-    async (request: WithId) => deskJson(await desks.getDesk(request.params.id)),
-  );
+  desk.read('A desk with its phone', async (id) => deskJson(await desks.getDesk(id)));
 
-  app.patch(
-    '/api/v1/admin/desks/:id',
+  desk.update(
     {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary:
-          'Change a desk or its phone; `bookable: false` disables it, `phone: null` takes the phone off',
-        params: IdParams,
-        body: DeskPatch,
-      },
+      summary: 'Change a desk or its phone; `bookable: false` disables it, `phone: null` takes the phone off',
     },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof DeskPatch> }>) => {
-      const d = await desks.getDesk(request.params.id);
-      const desk = await desks.updateDesk(
-        apiActor(request),
-        d.id,
-        deskInput(request.body, {
+    DeskPatch,
+    {
+      current: async (id) => {
+        const d = await desks.getDesk(id);
+        return {
           label: d.label,
           features: d.features.join('; '),
           bookable: d.bookable,
@@ -264,9 +201,9 @@ export async function floorsApi(app: FastifyInstance, opts: { sites: SitesServic
           posY: d.posY,
           phone: d.phone?.deviceName ?? '',
           phoneModel: d.phone?.model ?? '',
-        }),
-      );
-      return deskJson(desk);
+        };
+      },
+      save: async (actor, id, input) => deskJson(await desks.updateDesk(actor, id, featureList(input))),
     },
   );
 }

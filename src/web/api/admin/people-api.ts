@@ -1,10 +1,17 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ROLES, type PeopleService } from '../../../admin/people-service.js';
-import { apiActor, asInput, bodyLimit, IdParams, iso, staff, type WithId } from './admin-api-helpers.js';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import {
+  PERSON_FIELDS,
+  ROLES,
+  type PeopleService,
+  type PersonFields,
+} from '../../../admin/people-service.js';
+import { pick } from '../../../admin/validation.js';
+import { asInput, iso, resourceRoutes } from './admin-api-helpers.js';
 
 /** People (the People pages as JSON): accounts, roles (admins grant admin), disabling. */
 const tags = ['admin'];
+type Person = PersonFields & { id: number; createdAt: Date };
 
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const Text = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()]);
@@ -47,103 +54,55 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const personJson = (u: {
-  id: number;
-  email: string;
-  displayName: string;
-  role: string;
-  emUserId: string | null;
-  deviceProfile: string | null;
-  homeSiteId: number | null;
-  disabled: boolean;
-  language?: string | null;
-  createdAt: Date;
-}) => ({
-  id: u.id,
-  email: u.email,
-  displayName: u.displayName,
-  role: u.role,
-  emUserId: u.emUserId,
-  deviceProfile: u.deviceProfile,
-  homeSiteId: u.homeSiteId,
-  disabled: u.disabled,
-  createdAt: iso(u.createdAt),
-});
+const personJson = (u: Person) => ({ id: u.id, ...pick(u, PERSON_FIELDS), createdAt: iso(u.createdAt) });
 
 export async function peopleApi(app: FastifyInstance, opts: { people: PeopleService }) {
   const { people } = opts;
+  const person = resourceRoutes(app, { base: '/api/v1/admin/people', access: 'staff', tags });
 
-  app.get(
-    '/api/v1/admin/people',
-    { ...staff, schema: { tags, summary: 'People, 50 a page, by email', querystring: ListQuery } },
-    async (request: FastifyRequest<{ Querystring: Static<typeof ListQuery> }>) => {
-      const result = await people.list({
-        ...(request.query.q !== undefined ? { q: request.query.q } : {}),
-        ...(request.query.page !== undefined ? { page: request.query.page } : {}),
-      });
-      return {
-        q: result.q,
-        page: result.page,
-        pages: result.pages,
-        total: result.total,
-        people: result.people.map(personJson),
-      };
-    },
-  );
+  person.list('People, 50 a page, by email', ListQuery, async ({ q, page }) => {
+    const result = await people.list({
+      ...(q !== undefined ? { q } : {}),
+      ...(page !== undefined ? { page } : {}),
+    });
+    return {
+      q: result.q,
+      page: result.page,
+      pages: result.pages,
+      total: result.total,
+      people: result.people.map(personJson),
+    };
+  });
 
-  app.get(
-    '/api/v1/admin/people/:id',
-    { ...staff, schema: { tags, summary: 'One person', params: IdParams } },
-    async (request: WithId) => personJson(await people.get(request.params.id)),
-  );
+  person.read('One person', async (id) => personJson(await people.get(id)));
 
-  app.post(
-    '/api/v1/admin/people',
+  person.create(
     {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Create an account; a generated initial password is in the answer, this once',
-        body: PersonBody,
-      },
+      summary: 'Create an account; a generated initial password is in the answer, this once',
+      noStore: true,
     },
-    async (request: FastifyRequest<{ Body: Static<typeof PersonBody> }>, reply) => {
-      const { user, password, generated } = await people.create(apiActor(request), asInput(request.body));
-      reply
-        .status(201)
-        .header('location', `/api/v1/admin/people/${user.id}`)
-        .header('cache-control', 'no-store');
+    PersonBody,
+    async (actor, body) => {
+      const { user, password, generated } = await people.create(actor, asInput(body));
       return { ...personJson(user), ...(generated ? { password } : {}) };
     },
   );
 
-  app.patch(
-    '/api/v1/admin/people/:id',
+  person.update(
+    { summary: 'Change a person; fields left out keep their values. Only admins change roles.' },
+    PersonPatch,
     {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Change a person; fields left out keep their values. Only admins change roles.',
-        params: IdParams,
-        body: PersonPatch,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof PersonPatch> }>) => {
-      const u = await people.get(request.params.id);
-      const user = await people.update(
-        apiActor(request),
-        u.id,
-        asInput(request.body, {
+      current: async (id) => {
+        const u = await people.get(id);
+        return {
           displayName: u.displayName,
           emUserId: u.emUserId ?? '',
           deviceProfile: u.deviceProfile ?? '',
           homeSiteId: u.homeSiteId ?? '',
           disabled: u.disabled,
-        }),
-      );
-      return personJson(user);
+        };
+      },
+      save: async (actor, id, input) => personJson(await people.update(actor, id, input)),
     },
   );
 }

@@ -1,9 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
 import type { AdminServices } from '../../../admin/admin-services.js';
-import { actorFor, type BookingService } from '../../../booking/booking-service.js';
-import { Instant, instant, reservationJson } from '../booking-api.js';
-import { bodyLimit, Id, IdParams, staff } from './admin-api-helpers.js';
+import type { BookingService } from '../../../booking/booking-service.js';
+import { Instant, instant, reservationJson, reservationRoutes } from '../booking-api.js';
+import { bodyLimit, Id, IdParams } from './admin-api-helpers.js';
 
 /**
  * Bookings on behalf of others (the floor day page as JSON), through the booking service with
@@ -39,34 +39,34 @@ const DayQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const ExtendBody = Type.Object({ end: Instant }, { additionalProperties: false });
 const MoveBody = Type.Object({ deskId: Id }, { additionalProperties: false });
-
-type WithId = FastifyRequest<{ Params: { id: number } }>;
 
 export async function reservationsAdminApi(
   app: FastifyInstance,
   opts: { bookings: BookingService; floorDay: AdminServices['floorDay'] },
 ) {
   const { bookings, floorDay } = opts;
-  const summary = (request: FastifyRequest, reservationId: number) =>
-    bookings.get({ actor: actorFor(request.user!), reservationId }).then(reservationJson);
+  const anyone = reservationRoutes(app, {
+    base: '/api/v1/admin/reservations',
+    access: 'staff',
+    bodyLimit,
+    tags,
+    bookings,
+  });
+  const { api, config, show } = anyone;
 
-  app.get(
+  api.get(
     '/api/v1/admin/reservations',
-    {
-      ...staff,
-      schema: { tags, summary: "A person's current and upcoming bookings", querystring: ListQuery },
-    },
-    async (request: FastifyRequest<{ Querystring: Static<typeof ListQuery> }>) => ({
+    { config, schema: { tags, summary: "A person's current and upcoming bookings", querystring: ListQuery } },
+    async (request) => ({
       reservations: (await bookings.listForUser(request.query.userId)).map(reservationJson),
     }),
   );
 
-  app.get(
+  api.get(
     '/api/v1/admin/floors/:id/reservations',
     {
-      ...staff,
+      config,
       schema: {
         tags,
         summary: "Everyone's bookings on a floor for one day (the floor day page)",
@@ -74,104 +74,46 @@ export async function reservationsAdminApi(
         querystring: DayQuery,
       },
     },
-    async (request: FastifyRequest<{ Params: { id: number }; Querystring: Static<typeof DayQuery> }>) => {
+    async (request) => {
       const day = await floorDay.day(request.params.id, request.query.date);
-      const reservations = await Promise.all(day.bookings.map((b) => summary(request, b.id)));
+      const reservations = await Promise.all(day.bookings.map((b) => show(request, b.id)));
       return { floorId: day.floor.id, date: day.date, timeZone: day.zone, reservations };
     },
   );
 
-  app.get(
+  api.get(
     '/api/v1/admin/reservations/:id',
-    { ...staff, schema: { tags, summary: "Anyone's booking", params: IdParams } },
-    async (request: WithId) => summary(request, request.params.id),
+    { config, schema: { tags, summary: "Anyone's booking", params: IdParams } },
+    async (request) => show(request, request.params.id),
   );
 
-  app.post(
-    '/api/v1/admin/reservations',
+  anyone.book(
     {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Book a desk for someone',
-        description:
-          '201 with the booking; 409 when the desk or the person is taken; 422 when a booking rule is broken (`rule`).',
-        body: BookBody,
-      },
+      summary: 'Book a desk for someone',
+      description:
+        '201 with the booking; 409 when the desk or the person is taken; 422 when a booking rule is broken (`rule`).',
     },
-    async (request: FastifyRequest<{ Body: Static<typeof BookBody> }>, reply) => {
-      const { userId, deskId, start, end, enforcePolicy } = request.body;
-      const r = await bookings.book({
-        actor: actorFor(request.user!),
-        userId,
-        deskId,
-        startsAt: instant(start, 'start'),
-        endsAt: instant(end, 'end'),
-        enforcePolicy: enforcePolicy ?? true,
-      });
-      reply.status(201).header('location', `/api/v1/admin/reservations/${r.id}`);
-      return summary(request, r.id);
-    },
+    BookBody,
+    (_request, { userId, deskId, start, end, enforcePolicy }) => ({
+      userId,
+      deskId,
+      startsAt: instant(start, 'start'),
+      endsAt: instant(end, 'end'),
+      enforcePolicy: enforcePolicy ?? true,
+    }),
   );
 
-  const actions = [
-    ['cancel', 'Cancel someone’s booking that has not started', 'cancel'],
-    ['release', 'End someone’s current booking now', 'release'],
-    ['check-in', 'Check someone in during the check-in window', 'checkIn'],
-  ] as const;
-  for (const [path, text, method] of actions) {
-    app.post(
-      `/api/v1/admin/reservations/:id/${path}`,
-      { ...staff, bodyLimit, schema: { tags, summary: text, params: IdParams } },
-      async (request: WithId) => {
-        await bookings[method]({ actor: actorFor(request.user!), reservationId: request.params.id });
-        return summary(request, request.params.id);
-      },
-    );
-  }
+  anyone.lifecycle({
+    cancel: 'Cancel someone’s booking that has not started',
+    release: 'End someone’s current booking now',
+    checkIn: 'Check someone in during the check-in window',
+    extend: 'Move the end of someone’s booking later',
+  });
 
-  app.post(
-    '/api/v1/admin/reservations/:id/extend',
-    {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Move the end of someone’s booking later',
-        params: IdParams,
-        body: ExtendBody,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof ExtendBody> }>) => {
-      await bookings.extend({
-        actor: actorFor(request.user!),
-        reservationId: request.params.id,
-        endsAt: instant(request.body.end, 'end'),
-      });
-      return summary(request, request.params.id);
-    },
-  );
-
-  app.post(
-    '/api/v1/admin/reservations/:id/move',
-    {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Move someone’s booking to another desk of the site',
-        params: IdParams,
-        body: MoveBody,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof MoveBody> }>) => {
-      await bookings.move({
-        actor: actorFor(request.user!),
-        reservationId: request.params.id,
-        deskId: request.body.deskId,
-      });
-      return summary(request, request.params.id);
-    },
+  anyone.command(
+    'move',
+    'Move someone’s booking to another desk of the site',
+    MoveBody,
+    (actor, reservationId, { deskId }) => bookings.move({ actor, reservationId, deskId }),
   );
 }

@@ -1,7 +1,7 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
 import { minutesToHhmm, POLICY_FIELDS, type SitesService } from '../../../admin/sites-service.js';
-import { apiActor, asInput, bodyLimit, IdParams, staff, type WithId } from './admin-api-helpers.js';
+import { asInput, resourceRoutes } from './admin-api-helpers.js';
 
 /** Sites and their booking policies (the Sites and Policies pages as JSON). */
 const tags = ['admin'];
@@ -65,97 +65,51 @@ const policyJson = (siteId: number, p: Policy) => ({
 
 export async function sitesApi(app: FastifyInstance, opts: { sites: SitesService }) {
   const { sites } = opts;
+  const site = resourceRoutes(app, { base: '/api/v1/admin/sites', access: 'staff', tags });
+  const show = async (id: number) => siteJson(await sites.getSite(id));
 
-  app.get(
-    '/api/v1/admin/sites/:id',
-    { ...staff, schema: { tags, summary: 'A site with its EM cluster', params: IdParams } },
-    async (request: WithId) => siteJson(await sites.getSite(request.params.id)),
+  site.read('A site with its EM cluster', show);
+
+  site.create({ summary: 'Create a site (with the default booking policy)' }, SiteBody, async (actor, body) =>
+    show((await sites.createSite(actor, asInput(body))).id),
   );
 
-  app.post(
-    '/api/v1/admin/sites',
+  site.remove('Delete a site that has no floors (409 while it has some)', sites.deleteSite);
+
+  site.update({ summary: 'Change a site; fields left out keep their values' }, SitePatch, {
+    current: async (id) => {
+      const current = await sites.getSite(id);
+      const { name, timeZone, address } = current;
+      return { name, timeZone, address, emClusterId: current.emClusterId ?? '' };
+    },
+    save: async (actor, id, input) => {
+      await sites.updateSite(actor, id, input);
+      return show(id);
+    },
+  });
+
+  const policyOf = async (id: number) => {
+    const { site, policy } = await sites.getPolicy(id);
+    return policyJson(site.id, policy);
+  };
+  site.read("A site's booking policy", policyOf, '/:id/policy');
+
+  site.update(
+    { summary: "Change a site's booking policy; fields left out keep their values" },
+    PolicyPatch,
     {
-      ...staff,
-      bodyLimit,
-      schema: { tags, summary: 'Create a site (with the default booking policy)', body: SiteBody },
-    },
-    async (request: FastifyRequest<{ Body: Static<typeof SiteBody> }>, reply) => {
-      const site = await sites.createSite(apiActor(request), asInput(request.body));
-      reply.status(201).header('location', `/api/v1/admin/sites/${site.id}`);
-      return siteJson(await sites.getSite(site.id));
-    },
-  );
-
-  app.delete(
-    '/api/v1/admin/sites/:id',
-    {
-      ...staff,
-      schema: { tags, summary: 'Delete a site that has no floors (409 while it has some)', params: IdParams },
-    },
-    async (request: WithId, reply) => {
-      await sites.deleteSite(apiActor(request), request.params.id);
-      return reply.status(204).send();
-    },
-  );
-
-  app.patch(
-    '/api/v1/admin/sites/:id',
-    {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: 'Change a site; fields left out keep their values',
-        params: IdParams,
-        body: SitePatch,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof SitePatch> }>) => {
-      const current = await sites.getSite(request.params.id);
-      const input = asInput(request.body, {
-        name: current.name,
-        timeZone: current.timeZone,
-        address: current.address,
-        emClusterId: current.emClusterId ?? '',
-      });
-      await sites.updateSite(apiActor(request), current.id, input);
-      return siteJson(await sites.getSite(current.id));
-    },
-  );
-
-  app.get(
-    '/api/v1/admin/sites/:id/policy',
-    { ...staff, schema: { tags, summary: "A site's booking policy", params: IdParams } },
-    async (request: WithId) => {
-      const { site, policy } = await sites.getPolicy(request.params.id);
-      return policyJson(site.id, policy);
-    },
-  );
-
-  app.patch(
-    '/api/v1/admin/sites/:id/policy',
-    {
-      ...staff,
-      bodyLimit,
-      schema: {
-        tags,
-        summary: "Change a site's booking policy; fields left out keep their values",
-        params: IdParams,
-        body: PolicyPatch,
-      },
-    },
-    async (request: FastifyRequest<{ Params: { id: number }; Body: Static<typeof PolicyPatch> }>) => {
-      const { site, policy } = await sites.getPolicy(request.params.id);
-      const merged = { ...policyJson(site.id, policy), ...request.body } as Record<string, unknown>;
+      current: policyOf,
       // The service reads the policy form: working hours as HH:MM, an empty no-show field = never.
-      const input = {
-        ...merged,
-        workdayStart: minutesToHhmm(Number(merged.workdayStartMinute)),
-        workdayEnd: minutesToHhmm(Number(merged.workdayEndMinute)),
-        releaseNoShowAfterMinutes: merged.releaseNoShowAfterMinutes ?? '',
-      };
-      const saved = await sites.updatePolicy(apiActor(request), site.id, input);
-      return policyJson(site.id, saved);
+      save: async (actor, id, merged) => {
+        const input = {
+          ...merged,
+          workdayStart: minutesToHhmm(Number(merged.workdayStartMinute)),
+          workdayEnd: minutesToHhmm(Number(merged.workdayEndMinute)),
+          releaseNoShowAfterMinutes: merged.releaseNoShowAfterMinutes ?? '',
+        };
+        return policyJson(id, await sites.updatePolicy(actor, id, input));
+      },
     },
+    '/:id/policy',
   );
 }

@@ -1,6 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { apiActor } from './admin-api-helpers.js';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { resourceRoutes } from './admin-api-helpers.js';
 import { WEBHOOK_EVENTS } from '../../../outbox/events.js';
 import type { EndpointView, WebhookEndpointsService } from '../../../webhooks/endpoints-service.js';
 
@@ -20,12 +20,6 @@ const CreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const IdParams = Type.Object(
-  { id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) },
-  { additionalProperties: false },
-);
-
-const staff = { config: { access: 'staff' as const } };
 const tags = ['webhooks'];
 
 export function endpointJson(e: EndpointView) {
@@ -45,59 +39,35 @@ export function endpointJson(e: EndpointView) {
 
 export async function webhooksApi(app: FastifyInstance, opts: { webhooks: WebhookEndpointsService }) {
   const { webhooks } = opts;
-  type WithId = FastifyRequest<{ Params: Static<typeof IdParams> }>;
+  const endpoint = resourceRoutes(app, { base: '/api/v1/admin/webhooks', access: 'staff', tags });
 
-  app.get(
-    '/api/v1/admin/webhooks',
-    {
-      ...staff,
-      schema: {
-        tags,
-        summary: 'Webhook endpoints with their delivery status (ok, new, retrying, failing)',
-      },
-    },
+  endpoint.list(
+    'Webhook endpoints with their delivery status (ok, new, retrying, failing)',
+    undefined,
     async () => ({ webhooks: (await webhooks.list()).map(endpointJson) }),
   );
 
-  app.post(
-    '/api/v1/admin/webhooks',
+  endpoint.create(
     {
-      ...staff,
+      summary: 'Register an endpoint; the answer holds its signing secret (whsec_…), shown only this once',
+      description:
+        'Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1, HMAC-SHA256). ' +
+        'Loopback, private, link-local and metadata addresses are refused (400) unless ROOST_WEBHOOK_ALLOWED_HOSTS names the host.',
       bodyLimit: 8 * 1024,
-      schema: {
-        tags,
-        summary: 'Register an endpoint; the answer holds its signing secret (whsec_…), shown only this once',
-        description:
-          'Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1, HMAC-SHA256). ' +
-          'Loopback, private, link-local and metadata addresses are refused (400) unless ROOST_WEBHOOK_ALLOWED_HOSTS names the host.',
-        body: CreateBody,
-      },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof CreateBody> }>, reply) => {
-      const { endpoint, secret } = await webhooks.create(apiActor(request), request.body);
-      reply.status(201).header('location', `/api/v1/admin/webhooks/${endpoint.id}`);
-      return { ...endpointJson(endpoint), secret };
+    CreateBody,
+    async (actor, body) => {
+      const created = await webhooks.create(actor, body);
+      return { ...endpointJson(created.endpoint), secret: created.secret };
     },
   );
 
-  app.get(
-    '/api/v1/admin/webhooks/:id',
-    { ...staff, schema: { tags, summary: 'One webhook endpoint', params: IdParams } },
-    async (request: WithId) => endpointJson(await webhooks.get(request.params.id)),
-  );
+  endpoint.read('One webhook endpoint', async (id) => endpointJson(await webhooks.get(id)));
 
-  app.get(
-    '/api/v1/admin/webhooks/:id/deliveries',
-    {
-      ...staff,
-      schema: {
-        tags,
-        summary: 'The newest 100 deliveries of an endpoint (the delivery log)',
-        params: IdParams,
-      },
-    },
-    async (request: WithId) => ({
-      deliveries: (await webhooks.deliveries(request.params.id)).map((d) => ({
+  endpoint.read(
+    'The newest 100 deliveries of an endpoint (the delivery log)',
+    async (id) => ({
+      deliveries: (await webhooks.deliveries(id)).map((d) => ({
         id: d.id,
         messageId: d.messageId,
         event: d.eventType,
@@ -111,17 +81,8 @@ export async function webhooksApi(app: FastifyInstance, opts: { webhooks: Webhoo
         lastError: d.lastError,
       })),
     }),
+    '/:id/deliveries',
   );
 
-  app.delete(
-    '/api/v1/admin/webhooks/:id',
-    {
-      ...staff,
-      schema: { tags, summary: 'Remove an endpoint and its pending deliveries', params: IdParams },
-    },
-    async (request: WithId, reply) => {
-      await webhooks.remove(apiActor(request), request.params.id);
-      return reply.status(204).send();
-    },
-  );
+  endpoint.remove('Remove an endpoint and its pending deliveries', (actor, id) => webhooks.remove(actor, id));
 }
