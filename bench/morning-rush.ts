@@ -26,13 +26,19 @@
 import { writeResult } from './lib/results.js';
 import os from 'node:os';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
-import { loadConfig } from '../src/config.js';
 import { claimDueActions } from '../src/scheduler/claim.js';
-import { createEmClientRegistry } from '../src/scheduler/em-clients.js';
-import { schedulePhoneActionsMany } from '../src/scheduler/jobs.js';
-import { createScheduler, type Scheduler } from '../src/scheduler/scheduler.js';
+import type { Scheduler } from '../src/scheduler/scheduler.js';
 import { systemClock } from '../src/time/clock.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
+import {
+  bookRush,
+  mib,
+  rushFixture,
+  rushScheduler,
+  seedRush,
+  simDevices,
+  tickLoop as tickUntil,
+} from './lib/rush-kit.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 40 : 500;
@@ -48,12 +54,6 @@ const dbUrl = process.env.DATABASE_URL || process.env.BENCH_DATABASE_URL || proc
 if (dbUrl) process.env.TEST_DATABASE_URL = dbUrl;
 const target = dbUrl ? 'postgres' : 'pglite';
 const loadBefore = os.loadavg();
-const mib = (kib: number) => Math.round(kib / 1024);
-
-const deviceName = (i: number) => `SEP${(0xb00000 + i).toString(16).toUpperCase().padStart(12, '0')}`;
-const userName = (i: number) => `rush${String(i).padStart(5, '0')}`;
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Setup {
   db: TestDatabase;
@@ -71,103 +71,22 @@ async function setUp(leadMinutes: number, desks = N): Promise<Setup> {
     port: 0,
     profile: 'modern',
     clock: 'system',
-    fixture: {
-      appUsers: [{ appID: 'emapi', password: 'emapi-pass', proxyRights: true }],
-      users: Array.from({ length: desks }, (_, i) => ({
-        userID: userName(i),
-        profiles: [`UDP_${userName(i)}`],
-      })),
-      devices: Array.from({ length: desks }, (_, i) => ({ name: deviceName(i), emEnabled: true })),
-      params: {
-        maxConcurrentRequests: MAX_CONCURRENT,
-        latencyMs: { login: LATENCY_MS, logout: Math.round(LATENCY_MS * 0.6), query: 30 },
-        requireAssociatedProfile: false,
-      },
-    },
+    fixture: rushFixture(desks, LATENCY_MS, MAX_CONCURRENT),
   });
-  const p = db.prisma;
-  const cluster = await p.emCluster.create({
-    data: {
-      name: 'bench',
-      serviceUrl: emulator.url,
-      appUser: 'emapi',
-      secretRef: 'env:ROOST_EM_APP_PASSWORD',
-      maxConcurrentRequests: MAX_CONCURRENT,
-      concurrencyBudget: MAX_CONCURRENT - 1,
-      loginLeadMinutes: leadMinutes,
-      apiProfile: 'modern',
-    },
+  const { phoneIds, deskIds, userIds } = await seedRush(db, {
+    desks,
+    serviceUrl: emulator.url,
+    maxConcurrentRequests: MAX_CONCURRENT,
+    leadMinutes,
   });
-  const site = await p.site.create({
-    data: { name: 'Bench', timeZone: 'Europe/Berlin', emClusterId: cluster.id, policy: { create: {} } },
-  });
-  const floor = await p.floor.create({ data: { siteId: site.id, name: 'Rush' } });
-  await p.desk.createMany({
-    data: Array.from({ length: desks }, (_, i) => ({ floorId: floor.id, label: `R${i}` })),
-  });
-  const deskIds = (await p.desk.findMany({ orderBy: { id: 'asc' } })).map((d) => d.id);
-  await p.phone.createMany({ data: deskIds.map((deskId, i) => ({ deskId, deviceName: deviceName(i) })) });
-  const phoneIds = (await p.phone.findMany({ orderBy: { id: 'asc' } })).map((x) => x.id);
-  await p.user.createMany({
-    data: Array.from({ length: desks }, (_, i) => ({
-      email: `${userName(i)}@bench.example`,
-      displayName: userName(i),
-      emUserId: userName(i),
-      passwordHash: 'unused',
-    })),
-  });
-  const userIds = (await p.user.findMany({ orderBy: { id: 'asc' } })).map((u) => u.id);
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent' }) };
-  config.em = { ...config.em, appPassword: 'emapi-pass' };
-  const scheduler = createScheduler({
-    prisma: p,
-    clock: systemClock,
-    log: silent,
-    emClients: createEmClientRegistry({ prisma: p, config, clock: systemClock }),
-  });
+  const scheduler = rushScheduler(db, systemClock);
   return { db, emulator, scheduler, phoneIds, deskIds, userIds };
 }
 
-async function book(s: Setup, startsAt: Date): Promise<void> {
-  const endsAt = new Date(startsAt.getTime() + 8 * 3600_000);
-  await s.db.prisma.reservation.createMany({
-    data: Array.from({ length: N }, (_, i) => ({
-      deskId: s.deskIds[i]!,
-      userId: s.userIds[i]!,
-      startsAt,
-      endsAt,
-    })),
-  });
-  const rows = await s.db.prisma.reservation.findMany({ orderBy: { id: 'asc' } });
-  await schedulePhoneActionsMany(
-    s.db.prisma,
-    rows.map((r, i) => ({
-      id: r.id,
-      deskId: r.deskId,
-      startsAt: r.startsAt,
-      endsAt: r.endsAt,
-      phoneId: s.phoneIds[i]!,
-    })),
-  );
-}
-
-async function simState(
-  s: Setup,
-): Promise<{ name: string; currentUser: string | null; loginAt: string | null }[]> {
-  const res = await fetch(`${s.emulator.url}/__sim/state`);
-  return (
-    (await res.json()) as { devices: { name: string; currentUser: string | null; loginAt: string | null }[] }
-  ).devices;
-}
-
-/** Ticks at each whole second (as node-cron would) until `done` or `untilMs`. */
-async function tickLoop(s: Setup, done: () => Promise<boolean>, untilMs: number): Promise<void> {
-  while (Date.now() < untilMs) {
-    await sleep(1000 - (Date.now() % 1000));
-    await s.scheduler.tick(systemClock.now());
-    if (await done()) return;
-  }
-}
+const book = (s: Setup, startsAt: Date) => bookRush(s.db, s, N, startsAt);
+const simState = (s: Setup) => simDevices(s.emulator.url);
+const tickLoop = (s: Setup, done: () => Promise<boolean>, untilMs: number) =>
+  tickUntil(() => s.scheduler.tick(systemClock.now()), done, untilMs);
 
 async function tearDown(s: Setup) {
   await s.scheduler.stop();

@@ -279,7 +279,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(myWeekRoutes, { clock, bookings, team, myDesks });
   await app.register(bookingApi, { bookings });
   const admin = createAdminServices({ prisma: db.prisma, clock });
-  await app.register(staffRoutes, { admin, bookings });
+  await app.register(staffRoutes, { admin, bookings, ...(deps.phones ? { phones: deps.phones } : {}) });
   await app.register(adminApi, { admin, bookings });
   await app.register(phoneServiceRoutes, {
     desks: createPhoneDeskService({ prisma: db.prisma, clock, bookings }),

@@ -24,6 +24,7 @@ export const README_RESULT_FILES = [
   'booking',
   'em-throughput',
   'morning-rush',
+  'em-cluster-rush',
   'em-xml-bomb',
 ] as const;
 export type ResultName = (typeof README_RESULT_FILES)[number];
@@ -76,6 +77,8 @@ const keyParameters = (name: ResultName, p: Record<string, unknown>) => {
       return `${n('ops')} logins, ${n('loginLatencyMs')} ms each, Maximum Concurrent Requests ${n('maxConcurrentRequests')}`;
     case 'morning-rush':
       return `${n('phones')} phones, ${n('loginLatencyMs')} ms per login, budget ${n('concurrencyBudget')}, ${n('futureActions')} future actions`;
+    case 'em-cluster-rush':
+      return `${n('nodes')} nodes, Maximum Concurrent Requests ${n('maxConcurrentRequests')}, ${n('loginLatencyMs')} ms per login; ${n('bigPhones')} / ${n('rushPhones')} / ${n('recoveryPhones')} phones`;
     case 'em-xml-bomb':
       return `${n('requests')} bombs of ${n('bombBytes')} bytes and ${n('requests')} plain queries`;
   }
@@ -361,6 +364,67 @@ function xmlBombTable(result: StoredResult): string {
   );
 }
 
+// --- em-cluster-rush -----------------------------------------------------------------------
+function emClusterRushTable(result: StoredResult): string {
+  const r = result as unknown as {
+    big: {
+      phones: number;
+      readyAtBookedTime: number;
+      shareReady: number;
+      peakRssMiB: number;
+      target: string;
+    };
+    noLead: {
+      phones: number;
+      lastLoginAfterStartMs: number;
+      floorMs: number;
+      ratioToFloor: number;
+      target: string;
+    };
+    withLead: { phones: number; readyAtBookedTime: number; shareReady: number; target: string };
+    recovery: {
+      phones: number;
+      lastLoginAfterEmBackMs: number;
+      floorMs: number;
+      ratioToFloor: number;
+      target: string;
+    };
+  };
+  const s = (ms: number) => `${dec(ms / 1000, 1)} s`;
+  const pct = (x: number) => `${dec(x * 100, 1)} %`;
+  return table(
+    ['Measure', 'Result', 'Target'],
+    ['l', 'l', 'l'],
+    [
+      [
+        `Without lead: last of ${int(r.noLead.phones)} phones logged in after the booked instant`,
+        `${s(r.noLead.lastLoginAfterStartMs)} = ${dec(r.noLead.ratioToFloor, 2)}× the floor of ${s(r.noLead.floorMs)}`,
+        r.noLead.target,
+      ],
+      [
+        `With the default lead: ${int(r.withLead.phones)} phones ready at the booked time`,
+        `${int(r.withLead.readyAtBookedTime)} (${pct(r.withLead.shareReady)})`,
+        r.withLead.target,
+      ],
+      [
+        `With the default lead: ${int(r.big.phones)} phones ready at the booked time`,
+        `${int(r.big.readyAtBookedTime)} (${pct(r.big.shareReady)})`,
+        '>= 99.9 %',
+      ],
+      [
+        `Peak RSS of Roost's process (emulator in its own), ${int(r.big.phones)} phones`,
+        `${int(r.big.peakRssMiB)} MiB`,
+        '< 250 MiB',
+      ],
+      [
+        `Recovery: EM back at 09:05 to the last of ${int(r.recovery.phones)} logins`,
+        `${s(r.recovery.lastLoginAfterEmBackMs)} = ${dec(r.recovery.ratioToFloor, 2)}× the floor of ${s(r.recovery.floorMs)}`,
+        r.recovery.target,
+      ],
+    ],
+  );
+}
+
 /** Every generated block of the README, by marker name. */
 export function renderBenchBlocks(results: Results): Record<string, string> {
   return {
@@ -371,6 +435,7 @@ export function renderBenchBlocks(results: Results): Record<string, string> {
     booking: bookingTable(results.booking),
     'em-throughput': emThroughputTable(results['em-throughput']),
     'morning-rush': morningRushTable(results['morning-rush']),
+    'em-cluster-rush': emClusterRushTable(results['em-cluster-rush']),
     'em-xml-bomb': xmlBombTable(results['em-xml-bomb']),
   };
 }

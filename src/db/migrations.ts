@@ -3,8 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { openPGlite } from './pglite.js';
 import { openSchemaEngine } from './schema-engine.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,7 +64,14 @@ export async function applyMigrations(
 
 /** A factory whose main and shadow databases are throw-away in-memory PGlites with our extensions. */
 function inMemoryFactory(): SqlMigrationAwareDriverAdapterFactory {
-  const fresh = async () => new PrismaPGlite(await openPGlite('memory://')).connect();
+  // Loaded here only: a Roost on PostgreSQL never needs PGlite (some 45 MiB of RSS).
+  const fresh = async () => {
+    const [{ openPGlite }, { PrismaPGlite }] = await Promise.all([
+      import('./pglite.js'),
+      import('pglite-prisma-adapter'),
+    ]);
+    return new PrismaPGlite(await openPGlite('memory://')).connect();
+  };
   return { provider: 'postgres', adapterName: 'pglite-memory', connect: fresh, connectToShadowDb: fresh };
 }
 

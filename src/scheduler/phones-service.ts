@@ -7,6 +7,7 @@ import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { invalidInput, msg, notFound, type Message } from '../errors.js';
 import type { DeviceUser } from '../em/index.js';
+import type { EmNodeHealth } from '../em/em-cluster.js';
 import type { Clock } from '../time/clock.js';
 import { zoneLabel } from '../time/zones.js';
 import { LOGIN_GRACE_MINUTES, sameUser } from './action-context.js';
@@ -50,7 +51,22 @@ export interface FloorPhones {
   waiting?: { count: number; since: Date | null };
 }
 
+/** One EM cluster's health, for the facilities home. */
+export interface ClusterHealth {
+  id: number;
+  name: string;
+  /** The zone of the cluster's first site (UTC without one): its times are shown there. */
+  zone: string;
+  nodes: NonNullable<FloorPhones['emNodes']>;
+  waiting: NonNullable<FloorPhones['waiting']>;
+}
+
 export interface PhonesService {
+  /**
+   * Every EM cluster's nodes as this instance sees them (up or down since when, in flight,
+   * throttled) and its phone actions waiting for EM; times in the zone of its first site.
+   */
+  clusterHealth(): Promise<ClusterHealth[]>;
   floorPhones(floorId: number | undefined): Promise<FloorPhones>;
   /** Logs `who` (email or EM user ID; default the current booking's owner) in. Returns a message. */
   manualLogin(
@@ -73,6 +89,28 @@ const MANUAL_LOGIN_MINUTES_WITHOUT_BOOKING = 60;
 
 export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
   const { prisma, clock, emClients } = opts;
+  const nodesOf = (cc: { cluster: { nodes(): EmNodeHealth[] } }): NonNullable<FloorPhones['emNodes']> =>
+    cc.cluster.nodes().map((n) => ({
+      index: n.index,
+      url: n.url,
+      up: n.up,
+      since: n.since ?? null,
+      inFlight: n.inFlight,
+      throttled: n.throttled,
+    }));
+  /** Due phone actions of the cluster not done yet (waiting for EM), and the oldest due time. */
+  async function waitingFor(clusterId: number, now: Date) {
+    const due = await prisma.phoneAction.aggregate({
+      where: {
+        state: 'PENDING',
+        dueAt: { lte: now },
+        phone: { desk: { floor: { site: { emClusterId: clusterId } } } },
+      },
+      _count: { _all: true },
+      _min: { dueAt: true },
+    });
+    return { count: due._count._all, since: due._min.dueAt ?? null };
+  }
 
   async function phoneWithCluster(phoneId: number) {
     const phone = await prisma.phone.findUnique({
@@ -146,24 +184,8 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       if (floor.site.emClusterId != null && desks.length > 0) {
         const cc = await emClients.forCluster(floor.site.emClusterId).catch(() => undefined);
         const q = cc ? await cc.liveClient.deviceUserQuery(desks.map((d) => d.phone!.deviceName)) : undefined;
-        emNodes = cc?.cluster.nodes().map((n) => ({
-          index: n.index,
-          url: n.url,
-          up: n.up,
-          since: n.since ?? null,
-          inFlight: n.inFlight,
-          throttled: n.throttled,
-        }));
-        const due = await prisma.phoneAction.aggregate({
-          where: {
-            state: 'PENDING',
-            dueAt: { lte: now },
-            phone: { desk: { floor: { site: { emClusterId: floor.site.emClusterId } } } },
-          },
-          _count: { _all: true },
-          _min: { dueAt: true },
-        });
-        waiting = { count: due._count._all, since: due._min.dueAt ?? null };
+        emNodes = cc ? nodesOf(cc) : undefined;
+        waiting = await waitingFor(floor.site.emClusterId, now);
         if (q?.ok) {
           emAvailable = true;
           live = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
@@ -224,6 +246,27 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
         ...(emNodes ? { emNodes } : {}),
         ...(waiting ? { waiting } : {}),
       };
+    },
+
+    async clusterHealth() {
+      const now = clock.now();
+      const clusters = await prisma.emCluster.findMany({
+        orderBy: { name: 'asc' },
+        include: { sites: { select: { timeZone: true }, orderBy: { id: 'asc' }, take: 1 } },
+      });
+      return Promise.all(
+        clusters.map(async (c) => {
+          const zone = c.sites[0]?.timeZone ?? 'UTC';
+          const cc = await emClients.forCluster(c.id).catch(() => undefined);
+          return {
+            id: c.id,
+            name: c.name,
+            zone,
+            nodes: cc ? nodesOf(cc) : [],
+            waiting: await waitingFor(c.id, now),
+          };
+        }),
+      );
     },
 
     async manualLogin(phoneId, who, actor) {

@@ -7,6 +7,7 @@ import { invalidInput, untranslated } from '../../errors.js';
 import { clusterJson } from '../api/admin/em-clusters-api.js';
 import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
+import type { PhonesService } from '../../scheduler/phones-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { floorDayRoutes } from './floor-day-routes.js';
 import { deskPlanRoutes } from './desk-plan-routes.js';
@@ -23,7 +24,7 @@ import { adminOnly, pageOf, staff } from './staff-helpers.js';
  */
 export async function staffRoutes(
   app: FastifyInstance,
-  opts: { admin: AdminServices; bookings: BookingService },
+  opts: { admin: AdminServices; bookings: BookingService; phones?: PhonesService },
 ) {
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
@@ -46,9 +47,17 @@ export async function staffRoutes(
 
   const { sites, clusters, desks, deskPlan, people, audit, floorDay, personHistory } = opts.admin;
 
-  app.get('/staff', staff, async (_request, reply) =>
-    reply.render('staff/index.eta', await opts.admin.counts()),
-  );
+  // The facilities home: counts, and each EM cluster's node health with a node that is down as
+  // an alert at the top (the same figures as the Phones page, for every cluster at once).
+  app.get('/staff', staff, async (_request, reply) => {
+    const emHealth = (await opts.phones?.clusterHealth()) ?? [];
+    const alerts = emHealth.flatMap((c) =>
+      c.nodes
+        .filter((n) => !n.up)
+        .map((n) => ({ cluster: c.name, node: n.index, url: n.url, since: n.since, zone: c.zone })),
+    );
+    return reply.render('staff/index.eta', { ...(await opts.admin.counts()), emHealth, alerts });
+  });
 
   await app.register(sitesRoutes, { sites, clusters });
   await app.register(floorsRoutes, { sites, desks });

@@ -1,0 +1,86 @@
+/**
+ * The facilities home (staff landing page) shows each EM cluster's node health and the phones
+ * waiting for EM, and a node that is down as an alert at the top, gone once it answers again.
+ * Injected clock, the emulator over HTTP with two nodes.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { createPhonesService } from '../../src/scheduler/phones-service.js';
+import { Browser, testConfig } from '../helpers/app.js';
+import { createUser } from '../helpers/factories.js';
+import { createBench, deviceName, emUser, type Bench } from './harness.js';
+
+vi.setConfig({ testTimeout: 120_000 });
+
+describe('facilities home: EM node health and alerts', () => {
+  let bench: Bench;
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    await bench?.close();
+  });
+
+  it('alerts while a node is down, with health per node and phones waiting, and clears when it is back', async () => {
+    bench = await createBench({ target: 'pglite', n: 3, nodes: 2, start: '2026-03-02T07:59:00Z' });
+    const phones = createPhonesService({
+      prisma: bench.db.prisma,
+      clock: bench.clock,
+      emClients: bench.registry,
+      metrics: bench.scheduler.metrics,
+    });
+    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
+    await app.ready();
+    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
+    const browser = new Browser(app);
+    await browser.signIn(staff.email);
+
+    await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
+    await bench.at('2026-03-02T07:59:30Z');
+    const calm = await browser.get('/staff');
+    expect(calm.statusCode).toBe(200);
+    expect(calm.body).not.toContain('role="alert"');
+    expect(calm.body).toContain('No phone is waiting for EM.');
+
+    // Both nodes stop answering before 08:00: the login at 08:00 waits, and each node is an alert.
+    await bench.sim.control('PUT', 'nodes/1', { mode: 'unavailable' });
+    await bench.sim.control('PUT', 'nodes/2', { mode: 'unavailable' });
+    await bench.at('2026-03-02T08:00:00Z');
+    await bench.at('2026-03-02T08:00:30Z');
+    const down = await browser.get('/staff');
+    const alerts = down.body.match(/role="alert">[^<]*/g) ?? [];
+    expect(alerts).toHaveLength(2);
+    expect(alerts[0]).toMatch(/node 1 \(http:\/\/[^)]+\) has not answered since Mon 2 Mar, 09:00/);
+    expect(down.body).toMatch(/down since Mon 2 Mar, 09:00/);
+    expect(down.body).toMatch(/1 phone action is waiting for EM, the oldest since Mon 2 Mar, 09:00/);
+
+    // Node 2 answers again: its alert goes, the phone is logged in through it, nothing waits.
+    await bench.sim.control('PUT', 'nodes/2', { mode: 'up' });
+    await bench.at('2026-03-02T08:00:45Z');
+    expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
+    const half = await browser.get('/staff');
+    expect(half.body.match(/role="alert">[^<]*/g) ?? []).toHaveLength(1);
+    expect(half.body).toContain('node 1 (');
+    expect(half.body).toContain('No phone is waiting for EM.');
+  });
+
+  it('in German', async () => {
+    bench = await createBench({ target: 'pglite', n: 1, nodes: 2, start: '2026-03-02T07:59:00Z' });
+    const phones = createPhonesService({
+      prisma: bench.db.prisma,
+      clock: bench.clock,
+      emClients: bench.registry,
+      metrics: bench.scheduler.metrics,
+    });
+    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
+    await app.ready();
+    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
+    const browser = new Browser(app, { 'accept-language': 'de' });
+    await browser.signIn(staff.email);
+    await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
+    await bench.sim.control('PUT', 'nodes/1', { mode: 'unavailable' });
+    await bench.at('2026-03-02T08:00:00Z');
+    const page = await browser.get('/staff');
+    expect(page.body).toMatch(/Knoten 1 \([^)]+\) antwortet seit .* nicht/);
+  });
+});
