@@ -77,7 +77,8 @@ export async function startRoost(
       emClients,
       metrics,
       tickSeconds: config.schedulerTickSeconds,
-      onLoginFailed: (reservationId, message) => void notifier.phoneLoginFailed(reservationId, message),
+      onLoginFailed: (reservationId, problem) => void notifier.phoneLoginFailed(reservationId, problem),
+      onLastingWait: (wait) => void notifier.emWaiting(wait),
     });
     const webhooks = createWebhookDispatcher({
       prisma: db.prisma,

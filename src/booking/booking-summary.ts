@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import { MINUTE_MS } from '../time/clock.js';
 import { checkInWindow, isInCheckInWindow, policyOf } from './booking-rules.js';
 import { extendDefault, latestEndFor } from './time-grid.js';
+import { LASTING_WAIT_MS } from '../scheduler/jobs.js';
 import type { BookingSummary, PhoneStatus } from './booking-types.js';
 
 /**
@@ -19,8 +20,10 @@ export function phoneStatusOf(
     dueAt: Date;
     lastOutcome: string | null;
     purpose: string;
+    attempts: number;
   }[],
   now: Date,
+  bookingStartsAt: Date,
 ): PhoneStatus | null {
   // Only the booking's own actions (a move retires the old phone's ones).
   const current = actions.filter((a) => a.purpose === 'BOOKING');
@@ -36,14 +39,19 @@ export function phoneStatusOf(
       // Plain words for the person, never the EM code: the reason is for facilities (Phones page),
       // who are told, and the scheduler tries again when they change the phone, desk or person.
       return { kind: 'failed', reason: login.lastOutcome };
-    case 'PENDING':
-      // Due a while ago and still pending: the phone system is not answering; the scheduler
-      // logs the phone in as soon as it does (it never gives up while the booking is current).
-      if (login.dueAt.getTime() + PHONE_WAITING_AFTER_MS < now.getTime()) {
-        return { kind: 'waiting', at: login.dueAt };
+    case 'PENDING': {
+      // Tried and not done (EM unreachable or busy; its retry is due later), or due a while ago
+      // and not yet tried (no node answers): the phone system is not answering. The scheduler
+      // logs the phone in as soon as it does; it never gives up while the booking is current.
+      // Waiting since the login first fell due: the booking's start, or an earlier rush start.
+      const since = login.attempts > 0 && bookingStartsAt < login.dueAt ? bookingStartsAt : login.dueAt;
+      if (login.attempts > 0 || since.getTime() + PHONE_WAITING_AFTER_MS < now.getTime()) {
+        const lasting = since.getTime() + LASTING_WAIT_MS <= now.getTime();
+        return { kind: 'waiting', since, lasting };
       }
       if (login.dueAt <= now) return { kind: 'running' };
       return { kind: 'pending', at: login.dueAt };
+    }
     case 'RUNNING':
       return { kind: 'running' };
     default:
@@ -79,7 +87,7 @@ export function summarize(r: SummaryRow, now: Date): BookingSummary {
     floor: { id: r.desk.floor.id, name: r.desk.floor.name },
     site: { id: site.id, name: site.name, timeZone: zone },
     phone: r.desk.phone ? { deviceName: r.desk.phone.deviceName } : null,
-    phoneStatus: phoneStatusOf(r.phoneActions, now),
+    phoneStatus: phoneStatusOf(r.phoneActions, now, r.startsAt),
     bookedBy:
       r.createdById !== null && r.createdById !== r.userId ? (r.createdBy?.displayName ?? null) : null,
     changedBy:

@@ -41,6 +41,9 @@ export interface PhoneStatus {
   at?: Date;
   /** Why the login failed (failed), as the EM service or the scheduler recorded it. */
   reason?: string | null;
+  /** waiting: since when (the login's due time), and whether that is a lasting fault by now. */
+  since?: Date;
+  lasting?: boolean;
 }
 
 export interface BookingSummary {

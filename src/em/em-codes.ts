@@ -23,6 +23,9 @@ export const EM_CODE = {
   /** 2, 3: the application user's credentials are refused. */
   APP_USER_UNAUTHORIZED: 2,
   INVALID_APP_USER: 3,
+  /** 5: EM is disabled on the device (seen at logout). */
+  DEVICE_LOGON_DISABLED_AT_LOGOUT: 5,
+  USER_LACKS_PROXY_RIGHTS: 10,
   DEVICE_NOT_FOUND: 11,
   PROFILE_NOT_FOUND: 12,
   /** Someone else is logged in on the device. */
@@ -34,6 +37,8 @@ export const EM_CODE = {
   USER_NOT_FOUND: 23,
   /** The user is logged in on another device and multiple login is not allowed. */
   USER_LOGGED_IN_ELSEWHERE: 25,
+  UNTRUSTED_IP: 28,
+  PROXY_NOT_ALLOWED: 30,
   BUSY: EM_CODE_BUSY,
 } as const;
 

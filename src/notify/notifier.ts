@@ -10,6 +10,7 @@ import {
 } from '../calendar/calendar-feed.js';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
+import { formatInZone, zoneAbbreviation } from '../i18n/formats.js';
 import { translator } from '../i18n/translator.js';
 import type { Clock } from '../time/clock.js';
 
@@ -25,8 +26,13 @@ export interface Notifier {
   readonly enabled: boolean;
   bookingConfirmed(reservationId: number): Promise<void>;
   bookingCancelledByStaff(reservationId: number, by: { displayName: string } | null): Promise<void>;
-  /** For the scheduler: the login of this booking's phone has failed for good. */
-  phoneLoginFailed(reservationId: number, message: string): Promise<void>;
+  /**
+   * For the scheduler: the login of this booking's phone needs a person. `problem` is the kind
+   * (scheduler/phone-problems.ts), told in plain words, never as an EM code.
+   */
+  phoneLoginFailed(reservationId: number, problem: string): Promise<void>;
+  /** For the scheduler: a cluster's phones have waited for EM long enough to tell facilities. */
+  emWaiting(wait: { clusterId: number; count: number; since: Date }): Promise<void>;
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,7 +54,7 @@ export interface Notice {
 export function composeNotice(
   kind: 'confirmed' | 'cancelled-by-staff' | 'phone-login-failed',
   r: ReservationWithPlace & { user: { email: string; displayName: string; language?: string | null } },
-  extra: { by?: string | null; message?: string; ics?: string } = {},
+  extra: { by?: string | null; problem?: string; ics?: string } = {},
 ): Notice {
   const site = r.desk.floor.site;
   // The person's language, else the site's default (an email has no browser to ask).
@@ -81,11 +87,39 @@ export function composeNotice(
           t('email.loginFailed.body', {
             place,
             when,
-            reason: extra.message ?? t('email.loginFailed.unknown'),
+            reason: t(LOGIN_PROBLEM_KEYS[extra.problem ?? 'other'] ?? LOGIN_PROBLEM_KEYS.other!),
           }),
         ),
       };
   }
+}
+
+/** Plain words for each kind of scheduler/phone-problems.ts. */
+const LOGIN_PROBLEM_KEYS: Record<string, string> = {
+  'unknown-phone': 'email.loginFailed.problem.unknownPhone',
+  'unknown-user': 'email.loginFailed.problem.unknownUser',
+  'em-disabled': 'email.loginFailed.problem.emDisabled',
+  'phone-system-access': 'email.loginFailed.problem.phoneSystemAccess',
+  'phone-taken': 'email.loginFailed.problem.phoneTaken',
+  'no-em-user': 'email.loginFailed.problem.noEmUser',
+  other: 'email.loginFailed.problem.other',
+};
+
+/** The notice to one facilities person that a cluster's phones have waited for EM a while. */
+export function composeEmWaiting(
+  person: { email: string; displayName: string; language?: string | null },
+  site: { timeZone: string; defaultLanguage?: string | null },
+  wait: { cluster: string; count: number; since: Date },
+): Notice {
+  const lang = languageFor(person, site);
+  const t = (key: string, params: Record<string, string | number> = {}) =>
+    translator().t(lang, key, { ...params, name: person.displayName });
+  const since = `${formatInZone(lang, site.timeZone, wait.since, 'dayWithYear')}, ${formatInZone(lang, site.timeZone, wait.since, 'time')} ${zoneAbbreviation(lang, site.timeZone, wait.since)}`;
+  return {
+    to: person.email,
+    subject: t('email.emWaiting.subject', { cluster: wait.cluster }),
+    text: `${t('email.hello')}\n\n${t('email.emWaiting.body', { cluster: wait.cluster, count: wait.count, since })}\n\n— Roost`,
+  };
 }
 
 const noopNotifier: Notifier = {
@@ -93,6 +127,7 @@ const noopNotifier: Notifier = {
   bookingConfirmed: async () => {},
   bookingCancelledByStaff: async () => {},
   phoneLoginFailed: async () => {},
+  emWaiting: async () => {},
   idle: async () => {},
   close: async () => {},
 };
@@ -157,6 +192,50 @@ export function createNotifier(deps: {
     }
   }
 
+  /** To every active facilities and admin account, each in their own language. */
+  async function sendEmWaiting(wait: { clusterId: number; count: number; since: Date }): Promise<void> {
+    try {
+      const cluster = await prisma.emCluster.findUnique({
+        where: { id: wait.clusterId },
+        include: {
+          sites: { select: { timeZone: true, defaultLanguage: true }, orderBy: { id: 'asc' }, take: 1 },
+        },
+      });
+      if (!cluster) return;
+      const site = cluster.sites[0] ?? { timeZone: 'UTC', defaultLanguage: null };
+      const staff = await prisma.user.findMany({
+        where: { role: { in: ['FACILITIES', 'ADMIN'] }, disabled: false },
+        select: { email: true, displayName: true, language: true },
+      });
+      for (const person of staff) {
+        const notice = composeEmWaiting(person, site, { ...wait, cluster: cluster.name });
+        await transport.sendMail({
+          from: config.mailFrom,
+          to: notice.to,
+          subject: notice.subject,
+          text: notice.text,
+        });
+      }
+      log?.info({ clusterId: wait.clusterId, notice: 'em-waiting', staff: staff.length }, 'notice sent');
+    } catch (error) {
+      log?.error({ err: error, clusterId: wait.clusterId, notice: 'em-waiting' }, 'notice not sent');
+      await recordAudit(
+        prisma,
+        systemActor,
+        {
+          action: 'notice.failed',
+          subjectType: 'EmCluster',
+          subjectId: wait.clusterId,
+          details: {
+            notice: 'em-waiting',
+            error: error instanceof Error ? error.message.slice(0, 300) : 'unknown',
+          },
+        },
+        clock.now(),
+      ).catch(() => undefined);
+    }
+  }
+
   function track(p: Promise<void>): Promise<void> {
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
@@ -168,7 +247,8 @@ export function createNotifier(deps: {
     bookingConfirmed: (id) => track(send('confirmed', id, {})),
     bookingCancelledByStaff: (id, by) =>
       track(send('cancelled-by-staff', id, { by: by?.displayName ?? null })),
-    phoneLoginFailed: (id, message) => track(send('phone-login-failed', id, { message })),
+    phoneLoginFailed: (id, problem) => track(send('phone-login-failed', id, { problem })),
+    emWaiting: (wait) => track(sendEmWaiting(wait)),
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

@@ -8,6 +8,7 @@ import type { Db, PrismaClient } from '../db/database.js';
 import { EM_CODE, type DeviceUser, type EmClient, type EmFailure, type EmOutcome } from '../em/index.js';
 import { MINUTE_MS } from '../time/clock.js';
 import type { ClaimedAction } from './claim.js';
+import type { PhoneProblem } from './phone-problems.js';
 
 /** Minutes added to the cluster-side login duration beyond the booking's end (issue #6). */
 export const LOGIN_GRACE_MINUTES = 5;
@@ -56,6 +57,8 @@ export type Verdict =
       state: 'DONE' | 'SKIPPED' | 'FAILED' | 'CONFLICT';
       outcome: string;
       emCode?: number | null;
+      /** What the owner is told when this ends a login (default: from emCode). */
+      problem?: PhoneProblem;
     }
   | { kind: 'retry'; failure: EmFailure; outcome: string }
   /** Try again at `dueAt` without counting an attempt (e.g. wait for the booking's start). */

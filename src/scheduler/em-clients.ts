@@ -49,6 +49,11 @@ export interface EmClientRegistryOptions {
   liveTimeoutMs?: number;
   /** Tests and benches may inject a fetch or a timeout for scheduled calls. */
   timeoutMs?: number;
+  /**
+   * Retries of a busy (26) answer inside one call, with real pauses (default the client's 8).
+   * Tests on an injected clock set 0 and let the scheduler's own backoff, on that clock, retry.
+   */
+  busyRetries?: number;
   /** Down-since times and probe scheduling (the scheduler's clock). */
   clock: Clock;
 }
@@ -81,6 +86,7 @@ export function createEmClientRegistry(opts: EmClientRegistryOptions): EmClientR
         now: () => clock.now().getTime(),
         liveTimeoutMs: opts.liveTimeoutMs ?? 1500,
         ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.busyRetries !== undefined ? { busyRetries: opts.busyRetries } : {}),
       });
       const clients: ClusterClients = {
         info: {

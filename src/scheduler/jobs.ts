@@ -1,5 +1,13 @@
 import type { Db } from '../db/database.js';
+import { MINUTE_MS } from '../time/clock.js';
 import { bookingAction, retiredAction } from './action-keys.js';
+
+/**
+ * A due login still waiting for EM after this long is a lasting fault, not a passing one: the
+ * facilities home shows it as an alert, facilities staff get one email per episode (when SMTP is
+ * set), and the employee is told so. Roost keeps trying all the while.
+ */
+export const LASTING_WAIT_MS = 15 * MINUTE_MS;
 
 /**
  * Durable phone work, written in the same transaction as the booking change that

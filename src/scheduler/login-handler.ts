@@ -36,6 +36,7 @@ export async function handleLogin(deps: HandlerDeps, ctx: ActionContext): Promis
       kind: 'final',
       state: 'FAILED',
       outcome: `${booking.user.email} has no EM user ID; an administrator must set one`,
+      problem: 'no-em-user',
     };
   }
   const rearm = ctx.action.purpose === 'REARM';

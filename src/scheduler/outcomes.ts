@@ -5,15 +5,16 @@
 import type { EmFailure } from '../em/index.js';
 import type { ActionContext, Verdict } from './action-context.js';
 import { finishAction, rescheduleAction, type ClaimedAction } from './claim.js';
+import { phoneProblemOf, type PhoneProblem } from './phone-problems.js';
 import { decideRetry } from './retry-policy.js';
 import type { SchedulerContext } from './scheduler-context.js';
 
 export function createOutcomes(ctx: SchedulerContext) {
   const { prisma, clock, log, metrics, random } = ctx;
 
-  function loginGaveUp(action: ClaimedAction, outcome: string): void {
+  function loginGaveUp(action: ClaimedAction, outcome: string, problem: PhoneProblem): void {
     if (action.kind === 'LOGIN' && action.reservationId !== null && action.previousOutcome !== outcome)
-      ctx.onLoginFailed?.(action.reservationId, outcome);
+      ctx.onLoginFailed?.(action.reservationId, problem);
   }
 
   async function apply(ctx: ActionContext, verdict: Verdict): Promise<void> {
@@ -44,7 +45,7 @@ export function createOutcomes(ctx: SchedulerContext) {
       metrics.outcome(action.kind, label);
       // Revived person-needed failures fail again the same way: tell people once, not every 15 min.
       if ((verdict.state === 'FAILED' || verdict.state === 'CONFLICT') && kept)
-        loginGaveUp(action, verdict.outcome);
+        loginGaveUp(action, verdict.outcome, verdict.problem ?? phoneProblemOf(verdict.emCode));
       if (verdict.state === 'FAILED')
         log.error({ ...fields, outcome: verdict.outcome }, 'phone action failed');
       else if (verdict.state === 'CONFLICT')
@@ -77,7 +78,7 @@ export function createOutcomes(ctx: SchedulerContext) {
         );
       } else {
         kept = await finishAction(prisma, action, { state: 'FAILED', at, emCode, outcome: verdict.outcome });
-        if (kept) loginGaveUp(action, verdict.outcome);
+        if (kept) loginGaveUp(action, verdict.outcome, phoneProblemOf(emCode));
         metrics.outcome(action.kind, 'failed');
         log.error(
           { ...fields, emCode, attempts: action.attempts, outcome: verdict.outcome },

@@ -10,6 +10,8 @@ import { EM_CODE, type DeviceUser } from '../em/index.js';
 import type { EmNodeHealth } from '../em/em-cluster.js';
 import { MINUTE_MS, type Clock } from '../time/clock.js';
 import { zoneLabel } from '../time/zones.js';
+import { LASTING_WAIT_MS } from './jobs.js';
+import { waitingForEm } from './lasting-waits.js';
 import { coveringNow, loginDurationMinutes, sameUser } from './action-context.js';
 import type { EmClientRegistry } from './em-clients.js';
 import { renderPrometheus, type QueueGauges, type SchedulerMetrics } from './metrics.js';
@@ -47,8 +49,11 @@ export interface FloorPhones {
     inFlight: number;
     throttled: number;
   }[];
-  /** Phone actions of the cluster that are due and not done yet (waiting for EM), and since when. */
-  waiting?: { count: number; since: Date | null };
+  /**
+   * Phone actions of the cluster that are due and not done yet (waiting for EM), since when, and
+   * whether the oldest has waited long enough to be a lasting fault (LASTING_WAIT_MS).
+   */
+  waiting?: { count: number; since: Date | null; lasting: boolean };
 }
 
 /** One EM cluster's health, for the facilities home. */
@@ -100,16 +105,10 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
     }));
   /** Due phone actions of the cluster not done yet (waiting for EM), and the oldest due time. */
   async function waitingFor(clusterId: number, now: Date) {
-    const due = await prisma.phoneAction.aggregate({
-      where: {
-        state: 'PENDING',
-        dueAt: { lte: now },
-        phone: { desk: { floor: { site: { emClusterId: clusterId } } } },
-      },
-      _count: { _all: true },
-      _min: { dueAt: true },
-    });
-    return { count: due._count._all, since: due._min.dueAt ?? null };
+    const due = (await waitingForEm(prisma, now, clusterId)).get(clusterId);
+    const since = due?.since ?? null;
+    const lasting = since !== null && since.getTime() + LASTING_WAIT_MS <= now.getTime();
+    return { count: due?.count ?? 0, since, lasting };
   }
 
   async function phoneWithCluster(phoneId: number) {

@@ -6,6 +6,7 @@ import type { PrismaClient } from '../db/database.js';
 import type { Clock } from '../time/clock.js';
 import type { SchedulerLog } from './action-context.js';
 import type { EmClientRegistry } from './em-clients.js';
+import type { PhoneProblem } from './phone-problems.js';
 import type { SchedulerMetrics } from './metrics.js';
 
 export interface SchedulerContext {
@@ -22,7 +23,19 @@ export interface SchedulerContext {
   /** Claimed actions this instance is working on (action id to lease owner), for lease renewal. */
   inFlight: Map<number, string>;
   isStopping(): boolean;
-  onLoginFailed?: (reservationId: number, message: string) => void;
+  /** A booking's login needs a person: tell its owner (email), in plain words. */
+  onLoginFailed?: (reservationId: number, problem: PhoneProblem) => void;
+  /** A cluster's logins have waited LASTING_WAIT_MS: tell facilities (once per episode). */
+  onLastingWait?: (wait: LastingWait) => void;
+}
+
+/** A cluster's phone actions that have waited for EM long enough to tell facilities. */
+export interface LastingWait {
+  clusterId: number;
+  /** Phone actions waiting for EM (lasting-waits.ts, waitingForEm). */
+  count: number;
+  /** Since when the oldest one waits. */
+  since: Date;
 }
 
 export interface ReconcileReport {

@@ -32,14 +32,17 @@ import { LOGIN_GRACE_MINUTES, type SchedulerLog } from './action-context.js';
 import { createDrainer } from './drain.js';
 import type { EmClientRegistry } from './em-clients.js';
 import { createHousekeeping } from './housekeeping.js';
+import { createLastingWaits } from './lasting-waits.js';
 import { createSchedulerMetrics, type SchedulerMetrics } from './metrics.js';
 import { createNodeHealth } from './node-health.js';
 import { createOutcomes } from './outcomes.js';
+import type { PhoneProblem } from './phone-problems.js';
 import { createReconciler } from './reconcile.js';
 import { planRush } from './rush-planner.js';
 import {
   clusterIds as listClusters,
   later,
+  type LastingWait,
   type ReconcileReport,
   type SchedulerContext,
 } from './scheduler-context.js';
@@ -71,7 +74,10 @@ export interface SchedulerOptions {
    * Told when a booking's phone login has failed for good (FAILED or CONFLICT, no more
    * retries), e.g. to email the booking's owner. Must not throw or block.
    */
-  onLoginFailed?: (reservationId: number, message: string) => void;
+  /** A booking's login needs a person: tell its owner (email), in plain words. */
+  onLoginFailed?: (reservationId: number, problem: PhoneProblem) => void;
+  /** A cluster's logins have waited LASTING_WAIT_MS: tell facilities (once per episode). */
+  onLastingWait?: (wait: LastingWait) => void;
 }
 
 export interface Scheduler {
@@ -138,6 +144,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     inFlight,
     isStopping: () => stopping,
     ...(opts.onLoginFailed ? { onLoginFailed: opts.onLoginFailed } : {}),
+    ...(opts.onLastingWait ? { onLastingWait: opts.onLastingWait } : {}),
   };
   const {
     completeEnded,
@@ -147,6 +154,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     staffChangedSince,
     rehomeActions,
   } = createHousekeeping(ctx);
+  const lastingWaits = createLastingWaits(ctx);
   const { drainCluster, failAll, totalBudget, plannedServiceMs, plannedLatencyMs, plannedServiceMsNow } =
     createDrainer(ctx, createOutcomes(ctx));
   const { doReconcile } = createReconciler(ctx);
@@ -227,6 +235,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       noShows = await releaseNoShows(now);
       rearms = await queueRearms(now);
       await reviveNeedingPerson(now);
+      await lastingWaits.watch(now);
       if (staffChanged) await rehomeActions(now);
       lastHousekeepingMs = now.getTime();
     }

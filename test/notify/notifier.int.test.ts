@@ -181,12 +181,41 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
       startsAt: new Date('2026-12-01T08:30:00Z'),
       endsAt: new Date('2026-12-01T12:00:00Z'),
     });
-    void notifier.phoneLoginFailed(r.id, 'EM said 23: the device is not EM enabled');
+    // The scheduler names the kind of problem; the owner reads plain words, never an EM code.
+    void notifier.phoneLoginFailed(r.id, 'em-disabled');
     const mail = await capture.next();
     const raw = unfold(mail.raw);
     expect(raw).toMatch(/could not be logged in/);
-    expect(raw).toContain('the device is not EM enabled');
+    expect(raw).toContain('Extension Mobility is switched off on this desk');
+    expect(raw).not.toMatch(/EM code|code \d+|\(2[235]\)/);
     await notifier.close();
+  });
+
+  it('tells every facilities and admin account when phones have waited for EM, each in their language', async () => {
+    const cluster = await db.prisma.emCluster.create({
+      data: { name: 'CUCM Berlin', serviceUrl: 'http://127.0.0.1:1', appUser: 'a', secretRef: 'env:X' },
+    });
+    await db.prisma.site.updateMany({ data: { emClusterId: cluster.id } });
+    const german = await createUser(db.prisma, { role: 'ADMIN', email: 'admin@notify.test' });
+    await db.prisma.user.update({ where: { id: german.id }, data: { language: 'de' } });
+    const notifier = createNotifier({ config: mailConfig(), prisma: db.prisma, clock });
+    const before = capture.mails.length;
+    await notifier.emWaiting({ clusterId: cluster.id, count: 3, since: new Date('2026-12-01T07:50:00Z') });
+    await notifier.idle();
+    const mails = [await capture.next(), await capture.next()].map((m) => unfold(m.raw));
+    // Frances (facilities, English) and the German admin; never an employee.
+    expect(capture.mails.length - before).toBe(2);
+    const english = mails.find((m) => m.includes(staff.email))!;
+    expect(english).toContain('Subject: Roost: phones waiting for EM cluster CUCM Berlin');
+    expect(english).toContain('3 phone logins and logouts have been waiting for the phone system');
+    expect(english).toContain('since Tue 1 Dec 2026, 08:50 CET');
+    const deutsch = mails.find((m) => m.includes('admin@notify.test'))!;
+    expect(deutsch).toContain('warten seit Di., 1. Dez. 2026, 08:50 MEZ auf die Telefonanlage');
+    expect(mails.some((m) => m.includes(ada.email))).toBe(false);
+    await notifier.close();
+    await db.prisma.user.delete({ where: { id: german.id } });
+    await db.prisma.site.updateMany({ data: { emClusterId: null } });
+    await db.prisma.emCluster.delete({ where: { id: cluster.id } });
   });
 
   it('sends nothing when SMTP is not configured', async () => {

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
+import { createScheduler, type Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler.js';
 import { createEmClientRegistry, type EmClientRegistry } from '../../src/scheduler/em-clients.js';
 import { schedulePhoneActions, schedulePhoneActionsMany } from '../../src/scheduler/jobs.js';
 import { createManualClock, type ManualClock } from '../../src/time/clock.js';
@@ -147,6 +147,10 @@ export interface BenchOptions {
   keepSimState?: boolean;
   /** Timeout of scheduled EM calls, ms (default the client's 10 s). */
   emTimeoutMs?: number;
+  /** Busy (26) retries inside one EM call, with real pauses (default the client's 8). */
+  emBusyRetries?: number;
+  /** The scheduler's notices (what roost.ts wires to the notifier). */
+  notices?: Pick<SchedulerOptions, 'onLoginFailed' | 'onLastingWait'>;
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -223,7 +227,12 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
   const config = testConfig({
     em: { ...testConfig().em, appUser: APP_USER, appPassword: APP_PASSWORD },
   });
-  const registryOptions = { config, clock, ...(opts.emTimeoutMs ? { timeoutMs: opts.emTimeoutMs } : {}) };
+  const registryOptions = {
+    config,
+    clock,
+    ...(opts.emTimeoutMs ? { timeoutMs: opts.emTimeoutMs } : {}),
+    ...(opts.emBusyRetries !== undefined ? { busyRetries: opts.emBusyRetries } : {}),
+  };
   const registry = createEmClientRegistry({ prisma, ...registryOptions });
   const newScheduler: Bench['newScheduler'] = (o = {}) =>
     createScheduler({
@@ -233,6 +242,7 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
       emClients: o.db ? createEmClientRegistry({ prisma: o.db.prisma, ...registryOptions }) : registry,
       leaseMs: o.leaseMs ?? opts.leaseMs ?? 60_000,
       ...(o.instanceId ? { instanceId: o.instanceId } : {}),
+      ...opts.notices,
     });
   const scheduler = newScheduler({ instanceId: 'main' });
   return {

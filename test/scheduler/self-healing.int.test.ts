@@ -1,12 +1,18 @@
 /**
  * Issue 12, the faults around a single phone: a login answered 18 after the batch pre-query, a
  * permanent failure that staff fix (the phone's name corrected) and that then logs in with no
- * button pressed, and lease renewal shown deterministically. Injected clock, emulator over HTTP.
+ * button pressed, lease renewal shown deterministically, and a cluster busy (26) for 26 minutes.
+ * Injected clock, emulator over HTTP.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { userActor } from '../../src/audit/audit-log.js';
 import { createDesksService } from '../../src/admin/desks-service.js';
-import { actionsOf, createBench, deviceName, emUser, type Bench } from './harness.js';
+import { phoneStatusOf } from '../../src/booking/booking-summary.js';
+import { MINUTE_MS } from '../../src/time/clock.js';
+import { actionsOf, createBench, deviceName, emUser, fixture, type Bench } from './harness.js';
+
+/** The emulator parameters createBench starts with (a reset must bring the same back). */
+const SIM_PARAMS = { maxConcurrentRequests: 5, latencyMs: { login: 5, logout: 5, query: 1 } };
 
 vi.setConfig({ testTimeout: 180_000 });
 
@@ -154,5 +160,70 @@ describe('lease renewal, deterministically (pglite)', () => {
     expect(logins.map((e) => e.code)).toEqual([null]);
     expect(login.state).toBe('DONE');
     expect(login.attempts).toBe(1);
+  });
+});
+
+describe('26 for 26 minutes during a booking (pglite)', () => {
+  let bench: Bench;
+  afterEach(() => bench?.close());
+
+  it('keeps trying without giving up, says so in plain words, tells facilities once, and logs in when EM has room', async () => {
+    const waits: { clusterId: number; count: number; since: Date }[] = [];
+    const owners: { reservationId: number; problem: string }[] = [];
+    bench = await createBench({
+      target: 'pglite',
+      n: 2,
+      start: '2026-03-02T07:59:00Z',
+      // The scheduler's backoff on the injected clock retries, not the client's real pauses.
+      emBusyRetries: 0,
+      notices: {
+        onLastingWait: (w) => waits.push(w),
+        onLoginFailed: (reservationId, problem) => owners.push({ reservationId, problem }),
+      },
+    });
+    const id = await bench.book(0, 0, START, END);
+    // From 08:00 the cluster answers every login of this phone "busy" (26), for 26 minutes.
+    await bench.sim.fault({ code: 26, op: 'login', count: 100_000, deviceName: deviceName(0) });
+    const statuses: string[] = [];
+    for (let minute = 0; minute <= 26; minute++) {
+      const at = new Date(Date.parse(START) + minute * MINUTE_MS);
+      await bench.at(at.toISOString());
+      const actions = await actionsOf(bench, id);
+      const login = actions[0]!;
+      // Busy is never a reason to stop: no FAILED, nobody told to act, just waiting.
+      expect(login.state, at.toISOString()).toBe('PENDING');
+      expect(login.lastEmCode, at.toISOString()).toBe(26);
+      const status = phoneStatusOf(actions, at, new Date(START));
+      statuses.push(`${minute}:${status?.kind}${status?.lasting ? ' (lasting)' : ''}`);
+      expect(status?.since?.toISOString()).toBe('2026-03-02T08:00:00.000Z');
+    }
+    expect(await bench.sim.userOn(deviceName(0))).toBeNull();
+    expect(owners).toEqual([]);
+    // A passing fault first, a lasting one from 15 minutes on: the employee reads which.
+    expect(statuses.slice(0, 15).every((s) => s.endsWith(':waiting'))).toBe(true);
+    expect(statuses.slice(15).every((s) => s.endsWith(':waiting (lasting)'))).toBe(true);
+    // Facilities were told once, though the wait lasted through many housekeeping passes.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ clusterId: bench.clusterId, count: 1 });
+    expect(waits[0]!.since.toISOString()).toBe('2026-03-02T08:00:00.000Z');
+
+    // 08:26: the cluster has room again (its faults cleared, the state kept: nobody logged in).
+    await bench.sim.control('POST', 'reset', {
+      fixture: fixture(2, SIM_PARAMS),
+      now: '2026-03-02T08:26:00Z',
+    });
+    for (const s of [10, 20, 30, 40, 50, 60, 70]) {
+      await bench.at(new Date(Date.parse('2026-03-02T08:26:00Z') + s * 1000).toISOString());
+      if ((await bench.sim.userOn(deviceName(0))) !== null) break;
+    }
+    expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
+    expect((await actionsOf(bench, id))[0]!.state).toBe('DONE');
+    // The episode ends once nothing waits; a new lasting wait would be told again.
+    await bench.at('2026-03-02T08:28:00Z');
+    const episodes = await bench.db.prisma.auditEvent.findMany({
+      where: { action: { in: ['em.wait_alerted', 'em.wait_cleared'] } },
+      orderBy: { id: 'asc' },
+    });
+    expect(episodes.map((e) => e.action)).toEqual(['em.wait_alerted', 'em.wait_cleared']);
   });
 });

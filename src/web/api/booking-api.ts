@@ -88,10 +88,10 @@ const PHONE_STATUS_KEYS: Record<PhoneStatus['kind'], string> = {
 
 /** A booking's phone status as a line of text (the API's `phoneStatus`, in English there). */
 export function phoneStatusText(lang: Language, status: PhoneStatus, zone: string): string {
-  const at = status.at;
+  const at = status.at ?? status.since;
   return translator().t(
     lang,
-    PHONE_STATUS_KEYS[status.kind],
+    status.lasting ? 'phoneStatus.waitingLong' : PHONE_STATUS_KEYS[status.kind],
     at ? { time: formatInZone(lang, zone, at, 'time'), zone: zoneAbbreviation(lang, zone, at) } : {},
   );
 }

@@ -56,7 +56,16 @@ export async function staffRoutes(
         .filter((n) => !n.up)
         .map((n) => ({ cluster: c.name, node: n.index, url: n.url, since: n.since, zone: c.zone })),
     );
-    return reply.render('staff/index.eta', { ...(await opts.admin.counts()), emHealth, alerts });
+    // Logins waiting for EM longer than a passing fault: the employees are told facilities know.
+    const lastingWaits = emHealth
+      .filter((c) => c.waiting.lasting)
+      .map((c) => ({ cluster: c.name, count: c.waiting.count, since: c.waiting.since, zone: c.zone }));
+    return reply.render('staff/index.eta', {
+      ...(await opts.admin.counts()),
+      emHealth,
+      alerts,
+      lastingWaits,
+    });
   });
 
   await app.register(sitesRoutes, { sites, clusters });
