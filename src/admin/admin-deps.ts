@@ -1,4 +1,5 @@
 import type { Db, PrismaClient } from '../db/database.js';
+import { pgErrorKind } from '../db/pg-errors.js';
 import { notFound, type Findable } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 
@@ -14,10 +15,7 @@ export type Tx = Db.Prisma.TransactionClient;
 export const TX_OPTIONS = { timeout: 60_000, maxWait: 10_000 } as const;
 
 /** A unique index said no (another request won a race past our friendly pre-check). */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; cause?: { code?: string } };
-  return e?.code === 'P2002' || e?.cause?.code === '23505' || /Unique constraint/i.test(e?.message ?? '');
-}
+export const isUniqueViolation = (error: unknown): boolean => pgErrorKind(error) === 'unique';
 
 export function requireFound<T>(value: T | null | undefined, what: Findable): T {
   if (value === null || value === undefined) throw notFound(what);

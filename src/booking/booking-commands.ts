@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
+import { pgErrorKind } from '../db/pg-errors.js';
 import { RoostError, invalidInput, msg, notFound, timeIn, zoneAt } from '../errors.js';
 import {
   cancelPhoneActions,
@@ -39,7 +40,6 @@ import {
   type SeriesResult,
   type Tx,
 } from './booking-types.js';
-import { isRetryable } from './db-errors.js';
 
 /** Longest range a booking request may name before it is refused as absurd (before policy). */
 const MAX_REQUEST_RANGE_MS = 31 * DAY_MS;
@@ -65,7 +65,7 @@ export function createBookingCommands(deps: {
       try {
         return await prisma.$transaction((tx) => fn(tx), TX_OPTIONS);
       } catch (error) {
-        if (attempt >= 3 || !isRetryable(error)) throw error;
+        if (attempt >= 3 || pgErrorKind(error) !== 'retryable') throw error;
         deps.log?.warn({ attempt }, 'booking transaction retried');
       }
     }

@@ -4,13 +4,16 @@
  * naming the desk or the person in the way, with free desks on the same floor to try instead.
  */
 import type { PrismaClient } from '../db/database.js';
+import { pgErrorKind } from '../db/pg-errors.js';
 import { RoostError, listOf, msg, rangeIn, sentences, timeIn, zoneAt } from '../errors.js';
 import { desksOnFloor, markAvailability, overlappingOnFloor } from './availability.js';
 import type { RuleViolation } from './booking-rules.js';
 import type { Alternative } from './booking-types.js';
-import { overlapViolation, type OverlapKind } from './db-errors.js';
 
 const MAX_ALTERNATIVES = 5;
+
+/** What a booking clashed with: the desk (taken by someone else) or the person (booked elsewhere). */
+export type OverlapKind = 'desk' | 'person';
 
 export function ruleError(violations: RuleViolation[]): RoostError {
   const first = violations[0]!;
@@ -35,8 +38,11 @@ export class ConflictSignal extends Error {
 }
 
 /** What a failed change clashed with: the pre-check's signal or an exclusion constraint; else null. */
-export const clashOf = (error: unknown): OverlapKind | null =>
-  error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+export function clashOf(error: unknown): OverlapKind | null {
+  if (error instanceof ConflictSignal) return error.taken;
+  const kind = pgErrorKind(error);
+  return kind === 'overlap-desk' ? 'desk' : kind === 'overlap-person' ? 'person' : null;
+}
 
 /** Up to five other desks on the floor free for the whole range. */
 export async function alternatives(
