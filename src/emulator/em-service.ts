@@ -4,7 +4,7 @@
  * Transport (HTTP, form decoding) stays in em-routes.ts; this file never sees Fastify.
  */
 import { performance } from 'node:perf_hooks';
-import { toIso, type MovableClock } from './clock.js';
+import { SECOND_MS, toIso, type MovableClock } from './clock.js';
 import { EM_CODE, errorText } from './em-codes.js';
 import { FaultQueue, faultTargets } from './em-faults.js';
 import { answerQuery } from './em-queries.js';
@@ -249,7 +249,7 @@ export class EmService {
     const durationSec = effectiveDurationSec(message.duration, this.params);
     this.cluster.commitLogin(device, user.userID, profile, now, durationSec);
     if (durationSec === null) this.scheduler.disarm(key(device.name));
-    else this.scheduler.arm(key(device.name), now + durationSec * 1000);
+    else this.scheduler.arm(key(device.name), now + durationSec * SECOND_MS);
     this.options.log.info({ deviceName: device.name, userID: user.userID, durationSec }, 'em login');
     return undefined;
   }
