@@ -30,19 +30,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Clock } from '../src/time/clock.js';
-import { systemClock } from '../src/time/clock.js';
-import { openBenchDatabase } from './lib/bench-kit.js';
+import { DAY_MS, systemClock } from '../src/time/clock.js';
+import { createSharedBenchDatabase } from './lib/bench-kit.js';
 import { writeResult } from './lib/results.js';
-import {
-  bookRush,
-  mib,
-  rushFixture,
-  rushScheduler,
-  seedRush,
-  simDevices,
-  sleep,
-  tickLoop,
-} from './lib/rush-kit.js';
+import { mib, rushFixture, rushScheduler, simDevices, sleep, tickLoop } from './lib/rush-kit.js';
 
 const quick = process.argv.includes('--quick');
 const NODES = 3;
@@ -53,7 +44,7 @@ const RUSH_N = quick ? 60 : 1_500;
 const RECOVERY_N = quick ? 40 : 500;
 const START_MARGIN_MS = quick ? 3_000 : 15_000;
 const dbUrl = process.env.DATABASE_URL || process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
-// openBenchDatabase creates (and drops) its throw-away database beside DATABASE_URL.
+// createSharedBenchDatabase creates (and drops) its throw-away database beside DATABASE_URL.
 if (dbUrl) process.env.DATABASE_URL = dbUrl;
 let databaseLabel = 'PGlite (in memory)';
 const root = path.resolve(import.meta.dirname, '..');
@@ -134,21 +125,67 @@ async function freePorts(): Promise<number> {
   }
 }
 
-async function setUp(name: string, n: number, leadMinutes: number, clock: Clock) {
-  const { db, label, drop } = await openBenchDatabase(10);
-  databaseLabel = label;
+/**
+ * Migrating, seeding and booking run in their own process (bench/lib/rush-prepare.ts): this one
+ * opens the prepared database afterwards, so its peak RSS is Roost's work, not the set-up's.
+ */
+function prepare(env: Record<string, string>, args: object): Promise<{ startsAt: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/lib/rush-prepare.ts', JSON.stringify(args)],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+    );
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as { startsAt: string })
+        : reject(new Error(`rush-prepare exited with ${code}`)),
+    );
+  });
+}
+
+async function setUp(
+  name: string,
+  n: number,
+  leadMinutes: number,
+  clock: Clock,
+  when: { startsAt: Date } | { startsInMs: number },
+) {
+  const shared = await createSharedBenchDatabase();
+  databaseLabel = shared.label;
   const fixture = fixtureFile(name, n);
   const stateFile = path.join(work, `${name}-state.json`);
   const port = await freePorts();
   const em = await spawnEm(fixture, { port, stateFile });
-  const seeded = await seedRush(db, {
+  const prepared = await prepare(shared.env, {
     desks: n,
+    n,
     serviceUrl: em.urls.join(','),
-    maxConcurrentRequests: MCR,
-    leadMinutes,
+    mcr: MCR,
+    lead: leadMinutes,
+    startsAt: ('startsAt' in when ? when.startsAt : new Date(Date.now() + DAY_MS)).toISOString(),
   });
+  const db = await shared.open(10);
+  let startsAt = new Date(prepared.startsAt);
+  if ('startsInMs' in when) {
+    // Booked a day ahead by the preparing process; moved now to the instant the run needs, so
+    // the set-up's own duration does not eat into it (phone actions move with their booking).
+    const target = new Date(Math.ceil((Date.now() + when.startsInMs) / 1000) * 1000);
+    const shiftMs = target.getTime() - startsAt.getTime();
+    await db.prisma
+      .$executeRaw`UPDATE "Reservation" SET "startsAt" = "startsAt" + ${shiftMs} * interval '1 millisecond', "endsAt" = "endsAt" + ${shiftMs} * interval '1 millisecond'`;
+    await db.prisma
+      .$executeRaw`UPDATE "PhoneAction" SET "dueAt" = "dueAt" + ${shiftMs} * interval '1 millisecond'`;
+    startsAt = target;
+  }
   const scheduler = rushScheduler(db, clock);
-  return { db, drop, em, seeded, scheduler, fixture, stateFile, port };
+  const drop = async () => {
+    await db.close();
+    await shared.drop();
+  };
+  return { db, drop, em, scheduler, fixture, stateFile, port, startsAt };
 }
 
 type Setup = Awaited<ReturnType<typeof setUp>>;
@@ -171,10 +208,9 @@ async function perNode(url: string): Promise<number[]> {
 
 /** Bookings of `n` phones `lead` minutes ahead; the share logged in by the booked instant. */
 async function leadRush(name: string, n: number) {
-  const s = await setUp(name, n, 10, systemClock);
+  const s = await setUp(name, n, 10, systemClock, { startsInMs: planMs(n) + START_MARGIN_MS });
   try {
-    const startsAt = new Date(Math.ceil((Date.now() + planMs(n) + START_MARGIN_MS) / 1000) * 1000);
-    await bookRush(s.db, s.seeded, n, startsAt);
+    const startsAt = s.startsAt;
     await tickLoop(
       () => s.scheduler.tick(systemClock.now()),
       async () => Date.now() >= startsAt.getTime(),
@@ -200,10 +236,9 @@ async function leadRush(name: string, n: number) {
 }
 
 async function noLead() {
-  const s = await setUp('no-lead', RUSH_N, 0, systemClock);
+  const s = await setUp('no-lead', RUSH_N, 0, systemClock, { startsInMs: 4000 });
   try {
-    const startsAt = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
-    await bookRush(s.db, s.seeded, RUSH_N, startsAt);
+    const startsAt = s.startsAt;
     await tickLoop(
       () => s.scheduler.tick(systemClock.now()),
       allDone(s, RUSH_N),
@@ -239,11 +274,10 @@ function shiftedClock(startAt: number) {
 async function recovery() {
   const day = Date.parse('2026-03-02T07:50:00Z'); // 08:50 in Berlin (CET)
   const t = shiftedClock(day - 60_000);
-  const s = await setUp('recovery', RECOVERY_N, 10, t.clock);
+  const bookedAt = new Date(day + 10 * 60_000); // 09:00
+  const s = await setUp('recovery', RECOVERY_N, 10, t.clock, { startsAt: bookedAt });
   let em = s.em;
   try {
-    const bookedAt = new Date(day + 10 * 60_000); // 09:00
-    await bookRush(s.db, s.seeded, RECOVERY_N, bookedAt);
     await s.scheduler.tick(t.clock.now());
     // 08:50: EM goes away (every node's process stopped; its logins stay in the state file).
     t.skip(day - t.clock.now().getTime());

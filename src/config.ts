@@ -245,7 +245,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: logLevel as Config['logLevel'],
     seedDemo: bool('ROOST_SEED_DEMO', databaseUrl === undefined),
     schedulerEnabled: bool('ROOST_SCHEDULER', true),
-    schedulerTickSeconds: int('ROOST_SCHEDULER_TICK_SECONDS', 2, 1, 60),
+    schedulerTickSeconds: int('ROOST_SCHEDULER_TICK_SECONDS', 2, 1, 59),
     publicUrl,
     httpsPublicUrl,
     secureCookies: bool('ROOST_SECURE_COOKIES', httpsPublicUrl),

@@ -1,5 +1,8 @@
 // What the benchmarks share: a throw-away database and latency figures.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { applyMigrations } from '../../src/db/migrations.js';
@@ -107,4 +110,59 @@ export async function seedBenchFloor(
     })),
   });
   return { siteId: site.id, floorId: floor.id, deskIds: desks.map((d) => d.id) };
+}
+
+/**
+ * A throw-away database that another process prepares (migrates and fills) before this one opens
+ * it, so this process's memory is its own work only (em-cluster-rush measures Roost's peak RSS;
+ * Prisma's createMany of thousands of rows alone costs some 400 MiB). PostgreSQL when DATABASE_URL
+ * is set, else PGlite in a temporary folder (in memory cannot be shared between processes).
+ */
+export async function createSharedBenchDatabase(): Promise<{
+  label: string;
+  /** For the preparing process: the environment that points openBenchTarget at this database. */
+  env: Record<string, string>;
+  open: (poolSize?: number) => Promise<Database>;
+  drop: () => Promise<void>;
+}> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'roost-bench-db-'));
+    return {
+      label: 'PGlite (folder)',
+      env: { BENCH_DATA_DIR: dataDir },
+      open: () => openDatabase({ dataDir }),
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = `roost_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!
+    .server_version;
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const benchUrl = new URL(url);
+  benchUrl.pathname = `/${name}`;
+  return {
+    label: `PostgreSQL ${version}`,
+    env: { BENCH_TARGET_URL: benchUrl.toString() },
+    open: (poolSize = 10) => openDatabase({ databaseUrl: benchUrl.toString(), poolSize }),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** In the preparing process: the database createSharedBenchDatabase made, migrated. */
+export async function openBenchTarget(): Promise<Database> {
+  const url = process.env.BENCH_TARGET_URL;
+  const db = url
+    ? await openDatabase({ databaseUrl: url, poolSize: 4 })
+    : await openDatabase({ dataDir: process.env.BENCH_DATA_DIR! });
+  await applyMigrations(db.adapterFactory);
+  return db;
 }

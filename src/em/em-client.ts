@@ -38,18 +38,6 @@ import type {
 } from './em-types.js';
 import { XmlInputError } from './em-xml.js';
 
-export { emCodeMeaning, emRetryClass } from './em-codes.js';
-export type {
-  DeviceUser,
-  EmApiProfile,
-  EmFailure,
-  EmLogger,
-  EmOutcome,
-  LoginDuration,
-  UserDeviceProfiles,
-  UserDevices,
-} from './em-types.js';
-
 export interface EmClientOptions {
   /** e.g. https://cucm1.example.com:8443; the client appends /emservice/EMServiceServlet (SPEC 2.1). */
   baseUrl: string;

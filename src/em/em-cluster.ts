@@ -4,7 +4,7 @@
  *
  * - Each node has its own client and so its own login/logout budget (its Maximum Concurrent
  *   Requests minus one, SPEC 10): code 26 counts per node.
- * - Work goes to the node in rotation with the fewest calls in flight.
+ * - Work goes to the node in rotation with the fewest calls in flight (ties in turn).
  * - Circuit breaker: a transport failure (refused, timeout, HTTP 503, garbage) takes the node out of
  *   rotation at once, and the call is tried on the next node in rotation (a login that reached a
  *   node before it failed answers 18 elsewhere, which the scheduler resolves with a query).
@@ -124,11 +124,20 @@ export function createEmCluster(opts: EmClusterOptions): EmCluster {
     log?.info({ node: node.index, url: node.url, downMs }, 'EM node answers again, back in rotation');
   }
 
-  /** Nodes in rotation, fewest in flight first (ties: list order), minus those already tried. */
+  /** Where the tie-break among equally busy nodes starts; moves on with every call. */
+  let turn = 0;
+
+  /**
+   * Nodes in rotation, fewest in flight first, minus those already tried. Ties go round the list
+   * (not always to node 1), so the pre-queries of every batch do not all land on one node and make
+   * it the slowest of a rush.
+   */
   function candidates(tried: Set<Node>): Node[] {
+    const first = turn++ % nodes.length;
+    const place = (n: Node) => (n.index - 1 - first + nodes.length) % nodes.length;
     return nodes
       .filter((n) => n.up && !tried.has(n))
-      .sort((a, b) => a.inFlight - b.inFlight || a.index - b.index);
+      .sort((a, b) => a.inFlight - b.inFlight || place(a) - place(b));
   }
 
   function allDown(): EmFailure {

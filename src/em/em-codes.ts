@@ -18,6 +18,25 @@ export const EM_CODE_UNKNOWN = 0;
 
 export const EM_CODE_BUSY = 26;
 
+/** The codes Roost acts on by number (SPEC 8; the scheduler's conflict handling, SPEC 7). */
+export const EM_CODE = {
+  /** 2, 3: the application user's credentials are refused. */
+  APP_USER_UNAUTHORIZED: 2,
+  INVALID_APP_USER: 3,
+  DEVICE_NOT_FOUND: 11,
+  PROFILE_NOT_FOUND: 12,
+  /** Someone else is logged in on the device. */
+  ANOTHER_USER_LOGGED_IN: 18,
+  /** Nobody is logged in on the device (a logout of nobody). */
+  NO_USER_LOGGED_IN: 19,
+  /** EM is not enabled on the device. */
+  DEVICE_LOGON_DISABLED: 22,
+  USER_NOT_FOUND: 23,
+  /** The user is logged in on another device and multiple login is not allowed. */
+  USER_LOGGED_IN_ELSEWHERE: 25,
+  BUSY: EM_CODE_BUSY,
+} as const;
+
 // Current Cisco names (SPEC 8, "Current name" column); the 4.1 names differ for some codes but
 // the numbers are what the wire contract fixes.
 const meanings: ReadonlyMap<number, string> = new Map([
@@ -72,7 +91,11 @@ export function emCodeMeaning(code: number): string {
 
 // SPEC 8 "Client retry classes".
 const transientCodes: ReadonlySet<number> = new Set([0, 4, 6, 7, 9, 20, 21, 29]);
-const conflictCodes: ReadonlySet<number> = new Set([18, 19, 25]);
+const conflictCodes: ReadonlySet<number> = new Set([
+  EM_CODE.ANOTHER_USER_LOGGED_IN,
+  EM_CODE.NO_USER_LOGGED_IN,
+  EM_CODE.USER_LOGGED_IN_ELSEWHERE,
+]);
 
 /**
  * Retry class of a code. Everything the SPEC does not list as busy, transient or conflict is

@@ -4,12 +4,18 @@
  * call EM within the cluster's budget. Handlers return a verdict; the scheduler writes it.
  */
 import { recordAudit, schedulerActor, type AuditEntry } from '../audit/audit-log.js';
-import type { PrismaClient } from '../db/database.js';
-import type { DeviceUser, EmClient, EmFailure, EmOutcome } from '../em/index.js';
+import type { Db, PrismaClient } from '../db/database.js';
+import { EM_CODE, type DeviceUser, type EmClient, type EmFailure, type EmOutcome } from '../em/index.js';
+import { MINUTE_MS } from '../time/clock.js';
 import type { ClaimedAction } from './claim.js';
 
 /** Minutes added to the cluster-side login duration beyond the booking's end (issue #6). */
 export const LOGIN_GRACE_MINUTES = 5;
+
+/** Whole minutes from `now` to the booking's end, plus the grace; at least 1 (SPEC 6.1). */
+export function loginDurationMinutes(now: Date, endsAt: Date): number {
+  return Math.max(1, Math.ceil((endsAt.getTime() - now.getTime()) / MINUTE_MS) + LOGIN_GRACE_MINUTES);
+}
 
 export interface SchedulerLog {
   debug(obj: object, msg: string): void;
@@ -78,6 +84,13 @@ export async function audit(prisma: PrismaClient, entry: AuditEntry, at: Date): 
   await recordAudit(prisma, schedulerActor, entry, at);
 }
 
+/** Where-clause of a live booking (booked or checked in) that covers `now`. */
+export const coveringNow = (now: Date): Db.Prisma.ReservationWhereInput => ({
+  status: { in: ['BOOKED', 'CHECKED_IN'] },
+  startsAt: { lte: now },
+  endsAt: { gt: now },
+});
+
 /** A booking of `emUserId` on this desk that covers `now` (it entitles them to the phone). */
 export async function currentBookingOnDesk(
   prisma: PrismaClient,
@@ -89,9 +102,7 @@ export async function currentBookingOnDesk(
   return prisma.reservation.findFirst({
     where: {
       deskId,
-      status: { in: ['BOOKED', 'CHECKED_IN'] },
-      startsAt: { lte: now },
-      endsAt: { gt: now },
+      ...coveringNow(now),
       user: { emUserId: { equals: emUserId, mode: 'insensitive' } },
     },
     select: { id: true, endsAt: true },
@@ -114,7 +125,7 @@ export async function logoutDevice(
 ): Promise<{ ok: true; wasLoggedIn: boolean } | { ok: false; failure: EmFailure }> {
   const out = await deps.throttled('logout', () => deps.client.logout(deviceName));
   if (out.ok) return { ok: true, wasLoggedIn: true };
-  if (out.kind === 'em' && out.code === 19) return { ok: true, wasLoggedIn: false };
+  if (out.kind === 'em' && out.code === EM_CODE.NO_USER_LOGGED_IN) return { ok: true, wasLoggedIn: false };
   return { ok: false, failure: out };
 }
 
@@ -151,7 +162,7 @@ export async function clearOccupant(
       verdict: {
         kind: 'final',
         state: 'CONFLICT',
-        emCode: 18,
+        emCode: EM_CODE.ANOTHER_USER_LOGGED_IN,
         outcome: `phone occupied by ${occupant}, who holds booking #${holder.id} until ${holder.endsAt.toISOString()}`,
       },
     };

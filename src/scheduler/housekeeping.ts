@@ -9,9 +9,10 @@ import { rearmAction } from './action-keys.js';
 import { moveLogout } from './jobs.js';
 import { REVIVE_AFTER_MINUTES } from './retry-policy.js';
 import { later, type SchedulerContext } from './scheduler-context.js';
+import { DAY_MS, MINUTE_MS } from '../time/clock.js';
 
 /** Re-arm this long before the cluster's own automatic logout would fire. */
-const REARM_BEFORE_AUTO_LOGOUT_MS = 3 * 60_000;
+const REARM_BEFORE_AUTO_LOGOUT_MS = 3 * MINUTE_MS;
 
 export function createHousekeeping(ctx: SchedulerContext) {
   const { prisma, log, metrics } = ctx;
@@ -131,8 +132,8 @@ export function createHousekeeping(ctx: SchedulerContext) {
    * not over, a logout while Roost last saw someone on the phone (for a day).
    */
   async function reviveNeedingPerson(now: Date): Promise<number> {
-    const recheck = new Date(now.getTime() - REVIVE_AFTER_MINUTES * 60_000);
-    const dayAgo = new Date(now.getTime() - 24 * 60 * 60_000);
+    const recheck = new Date(now.getTime() - REVIVE_AFTER_MINUTES * MINUTE_MS);
+    const dayAgo = new Date(now.getTime() - DAY_MS);
     const revived = await prisma.$executeRaw`
       UPDATE "PhoneAction" a SET "state" = 'PENDING', "dueAt" = ${now}::timestamptz, "attempts" = 0,
         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "completedAt" = NULL, "updatedAt" = ${now}::timestamptz

@@ -6,8 +6,9 @@
 import {
   audit,
   clearOccupant,
+  coveringNow,
   failureVerdict,
-  LOGIN_GRACE_MINUTES,
+  loginDurationMinutes,
   logoutDevice,
   notePhone,
   sameUser,
@@ -15,11 +16,8 @@ import {
   type HandlerDeps,
   type Verdict,
 } from './action-context.js';
-
-/** Whole minutes from `now` to the booking's end, plus the grace; at least 1 (SPEC 6.1). */
-export function loginDurationMinutes(now: Date, endsAt: Date): number {
-  return Math.max(1, Math.ceil((endsAt.getTime() - now.getTime()) / 60_000) + LOGIN_GRACE_MINUTES);
-}
+import { EM_CODE } from '../em/index.js';
+import { MINUTE_MS } from '../time/clock.js';
 
 export async function handleLogin(deps: HandlerDeps, ctx: ActionContext): Promise<Verdict> {
   const booking = ctx.booking;
@@ -71,7 +69,7 @@ export async function handleLogin(deps: HandlerDeps, ctx: ActionContext): Promis
       await notePhone(deps.prisma, ctx.phone.id, {
         emUserId: userId,
         emLoginAt: at,
-        emAutoLogoutAt: new Date(at.getTime() + minutes * 60_000),
+        emAutoLogoutAt: new Date(at.getTime() + minutes * MINUTE_MS),
         emCheckedAt: at,
         lastEmCode: null,
         lastEmOutcome: `logged in ${userId}`,
@@ -82,10 +80,14 @@ export async function handleLogin(deps: HandlerDeps, ctx: ActionContext): Promis
         outcome: `logged in ${userId} for ${minutes} min${rearm ? ' (re-armed after a change of end)' : ''}`,
       };
     }
-    if (out.kind === 'transport' || round > 0 || (out.code !== 18 && out.code !== 25)) {
+    if (
+      out.kind === 'transport' ||
+      round > 0 ||
+      (out.code !== EM_CODE.ANOTHER_USER_LOGGED_IN && out.code !== EM_CODE.USER_LOGGED_IN_ELSEWHERE)
+    ) {
       return failureVerdict(out, 'login');
     }
-    if (out.code === 18) {
+    if (out.code === EM_CODE.ANOTHER_USER_LOGGED_IN) {
       const q = await deps.client.deviceUserQuery([ctx.phone.deviceName]);
       if (!q.ok) return failureVerdict(q, 'query after 18');
       const occupant = q.value[0];
@@ -125,9 +127,7 @@ async function clearElsewhere(
   for (const deviceName of others) {
     const covering = await deps.prisma.reservation.findFirst({
       where: {
-        status: { in: ['BOOKED', 'CHECKED_IN'] },
-        startsAt: { lte: now },
-        endsAt: { gt: now },
+        ...coveringNow(now),
         user: { emUserId: { equals: userId, mode: 'insensitive' } },
         desk: { phone: { deviceName: { equals: deviceName, mode: 'insensitive' } } },
       },
@@ -161,7 +161,7 @@ async function clearElsewhere(
       return {
         kind: 'final',
         state: 'CONFLICT',
-        emCode: 25,
+        emCode: EM_CODE.USER_LOGGED_IN_ELSEWHERE,
         outcome: `${userId} is logged in on ${deviceName}, covered by booking #${covering.id}`,
       };
     }

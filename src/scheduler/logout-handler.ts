@@ -3,6 +3,7 @@
  * and extension) and reconciliation's drift logouts (purpose DRIFT, no booking).
  * Code 19 means nobody is logged in: the goal is reached (SPEC 6.2 "Client rule").
  */
+import { EM_CODE } from '../em/index.js';
 import {
   currentBookingOnDesk,
   failureVerdict,
@@ -45,10 +46,15 @@ export async function handleLogout(deps: HandlerDeps, ctx: ActionContext): Promi
     emLoginAt: null,
     emAutoLogoutAt: null,
     emCheckedAt: at,
-    lastEmCode: out.wasLoggedIn ? null : 19,
+    lastEmCode: out.wasLoggedIn ? null : EM_CODE.NO_USER_LOGGED_IN,
     lastEmOutcome: out.wasLoggedIn ? 'logged out' : 'already logged out (19)',
   });
   return out.wasLoggedIn
     ? { kind: 'final', state: 'DONE', outcome: `logged out${seen?.userId ? ` ${seen.userId}` : ''}` }
-    : { kind: 'final', state: 'DONE', emCode: 19, outcome: 'already logged out (EM code 19)' };
+    : {
+        kind: 'final',
+        state: 'DONE',
+        emCode: EM_CODE.NO_USER_LOGGED_IN,
+        outcome: 'already logged out (EM code 19)',
+      };
 }

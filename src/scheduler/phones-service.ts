@@ -6,11 +6,11 @@
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { invalidInput, msg, notFound, type Message } from '../errors.js';
-import type { DeviceUser } from '../em/index.js';
+import { EM_CODE, type DeviceUser } from '../em/index.js';
 import type { EmNodeHealth } from '../em/em-cluster.js';
-import type { Clock } from '../time/clock.js';
+import { MINUTE_MS, type Clock } from '../time/clock.js';
 import { zoneLabel } from '../time/zones.js';
-import { LOGIN_GRACE_MINUTES, sameUser } from './action-context.js';
+import { coveringNow, loginDurationMinutes, sameUser } from './action-context.js';
 import type { EmClientRegistry } from './em-clients.js';
 import { renderPrometheus, type QueueGauges, type SchedulerMetrics } from './metrics.js';
 import { describeFailure } from './retry-policy.js';
@@ -131,9 +131,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
     return prisma.reservation.findFirst({
       where: {
         deskId,
-        status: { in: ['BOOKED', 'CHECKED_IN'] },
-        startsAt: { lte: now },
-        endsAt: { gt: now },
+        ...coveringNow(now),
       },
       include: { user: true },
     });
@@ -164,7 +162,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             },
           },
           reservations: {
-            where: { status: { in: ['BOOKED', 'CHECKED_IN'] }, startsAt: { lte: now }, endsAt: { gt: now } },
+            where: coveringNow(now),
             include: {
               user: true,
               phoneActions: {
@@ -292,7 +290,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       if (!user.emUserId) throw invalidInput(msg('problem.phones.noEmUserId', { email: user.email }));
       const ownBooking = booking && booking.userId === user.id ? booking : null;
       const minutes = ownBooking
-        ? Math.ceil((ownBooking.endsAt.getTime() - now.getTime()) / 60_000) + LOGIN_GRACE_MINUTES
+        ? loginDurationMinutes(now, ownBooking.endsAt)
         : MANUAL_LOGIN_MINUTES_WITHOUT_BOOKING;
       const out = await cc.client.login(
         phone.deviceName,
@@ -327,7 +325,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
           ? {
               emUserId: user.emUserId,
               emLoginAt: now,
-              emAutoLogoutAt: new Date(now.getTime() + minutes * 60_000),
+              emAutoLogoutAt: new Date(now.getTime() + minutes * MINUTE_MS),
               emCheckedAt: now,
               lastEmCode: null,
               lastEmOutcome: `logged in ${user.emUserId} by hand (${actor.label})`,
@@ -341,7 +339,7 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
       const { phone, cc } = await phoneWithCluster(phoneId);
       const now = clock.now();
       const out = await cc.client.logout(phone.deviceName);
-      const ok = out.ok || (out.kind === 'em' && out.code === 19);
+      const ok = out.ok || (out.kind === 'em' && out.code === EM_CODE.NO_USER_LOGGED_IN);
       const outcome = out.ok ? 'logged out' : ok ? 'nobody was logged in' : describeFailure(out);
       const message = out.ok
         ? msg('problem.phones.loggedOut', { phone: phone.deviceName })

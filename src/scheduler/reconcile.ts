@@ -8,6 +8,7 @@ import { audit } from './action-context.js';
 import { decide } from './desired-state.js';
 import { driftAction, reloginAction } from './action-keys.js';
 import { clusterIds, type ReconcileReport, type SchedulerContext } from './scheduler-context.js';
+import { HOUR_MS, MINUTE_MS } from '../time/clock.js';
 
 export function createReconciler(ctx: SchedulerContext) {
   const { prisma, log, metrics, emClients } = ctx;
@@ -26,7 +27,7 @@ export function createReconciler(ctx: SchedulerContext) {
           where: {
             OR: [
               { state: 'RUNNING' },
-              { state: 'PENDING', dueAt: { lte: new Date(now.getTime() + 60_000) } },
+              { state: 'PENDING', dueAt: { lte: new Date(now.getTime() + MINUTE_MS) } },
             ],
           },
           select: { id: true },
@@ -42,7 +43,7 @@ export function createReconciler(ctx: SchedulerContext) {
       return;
     }
     const seen = new Map(q.value.map((d) => [d.deviceName.toLowerCase(), d]));
-    const leadMs = cc.info.loginLeadMinutes * 60_000;
+    const leadMs = cc.info.loginLeadMinutes * MINUTE_MS;
     const bookings = await prisma.reservation.findMany({
       where: {
         deskId: { in: phones.flatMap((p) => (p.deskId === null ? [] : [p.deskId])) },
@@ -70,7 +71,7 @@ export function createReconciler(ctx: SchedulerContext) {
             phoneId: { in: phones.map((p) => p.id) },
             purpose: 'DRIFT',
             state: 'FAILED',
-            completedAt: { gt: new Date(now.getTime() - 60 * 60_000) },
+            completedAt: { gt: new Date(now.getTime() - HOUR_MS) },
           },
           select: { phoneId: true },
         })

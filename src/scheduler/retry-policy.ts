@@ -15,6 +15,7 @@
  *   or cluster, and at least every REVIVE_AFTER_MINUTES.
  */
 import type { EmOutcome } from '../em/index.js';
+import { MINUTE_MS } from '../time/clock.js';
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
 
@@ -24,7 +25,7 @@ interface Curve {
 }
 
 export const RETRY_CURVES = {
-  busy: { baseMs: 5_000, capMs: 60_000 },
+  busy: { baseMs: 5_000, capMs: MINUTE_MS },
   transport: { baseMs: 2_000, capMs: 10_000 },
   transient: { baseMs: 30_000, capMs: 300_000 },
 } as const satisfies Record<string, Curve>;

@@ -14,6 +14,7 @@
  */
 import type { PrismaClient } from '../db/database.js';
 import { slotOf } from './claim.js';
+import { MINUTE_MS } from '../time/clock.js';
 
 export interface PlanItem {
   id: number;
@@ -87,7 +88,7 @@ export async function planRush(
   prisma: PrismaClient,
   opts: { now: Date; clusterId: number; serviceMs: number; leadMinutes: number },
 ): Promise<number> {
-  const leadMs = Math.max(0, opts.leadMinutes) * 60_000;
+  const leadMs = Math.max(0, opts.leadMinutes) * MINUTE_MS;
   if (leadMs === 0) return 0;
   const horizon = new Date(opts.now.getTime() + 2 * leadMs);
   const rows = await prisma.$queryRaw<CandidateRow[]>`

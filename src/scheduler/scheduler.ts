@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { PrismaClient } from '../db/database.js';
-import type { Clock } from '../time/clock.js';
+import { MINUTE_MS, type Clock } from '../time/clock.js';
 import { LOGIN_GRACE_MINUTES, type SchedulerLog } from './action-context.js';
 import { createDrainer } from './drain.js';
 import type { EmClientRegistry } from './em-clients.js';
@@ -51,7 +51,10 @@ export interface SchedulerOptions {
   emClients: EmClientRegistry;
   /** Unique per process; default host:pid:random. */
   instanceId?: string;
-  /** How long a claimed action is ours before another instance may take it. Default 120 s. */
+  /**
+   * How long a claimed action is ours before another instance may take it. Default 20 s, renewed
+   * every leaseMs / 4 while the work runs.
+   */
   leaseMs?: number;
   metrics?: SchedulerMetrics;
   tickSeconds?: number;
@@ -230,7 +233,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // After housekeeping, which may have made work due (a no-show's logout, a re-arm).
     const ahead = await lookAhead();
     const claimAt = later(now, clock.now()).getTime();
-    const planHorizon = now.getTime() + 2 * Math.max(0, ahead.maxLeadMinutes) * 60_000;
+    const planHorizon = now.getTime() + 2 * Math.max(0, ahead.maxLeadMinutes) * MINUTE_MS;
     // planRush only looks at logins due within twice the lead: nothing there, nothing to plan.
     const wantPlan =
       ahead.maxLeadMinutes > 0 && ahead.nextDueAt !== null && ahead.nextDueAt.getTime() <= planHorizon;
@@ -299,8 +302,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     reconcile: (now) => exclusive(() => doReconcile(now)),
     start() {
       stopping = false;
-      const seconds = Math.max(1, Math.min(59, opts.tickSeconds ?? 2));
-      const minutes = Math.max(1, Math.min(59, opts.reconcileMinutes ?? 5));
+      // Steps of node-cron's seconds and minutes fields: 1-59 (config.ts refuses anything else).
+      const seconds = cronStep('tickSeconds', opts.tickSeconds ?? 2);
+      const minutes = cronStep('reconcileMinutes', opts.reconcileMinutes ?? 5);
       const onTick = async () => {
         // node-cron's noOverlap covers the cron task; this also skips while a reconcile runs.
         if (tickQueued || stopping) return;
@@ -353,3 +357,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 }
 
 export { LOGIN_GRACE_MINUTES };
+
+/** A step for a cron seconds or minutes field; a value outside 1-59 is a programming error. */
+function cronStep(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 59)
+    throw new RangeError(`${name} must be a whole number from 1 to 59, not ${value}`);
+  return value;
+}
