@@ -27,6 +27,7 @@ import { createAccountMail, type AccountMail } from './auth/account-mail.js';
 import type { Config } from './config.js';
 import { secretConfigPaths } from './config.js';
 import { checkReady, type Database } from './db/database.js';
+import { pgErrorKind } from './db/pg-errors.js';
 import type { Clock } from './time/clock.js';
 import { createAdminServices } from './admin/admin-services.js';
 import { createBookingService } from './booking/booking-service.js';
@@ -206,7 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // 2. Roost's own cross-cutting pieces.
   await app.register(renderPlugin, { secureCookies: config.secureCookies });
-  registerErrorHandling(app);
+  registerErrorHandling(app, pgErrorKind);
 
   // 3. Domain services, one of each, shared by the pages, the API and the phone service.
   const notifier = deps.notifier ?? createNotifier({ config, prisma: db.prisma, clock, log: app.log });

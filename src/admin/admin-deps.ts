@@ -1,6 +1,7 @@
 import type { Db, PrismaClient } from '../db/database.js';
+import { pgErrorKind } from '../db/pg-errors.js';
 import { notFound, type Findable } from '../errors.js';
-import type { Clock } from '../time/clock.js';
+import { MINUTE_MS, SECOND_MS, type Clock } from '../time/clock.js';
 
 /** What every admin service needs; a test builds one with a database and a manual clock. */
 export interface AdminDeps {
@@ -11,13 +12,10 @@ export interface AdminDeps {
 export type Tx = Db.Prisma.TransactionClient;
 
 /** Imports can touch thousands of rows: allow more than Prisma's 5 s default. */
-export const TX_OPTIONS = { timeout: 60_000, maxWait: 10_000 } as const;
+export const TX_OPTIONS = { timeout: MINUTE_MS, maxWait: 10 * SECOND_MS } as const;
 
 /** A unique index said no (another request won a race past our friendly pre-check). */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; cause?: { code?: string } };
-  return e?.code === 'P2002' || e?.cause?.code === '23505' || /Unique constraint/i.test(e?.message ?? '');
-}
+export const isUniqueViolation = (error: unknown): boolean => pgErrorKind(error) === 'unique';
 
 export function requireFound<T>(value: T | null | undefined, what: Findable): T {
   if (value === null || value === undefined) throw notFound(what);

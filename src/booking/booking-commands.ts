@@ -1,16 +1,7 @@
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
-import {
-  RoostError,
-  invalidInput,
-  listOf,
-  msg,
-  sentences,
-  notFound,
-  rangeIn,
-  timeIn,
-  zoneAt,
-} from '../errors.js';
+import { pgErrorKind } from '../db/pg-errors.js';
+import { RoostError, invalidInput, msg, notFound, timeIn, zoneAt } from '../errors.js';
 import {
   cancelPhoneActions,
   movePhoneActions,
@@ -20,13 +11,15 @@ import {
 import type { Clock } from '../time/clock.js';
 import { DAY_MS } from '../time/clock.js';
 import { addDays, localDate, startOfLocalDay } from '../time/zones.js';
+import { overlappingForDesk, overlappingForUser } from './availability.js';
 import {
-  desksOnFloor,
-  markAvailability,
-  overlappingForDesk,
-  overlappingForUser,
-  overlappingOnFloor,
-} from './availability.js';
+  ConflictSignal,
+  alternatives,
+  clashOf,
+  conflictError,
+  extendConflictError,
+  ruleError,
+} from './booking-conflicts.js';
 import {
   STAFF_WAIVABLE_RULES,
   checkBookingRules,
@@ -40,7 +33,6 @@ import {
 import { checkForBooking, lockForBooking } from './booking-locks.js';
 import {
   isStaffActor,
-  type Alternative,
   type BookingActor,
   type BookingService,
   type Logger,
@@ -48,36 +40,12 @@ import {
   type SeriesResult,
   type Tx,
 } from './booking-types.js';
-import { isRetryable, overlapViolation, type OverlapKind } from './db-errors.js';
 
 /** Longest range a booking request may name before it is refused as absurd (before policy). */
 const MAX_REQUEST_RANGE_MS = 31 * DAY_MS;
 /** Longest range the availability question may span. */
 const MAX_SERIES_DATES = 62;
-const MAX_ALTERNATIVES = 5;
 const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
-
-function ruleError(violations: RuleViolation[]): RoostError {
-  const first = violations[0]!;
-  const text =
-    violations.length === 1
-      ? first.message
-      : msg('problem.rules.several', { rules: sentencesOf(violations) });
-  return new RoostError('RULE_VIOLATION', text, {
-    rule: first.rule,
-    violations,
-  });
-}
-
-/** Broken rules one after another, each a sentence. */
-const sentencesOf = (violations: RuleViolation[]) => sentences(violations.map((v) => v.message));
-
-/** Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside. */
-class ConflictSignal extends Error {
-  constructor(readonly taken: OverlapKind) {
-    super(`overlap: ${taken}`);
-  }
-}
 
 export type BookingCommands = Pick<
   BookingService,
@@ -97,7 +65,7 @@ export function createBookingCommands(deps: {
       try {
         return await prisma.$transaction((tx) => fn(tx), TX_OPTIONS);
       } catch (error) {
-        if (attempt >= 3 || !isRetryable(error)) throw error;
+        if (attempt >= 3 || pgErrorKind(error) !== 'retryable') throw error;
         deps.log?.warn({ attempt }, 'booking transaction retried');
       }
     }
@@ -110,36 +78,6 @@ export function createBookingCommands(deps: {
     });
     if (!desk) throw notFound('desk', deskId);
     return desk;
-  }
-
-  async function alternatives(floorId: number, exceptDeskId: number, startsAt: Date, endsAt: Date) {
-    const [desks, taken] = await Promise.all([
-      desksOnFloor(prisma, floorId),
-      overlappingOnFloor(prisma, floorId, startsAt, endsAt),
-    ]);
-    return markAvailability(desks, taken)
-      .filter((d) => d.available && d.id !== exceptDeskId)
-      .slice(0, MAX_ALTERNATIVES)
-      .map((d) => ({ id: d.id, label: d.label, features: d.features }));
-  }
-
-  function conflictError(
-    taken: OverlapKind,
-    ctx: { deskLabel: string; zone: string; startsAt: Date; endsAt: Date; forSelf: boolean },
-    alternativesFound: Alternative[],
-  ): RoostError {
-    const when = rangeIn(ctx.zone, ctx.startsAt, ctx.endsAt);
-    const text =
-      taken === 'desk'
-        ? alternativesFound.length > 0
-          ? msg('problem.booking.deskTakenTryThese', {
-              desk: ctx.deskLabel,
-              when,
-              desks: listOf(alternativesFound.map((a) => a.label)),
-            })
-          : msg('problem.booking.deskTaken', { desk: ctx.deskLabel, when })
-        : msg(ctx.forSelf ? 'problem.booking.youOverlap' : 'problem.booking.personOverlaps');
-    return new RoostError('BOOKING_CONFLICT', text, { taken, alternatives: alternativesFound }).about('desk');
   }
 
   type Owned = Awaited<ReturnType<typeof lockOwned>>;
@@ -282,14 +220,14 @@ export function createBookingCommands(deps: {
         return reservation;
       });
     } catch (error) {
-      const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+      const taken = clashOf(error);
       if (!taken) throw error;
       let desk = ctx.current;
       if (!desk) {
         const d = await loadDesk(prisma, deskId);
         desk = { deskLabel: d.label, zone: d.floor.site.timeZone, floorId: d.floorId };
       }
-      const alts = taken === 'desk' ? await alternatives(desk.floorId, deskId, startsAt, endsAt) : [];
+      const alts = taken === 'desk' ? await alternatives(prisma, desk.floorId, deskId, startsAt, endsAt) : [];
       throw conflictError(taken, { ...desk, startsAt, endsAt, forSelf: actor.id === userId }, alts);
     }
   }
@@ -401,18 +339,10 @@ export function createBookingCommands(deps: {
           }),
         });
       } catch (error) {
-        const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+        const taken = clashOf(error);
         const c = ctx as { deskLabel: string; zone: string } | null;
         if (!taken || !c) throw error;
-        const text =
-          taken === 'desk'
-            ? msg('problem.booking.extendDeskTaken', {
-                desk: c.deskLabel,
-                time: timeIn(c.zone, endsAt),
-                zone: zoneAt(c.zone, endsAt),
-              })
-            : msg('problem.booking.extendYouOverlap');
-        throw new RoostError('BOOKING_CONFLICT', text, { taken, alternatives: [] }).about('end');
+        throw extendConflictError(taken, c, endsAt);
       }
     },
 
@@ -486,7 +416,7 @@ export function createBookingCommands(deps: {
           }),
         });
       } catch (error) {
-        const taken = error instanceof ConflictSignal ? error.taken : overlapViolation(error);
+        const taken = clashOf(error);
         const c = ctx as {
           deskLabel: string;
           zone: string;
@@ -495,7 +425,7 @@ export function createBookingCommands(deps: {
           endsAt: Date;
         } | null;
         if (!taken || !c) throw error;
-        const alts = await alternatives(c.floorId, deskId, c.startsAt, c.endsAt);
+        const alts = await alternatives(prisma, c.floorId, deskId, c.startsAt, c.endsAt);
         throw conflictError(taken, { ...c, forSelf: false }, alts);
       }
     },

@@ -4,6 +4,10 @@
  */
 export type ClockMode = 'system' | 'manual';
 
+/** The emulator's own units: it imports nothing of Roost's (src/time included), by design. */
+export const SECOND_MS = 1000;
+export const MINUTE_MS = 60 * SECOND_MS;
+
 export interface EmulatorClock {
   now(): number;
 }

@@ -5,7 +5,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseInstant } from './clock.js';
-import { NODE_MODES, type EmService, type FaultOp, type FaultSpec, type NodeMode } from './em-service.js';
+import type { EmService } from './em-service.js';
+import { NODE_MODES, type FaultOp, type FaultSpec, type NodeMode } from './em-types.js';
 import { FixtureRejected, validateFixture } from './fixture.js';
 import { ParamsRejected, type EmulatorProfile } from './params.js';
 

@@ -4,99 +4,33 @@
  * Transport (HTTP, form decoding) stays in em-routes.ts; this file never sees Fastify.
  */
 import { performance } from 'node:perf_hooks';
-import { toIso, type MovableClock } from './clock.js';
+import { SECOND_MS, toIso, type MovableClock } from './clock.js';
+import { EM_CODE, errorText } from './em-codes.js';
+import { FaultQueue, faultTargets } from './em-faults.js';
+import { answerQuery } from './em-queries.js';
+import { effectiveDurationSec, originCode, readEmRequest, requestSubjects } from './em-requests.js';
+import type {
+  DeviceView,
+  EmRequestContext,
+  EmulatorCounters,
+  FaultOp,
+  FaultSpec,
+  LogoutRecord,
+  NodeCounters,
+  NodeMode,
+  NodeView,
+  RequestLogEntry,
+  ServiceLogger,
+  StateView,
+} from './em-types.js';
 import type { EmulatorFixture } from './fixture.js';
 import type { FormResult } from './form.js';
-import { readMessage, type AppInfo, type EmMessage, type RequestedDuration } from './grammar.js';
+import type { AppInfo, EmMessage } from './grammar.js';
 import { LogoutScheduler, type DueEvent } from './logout-scheduler.js';
 import { applyParams, profileDefaults, type EmulatorParams, type EmulatorProfile } from './params.js';
-import { errorText, ResponseWriter } from './responses.js';
+import { ResponseWriter } from './responses.js';
 import { readStateFile, writeStateFile } from './state-file.js';
 import { ClusterState, key, type AppUserRecord, type DeviceRecord } from './state.js';
-import { parseXml, XmlRejected } from './xml.js';
-
-export interface EmulatorCounters {
-  requestsInProgress: number;
-  requestsThrottled: number;
-  requestsHandled: number;
-  autoLogouts: number;
-}
-
-/** What a node counts itself (CONTROL.md "Several nodes"); the cluster's counters are their sums. */
-export type NodeCounters = Omit<EmulatorCounters, 'autoLogouts'>;
-
-/** How a node's EM path behaves: normal, HTTP 503 (service stopped), or never answering. */
-export type NodeMode = 'up' | 'unavailable' | 'hang';
-export const NODE_MODES: readonly NodeMode[] = ['up', 'unavailable', 'hang'];
-
-export interface NodeView {
-  /** From 1. */
-  index: number;
-  url: string;
-  mode: NodeMode;
-  counters: NodeCounters;
-}
-
-export interface RequestLogEntry {
-  time: string;
-  operation: string;
-  deviceName: string | null;
-  userID: string | null;
-  outcome: 'success' | 'failure';
-  code: number | null;
-  latencyMs: number;
-}
-
-export type FaultOp = 'login' | 'logout' | 'logoutAll' | 'query';
-
-export interface FaultSpec {
-  code: number;
-  op?: FaultOp;
-  count?: number;
-  deviceName?: string;
-  userID?: string;
-}
-
-export interface DeviceView {
-  name: string;
-  emEnabled: boolean;
-  currentUser: string | null;
-  currentProfile: string | null;
-  loginAt: string | null;
-  autoLogoutAt: string | null;
-  lastUser: string | null;
-}
-
-export interface StateView {
-  now: string;
-  profile: EmulatorProfile;
-  params: EmulatorParams;
-  counters: EmulatorCounters;
-  nodes: NodeView[];
-  devices: DeviceView[];
-}
-
-export interface LogoutRecord {
-  deviceName: string;
-  userID: string | null;
-  reason: 'expiry' | 'logoutAll';
-  dueAt: string;
-}
-
-export interface EmRequestContext {
-  /** Connection source address (SPEC 4.1 notes: used when remoteIPAddr is absent). */
-  remoteAddress: string;
-  /** An HTTP Via header was present (SPEC 5 step 7). */
-  viaHeader: boolean;
-  /** The node (from 1) that received the request; default 1. */
-  node?: number;
-}
-
-export interface ServiceLogger {
-  info(fields: object, message: string): void;
-  debug(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-}
 
 export interface EmServiceOptions {
   profile: EmulatorProfile;
@@ -128,8 +62,7 @@ export class EmService {
   private autoLogouts = 0;
   private readonly nodes: { url: string; mode: NodeMode; counters: NodeCounters }[];
   private readonly modeListeners: ((index: number, mode: NodeMode) => void)[] = [];
-  private faults: (Required<Pick<FaultSpec, 'code'>> & Omit<FaultSpec, 'count'> & { remaining: number })[] =
-    [];
+  private readonly faults = new FaultQueue();
   private requestLog: RequestLogEntry[] = [];
   private recentLogouts: LogoutRecord[] = [];
 
@@ -171,7 +104,10 @@ export class EmService {
     } catch (error) {
       // SPEC 2.3: every processed request gets HTTP 200; an internal fault is code 0.
       this.options.log.warn({ err: error }, 'em request failed unexpectedly');
-      outcome = new Outcome(0, this.writer().requestFailure(0, errorText(0)));
+      outcome = new Outcome(
+        EM_CODE.UNKNOWN,
+        this.writer().requestFailure(EM_CODE.UNKNOWN, errorText(EM_CODE.UNKNOWN)),
+      );
     }
     this.nodeOf(context).counters.requestsHandled += 1;
     this.record({
@@ -194,17 +130,8 @@ export class EmService {
     const writer = this.writer();
     const requestFailure = (code: number, text = errorText(code)) =>
       new Outcome(code, writer.requestFailure(code, text));
-    // SPEC 5 steps 1-2.
-    if (!form.ok) return requestFailure(1);
-    let root;
-    try {
-      root = parseXml(form.xml);
-    } catch (error) {
-      if (error instanceof XmlRejected) return requestFailure(1);
-      throw error;
-    }
-    // SPEC 5 steps 3-4.
-    const grammar = readMessage(root, {
+    // SPEC 5 steps 1-4.
+    const grammar = readEmRequest(form, {
       profile: this.profile,
       strictGrammar: this.params.strictGrammar,
       lenientRoot: this.params.lenientRoot,
@@ -215,14 +142,7 @@ export class EmService {
     if (!grammar.ok) return fail(grammar.code);
     const message = grammar.message;
     entry.operation = message.op;
-    entry.deviceName =
-      'deviceName' in message
-        ? message.deviceName
-        : 'deviceNames' in message
-          ? firstOf(message.deviceNames)
-          : null;
-    entry.userID =
-      'userID' in message ? message.userID : 'userIDs' in message ? firstOf(message.userIDs) : null;
+    Object.assign(entry, requestSubjects(message));
 
     // SPEC 5 step 5, SPEC 3.
     const auth = this.authenticate(message.app);
@@ -232,25 +152,25 @@ export class EmService {
     if (grammar.isQuery) {
       await pause(this.params.latencyMs.query);
       this.catchUp();
-      const fault = this.takeFault('query', this.faultTargets(message));
+      const fault = this.faults.take('query', faultTargets(message, this.cluster));
       if (fault !== undefined) return fail(fault);
-      return new Outcome(null, this.answerQuery(message));
+      return new Outcome(null, answerQuery(message, this.cluster, writer));
     }
 
     // SPEC 5 step 6 / SPEC 10: refuse at once, never queue. The limit is per node.
     const counters = this.nodeOf(context).counters;
     if (counters.requestsInProgress >= this.params.maxConcurrentRequests) {
       counters.requestsThrottled += 1;
-      return fail(26);
+      return fail(EM_CODE.BUSY);
     }
     counters.requestsInProgress += 1;
     try {
       await pause(message.op === 'login' ? this.params.latencyMs.login : this.params.latencyMs.logout);
       this.catchUp();
       const opKind = message.op as FaultOp;
-      const fault = this.takeFault(opKind, this.faultTargets(message));
+      const fault = this.faults.take(opKind, faultTargets(message, this.cluster));
       if (fault !== undefined) return fail(fault);
-      const ipCode = this.checkOrigin(message, context);
+      const ipCode = originCode(message, context, this.profile, this.params);
       if (ipCode !== undefined) return fail(ipCode);
       const code = this.perform(message, appUser);
       if (code !== undefined) return fail(code);
@@ -272,25 +192,15 @@ export class EmService {
 
   private authenticate(app: AppInfo): AppUserRecord | number {
     const secret = app.appCertificate ?? app.appEncryptedCertificate ?? '';
-    if (app.appID === '' || secret === '') return 2;
+    if (app.appID === '' || secret === '') return EM_CODE.AUTHENTICATION;
     // SPEC 3 [EMU]: appEncryptedCertificate only for a configured internal account; the
     // fixture format has none, so every use is refused.
-    if (app.appEncryptedCertificate !== undefined) return 3;
+    if (app.appEncryptedCertificate !== undefined) return EM_CODE.INVALID_AUTHENTICATION;
     const appUser = this.cluster.appUsers.get(key(app.appID));
-    if (!appUser || appUser.password !== app.appCertificate) return 3;
+    if (!appUser || appUser.password !== app.appCertificate) return EM_CODE.INVALID_AUTHENTICATION;
     // SPEC 8 code 27 [EMU]: the flag sits on the authenticating account.
-    if (appUser.mustChangePassword) return 27;
+    if (appUser.mustChangePassword) return EM_CODE.CHANGE_PASSWORD;
     return appUser;
-  }
-
-  /** SPEC 5 step 7, modern only (SPEC 13: n/a in 4.1). */
-  private checkOrigin(message: EmMessage, context: EmRequestContext): number | undefined {
-    if (this.profile !== 'modern' || !this.params.validateIp) return undefined;
-    const viaProxy = message.isViaHeaderSet === true || context.viaHeader;
-    if (viaProxy && !this.params.allowProxy) return 30;
-    const source = normalizeIp(message.remoteIPAddr ?? context.remoteAddress);
-    const trusted = this.params.trustedIps.some((ip) => normalizeIp(ip) === source);
-    return trusted ? undefined : 28;
   }
 
   /** SPEC 5.1-5.3 operation-specific checks and commit. Returns a failure code or undefined. */
@@ -303,32 +213,34 @@ export class EmService {
       case 'logoutAll':
         return this.logoutAll(appUser);
       default:
-        return 1;
+        return EM_CODE.XML_VALIDATION;
     }
   }
 
   private login(message: Extract<EmMessage, { op: 'login' }>, appUser: AppUserRecord): number | undefined {
-    if (!appUser.proxyRights && key(message.userID) !== key(appUser.appID)) return 10;
+    if (!appUser.proxyRights && key(message.userID) !== key(appUser.appID))
+      return EM_CODE.PROXY_AUTHENTICATION_NOT_ALLOWED;
     const device = this.cluster.device(message.deviceName);
-    if (!device) return 11;
-    if (!device.emEnabled) return 22;
+    if (!device) return EM_CODE.DEVICE_DOES_NOT_EXIST;
+    if (!device.emEnabled) return EM_CODE.DEVICE_EM_DISABLED;
     const user = this.cluster.user(message.userID);
-    if (!user) return 23;
+    if (!user) return EM_CODE.USER_DOES_NOT_EXIST;
     let profile: string | undefined;
     if (message.deviceProfile !== undefined) {
       profile = this.cluster.profiles.get(key(message.deviceProfile));
-      if (profile === undefined) return 12;
+      if (profile === undefined) return EM_CODE.DEVICE_PROFILE_DOES_NOT_EXIST;
       const wanted = key(profile);
-      if (this.params.requireAssociatedProfile && !user.profiles.some((p) => key(p) === wanted)) return 12;
+      if (this.params.requireAssociatedProfile && !user.profiles.some((p) => key(p) === wanted))
+        return EM_CODE.DEVICE_PROFILE_DOES_NOT_EXIST;
     } else {
       profile = user.profiles[0];
-      if (profile === undefined) return 12;
+      if (profile === undefined) return EM_CODE.DEVICE_PROFILE_DOES_NOT_EXIST;
     }
     // SPEC 7.1, 7.3: occupied, also by the same user.
-    if (device.currentUser !== null) return 18;
+    if (device.currentUser !== null) return EM_CODE.DEVICE_OCCUPIED;
     const elsewhere = this.cluster.devicesOf(user.userID);
     if (elsewhere.length > 0) {
-      if (this.params.multipleLoginBehavior === 'NotAllowed') return 25;
+      if (this.params.multipleLoginBehavior === 'NotAllowed') return EM_CODE.USER_LOGGED_IN_ELSEWHERE;
       if (this.params.multipleLoginBehavior === 'AutoLogout') {
         for (const other of elsewhere) this.logoutDevice(other, 'multipleLoginAutoLogout');
       }
@@ -337,24 +249,25 @@ export class EmService {
     const durationSec = effectiveDurationSec(message.duration, this.params);
     this.cluster.commitLogin(device, user.userID, profile, now, durationSec);
     if (durationSec === null) this.scheduler.disarm(key(device.name));
-    else this.scheduler.arm(key(device.name), now + durationSec * 1000);
+    else this.scheduler.arm(key(device.name), now + durationSec * SECOND_MS);
     this.options.log.info({ deviceName: device.name, userID: user.userID, durationSec }, 'em login');
     return undefined;
   }
 
   private logout(deviceName: string, appUser: AppUserRecord): number | undefined {
     const device = this.cluster.device(deviceName);
-    if (!device) return 11;
-    if (!device.emEnabled) return 5;
-    if (device.currentUser === null) return 19;
-    if (!appUser.proxyRights && key(device.currentUser) !== key(appUser.appID)) return 10;
+    if (!device) return EM_CODE.DEVICE_DOES_NOT_EXIST;
+    if (!device.emEnabled) return EM_CODE.DEVICE_LOGON_DISABLED;
+    if (device.currentUser === null) return EM_CODE.NO_USER_LOGGED_IN;
+    if (!appUser.proxyRights && key(device.currentUser) !== key(appUser.appID))
+      return EM_CODE.PROXY_AUTHENTICATION_NOT_ALLOWED;
     this.logoutDevice(device, 'api');
     return undefined;
   }
 
   private logoutAll(appUser: AppUserRecord): number | undefined {
     // [EMU] logoutAll acts for every user, so it needs proxy rights like any other-user action.
-    if (!appUser.proxyRights) return 10;
+    if (!appUser.proxyRights) return EM_CODE.PROXY_AUTHENTICATION_NOT_ALLOWED;
     const targets = [...this.cluster.devices.entries()]
       .filter(([, d]) => d.currentUser !== null && d.loginAt !== null)
       .map(([deviceKey, d]) => ({ deviceKey, loginAt: d.loginAt as number }));
@@ -394,79 +307,6 @@ export class EmService {
     return done;
   }
 
-  private answerQuery(message: EmMessage): string {
-    const writer = this.writer();
-    switch (message.op) {
-      case 'deviceUserQuery':
-        return writer.deviceUserResults(
-          message.deviceNames.map((name) => {
-            const device = this.cluster.device(name);
-            return device
-              ? { name, exists: true, currentUser: device.currentUser, lastUser: device.lastUser }
-              : { name, exists: false };
-          }),
-        );
-      case 'userDevicesQuery':
-        return writer.userDevicesResults(
-          message.userIDs.map((id) => {
-            const user = this.cluster.user(id);
-            return user
-              ? { id, exists: true, deviceNames: this.cluster.devicesOf(user.userID).map((d) => d.name) }
-              : { id, exists: false };
-          }),
-        );
-      case 'deviceProfileQuery':
-        return writer.deviceProfileResults(
-          message.userIDs.map((id) => {
-            const user = this.cluster.user(id);
-            return user ? { id, exists: true, profiles: user.profiles } : { id, exists: false };
-          }),
-        );
-      case 'checkUser':
-        return writer.checkUserResults(
-          message.userIDs.map((id) => {
-            const user = this.cluster.user(id);
-            return user ? { id, exists: true, userID: user.userID } : { id, exists: false };
-          }),
-        );
-      default:
-        return writer.queryFailure(8, errorText(8));
-    }
-  }
-
-  private faultTargets(message: EmMessage): { deviceNames: string[]; userIDs: string[] } {
-    switch (message.op) {
-      case 'login':
-        return { deviceNames: [message.deviceName], userIDs: [message.userID] };
-      case 'logout': {
-        const current = this.cluster.device(message.deviceName)?.currentUser;
-        return { deviceNames: [message.deviceName], userIDs: current ? [current] : [] };
-      }
-      case 'logoutAll':
-        return { deviceNames: [], userIDs: [] };
-      case 'deviceUserQuery':
-        return { deviceNames: message.deviceNames, userIDs: [] };
-      default:
-        return { deviceNames: [], userIDs: message.userIDs };
-    }
-  }
-
-  private takeFault(op: FaultOp, targets: { deviceNames: string[]; userIDs: string[] }): number | undefined {
-    const matches = (wanted: string | undefined, have: string[]) =>
-      wanted === undefined || have.some((h) => key(h) === key(wanted));
-    const index = this.faults.findIndex(
-      (f) =>
-        (f.op === undefined || f.op === op) &&
-        matches(f.deviceName, targets.deviceNames) &&
-        matches(f.userID, targets.userIDs),
-    );
-    const fault = this.faults[index];
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) this.faults.splice(index, 1);
-    return fault.code;
-  }
-
   private record(entry: RequestLogEntry): void {
     this.requestLog.push(entry);
     if (this.requestLog.length > REQUEST_LOG_SIZE) this.requestLog.shift();
@@ -489,7 +329,7 @@ export class EmService {
       node.counters = { ...zeroNodeCounters(), requestsInProgress: node.counters.requestsInProgress };
       if (node.mode !== 'up') this.setNodeMode(i + 1, 'up');
     }
-    this.faults = [];
+    this.faults.clear();
     this.requestLog = [];
     if (input.now !== undefined) this.clock.set(input.now);
     this.persist();
@@ -530,13 +370,11 @@ export class EmService {
   }
 
   addFault(fault: FaultSpec): number {
-    const { count = 1, ...rest } = fault;
-    this.faults.push({ ...rest, remaining: count });
-    return this.faults.length;
+    return this.faults.add(fault);
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   setDevice(name: string, change: { emEnabled: boolean }): DeviceView | undefined {
@@ -641,36 +479,10 @@ export class EmService {
   }
 }
 
-/** SPEC 6.2, each UNCONFIRMED branch behind its knob. Null means no automatic logout. */
-export function effectiveDurationSec(requested: RequestedDuration, params: EmulatorParams): number | null {
-  const maxSec = params.maxLoginTimeMinutes * 60;
-  let seconds: number | null;
-  if (!params.enforceMaxLoginTime) {
-    seconds = requested.kind === 'minutes' ? requested.minutes * 60 : null;
-  } else if (requested.kind === 'default') {
-    seconds = maxSec;
-  } else if (requested.kind === 'indefinite') {
-    seconds = params.indefiniteOverridesMax ? null : maxSec;
-  } else {
-    seconds = params.capRequestedByMax ? Math.min(requested.minutes * 60, maxSec) : requested.minutes * 60;
-  }
-  // [EMU] a Maximum Login Time of 0:00 means no automatic logout rather than an instant one.
-  return seconds === 0 ? null : seconds;
-}
-
 function zeroNodeCounters(): NodeCounters {
   return { requestsInProgress: 0, requestsThrottled: 0, requestsHandled: 0 };
 }
 
-function firstOf(values: string[]): string | null {
-  return values[0] ?? null;
-}
-
 function pause(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
-function normalizeIp(address: string): string {
-  const lowered = address.trim().toLowerCase();
-  return lowered.startsWith('::ffff:') && lowered.includes('.') ? lowered.slice(7) : lowered;
 }

@@ -2,6 +2,7 @@
  * Message grammar per profile (SPEC 4.1, 4.3) and step 3-4 of the canonical order (SPEC 5):
  * wrong root → 1; structural violations → 1; a `query` without a recognised query element → 8.
  */
+import { EM_CODE } from './em-codes.js';
 import type { EmulatorProfile } from './params.js';
 import type { XmlElement } from './xml.js';
 
@@ -41,11 +42,13 @@ export interface GrammarOptions {
 
 export type GrammarResult =
   | { ok: true; message: EmMessage; isQuery: boolean }
-  | { ok: false; code: 1 | 8; isQuery: boolean; reason: string };
+  | { ok: false; code: GrammarCode; isQuery: boolean; reason: string };
+
+type GrammarCode = typeof EM_CODE.XML_VALIDATION | typeof EM_CODE.QUERY_TYPE_UNKNOWN;
 
 class GrammarViolation extends Error {
   constructor(
-    readonly code: 1 | 8,
+    readonly code: GrammarCode,
     reason: string,
   ) {
     super(reason);
@@ -70,7 +73,7 @@ export function readMessage(root: XmlElement, options: GrammarOptions): GrammarR
     if (root.name === 'request' || redispatch)
       return { ok: true, message: readRequest(root, options), isQuery };
     if (root.name === 'query') return { ok: true, message: readQuery(root, options), isQuery };
-    return { ok: false, code: 1, isQuery, reason: `unknown root ${root.name}` };
+    return { ok: false, code: EM_CODE.XML_VALIDATION, isQuery, reason: `unknown root ${root.name}` };
   } catch (error) {
     if (error instanceof GrammarViolation)
       return { ok: false, code: error.code, isQuery, reason: error.message };
@@ -90,17 +93,10 @@ function queryOps(profile: EmulatorProfile): string[] {
 
 function readRequest(root: XmlElement, options: GrammarOptions): EmMessage {
   const ops = root.children.filter((c) => requestOps(options.profile).includes(c.name));
-  if (ops.length !== 1) throw new GrammarViolation(1, 'request needs exactly one operation');
+  if (ops.length !== 1)
+    throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'request needs exactly one operation');
   const op = ops[0] as XmlElement;
-  const top = match(
-    root,
-    [
-      { name: 'appInfo', min: 1 },
-      { name: op.name, min: 1 },
-    ],
-    options,
-  );
-  const app = readAppInfo(first(top, 'appInfo'), options);
+  const app = readHead(root, op, options);
   const extra = options.acceptRequestOnlyChildren;
   const origin: Slot[] = extra
     ? [
@@ -139,7 +135,8 @@ function readRequest(root: XmlElement, options: GrammarOptions): EmMessage {
     }
     default: {
       const parts = match(op, origin, options);
-      if (options.strictGrammar && op.text.trim() !== '') throw new GrammarViolation(1, 'logoutAll has text');
+      if (options.strictGrammar && op.text.trim() !== '')
+        throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'logoutAll has text');
       return { op: 'logoutAll', app, ...readOrigin(parts) };
     }
   }
@@ -147,21 +144,13 @@ function readRequest(root: XmlElement, options: GrammarOptions): EmMessage {
 
 function readQuery(root: XmlElement, options: GrammarOptions): EmMessage {
   if (!root.children.some((c) => c.name === 'appInfo'))
-    throw new GrammarViolation(1, 'query without appInfo');
+    throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'query without appInfo');
   const known = queryOps(options.profile);
   const ops = root.children.filter((c) => known.includes(c.name));
-  if (ops.length === 0) throw new GrammarViolation(8, 'query type unknown');
-  if (ops.length > 1) throw new GrammarViolation(1, 'more than one query element');
+  if (ops.length === 0) throw new GrammarViolation(EM_CODE.QUERY_TYPE_UNKNOWN, 'query type unknown');
+  if (ops.length > 1) throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'more than one query element');
   const op = ops[0] as XmlElement;
-  const top = match(
-    root,
-    [
-      { name: 'appInfo', min: 1 },
-      { name: op.name, min: 1 },
-    ],
-    options,
-  );
-  const app = readAppInfo(first(top, 'appInfo'), options);
+  const app = readHead(root, op, options);
   const extra = options.acceptRequestOnlyChildren;
   const remote: Slot[] = extra ? [{ name: 'remoteIPAddr', min: 0 }] : [];
   const via: Slot[] = extra ? [{ name: 'isViaHeaderSet', min: 0 }] : [];
@@ -183,6 +172,19 @@ function readQuery(root: XmlElement, options: GrammarOptions): EmMessage {
   return { op: kind, app, userIDs, ...readOrigin(parts) };
 }
 
+/** The root holds appInfo, then the one operation element; returns the appInfo. */
+function readHead(root: XmlElement, op: XmlElement, options: GrammarOptions): AppInfo {
+  const top = match(
+    root,
+    [
+      { name: 'appInfo', min: 1 },
+      { name: op.name, min: 1 },
+    ],
+    options,
+  );
+  return readAppInfo(first(top, 'appInfo'), options);
+}
+
 function readAppInfo(element: XmlElement, options: GrammarOptions): AppInfo {
   const slots: Slot[] = [
     { name: 'appID', min: 1 },
@@ -194,7 +196,7 @@ function readAppInfo(element: XmlElement, options: GrammarOptions): AppInfo {
   const encrypted = parts.get('appEncryptedCertificate')?.[0];
   // SPEC 4.1: appCertificate | appEncryptedCertificate, exactly one.
   if ((certificate === undefined) === (encrypted === undefined)) {
-    throw new GrammarViolation(1, 'appInfo needs exactly one certificate');
+    throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'appInfo needs exactly one certificate');
   }
   return {
     appID: text(first(parts, 'appID')),
@@ -217,18 +219,18 @@ function readDuration(element: XmlElement | undefined, options: GrammarOptions):
   const indefinite = parts.get('indefinite')?.[0];
   // SPEC 6.1: both, or neither (empty exclusiveDuration), is a DTD violation.
   if ((time === undefined) === (indefinite === undefined)) {
-    throw new GrammarViolation(1, 'exclusiveDuration needs time or indefinite');
+    throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'exclusiveDuration needs time or indefinite');
   }
   if (indefinite) {
     if (indefinite.children.length > 0 || indefinite.text.trim() !== '') {
-      throw new GrammarViolation(1, 'indefinite must be empty');
+      throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'indefinite must be empty');
     }
     return { kind: 'indefinite' };
   }
   const value = text(time as XmlElement);
   // SPEC 6.1 [EMU]: negative, non-numeric or fractional minutes → 1; 0 means "not given".
   if (!/^\d{1,9}$/.test(value) || Number(value) > MAX_MINUTES) {
-    throw new GrammarViolation(1, 'time must be whole minutes');
+    throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'time must be whole minutes');
   }
   const minutes = Number(value);
   return minutes === 0 ? { kind: 'default' } : { kind: 'minutes', minutes };
@@ -241,7 +243,7 @@ function readOrigin(parts: Map<string, XmlElement[]>): Origin {
   if (via !== undefined) {
     const lowered = via.toLowerCase();
     if (lowered !== 'true' && lowered !== 'false')
-      throw new GrammarViolation(1, 'isViaHeaderSet must be true|false');
+      throw new GrammarViolation(EM_CODE.XML_VALIDATION, 'isViaHeaderSet must be true|false');
     isViaHeaderSet = lowered === 'true';
   }
   return {
@@ -259,14 +261,16 @@ function match(element: XmlElement, slots: Slot[], options: GrammarOptions): Map
   const found = new Map<string, XmlElement[]>();
   const where = element.name;
   if (options.strictGrammar) {
-    if (element.text.trim() !== '') throw new GrammarViolation(1, `${where} has stray text`);
+    if (element.text.trim() !== '')
+      throw new GrammarViolation(EM_CODE.XML_VALIDATION, `${where} has stray text`);
     let slotIndex = 0;
     for (const child of element.children) {
       const at = slots.findIndex((s, i) => i >= slotIndex && s.name === child.name);
-      if (at === -1) throw new GrammarViolation(1, `${where}: unexpected ${child.name}`);
+      if (at === -1) throw new GrammarViolation(EM_CODE.XML_VALIDATION, `${where}: unexpected ${child.name}`);
       const slot = slots[at] as Slot;
       const seen = found.get(slot.name) ?? [];
-      if (seen.length > 0 && !slot.many) throw new GrammarViolation(1, `${where}: repeated ${child.name}`);
+      if (seen.length > 0 && !slot.many)
+        throw new GrammarViolation(EM_CODE.XML_VALIDATION, `${where}: repeated ${child.name}`);
       seen.push(child);
       found.set(slot.name, seen);
       slotIndex = at;
@@ -276,21 +280,22 @@ function match(element: XmlElement, slots: Slot[], options: GrammarOptions): Map
       const slot = slots.find((s) => s.name === child.name);
       if (!slot) continue;
       const seen = found.get(slot.name) ?? [];
-      if (seen.length > 0 && !slot.many) throw new GrammarViolation(1, `${where}: repeated ${child.name}`);
+      if (seen.length > 0 && !slot.many)
+        throw new GrammarViolation(EM_CODE.XML_VALIDATION, `${where}: repeated ${child.name}`);
       seen.push(child);
       found.set(slot.name, seen);
     }
   }
   for (const slot of slots) {
     if (slot.min === 1 && !found.has(slot.name))
-      throw new GrammarViolation(1, `${where}: missing ${slot.name}`);
+      throw new GrammarViolation(EM_CODE.XML_VALIDATION, `${where}: missing ${slot.name}`);
   }
   return found;
 }
 
 function first(parts: Map<string, XmlElement[]>, name: string): XmlElement {
   const element = parts.get(name)?.[0];
-  if (!element) throw new GrammarViolation(1, `missing ${name}`);
+  if (!element) throw new GrammarViolation(EM_CODE.XML_VALIDATION, `missing ${name}`);
   return element;
 }
 
@@ -301,6 +306,7 @@ function optionalText(parts: Map<string, XmlElement[]>, name: string): string | 
 
 /** TEXT content (SPEC 4 notation): character data only, whitespace-trimmed. */
 function text(element: XmlElement): string {
-  if (element.children.length > 0) throw new GrammarViolation(1, `${element.name} must hold text only`);
+  if (element.children.length > 0)
+    throw new GrammarViolation(EM_CODE.XML_VALIDATION, `${element.name} must hold text only`);
   return element.text.trim();
 }

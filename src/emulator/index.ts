@@ -5,4 +5,4 @@ export { loadFixtureFile, validateFixture, FixtureRejected } from './fixture.js'
 export type { EmulatorFixture } from './fixture.js';
 export type { EmulatorProfile, EmulatorParams, MultipleLoginBehavior, LatencyMs } from './params.js';
 export type { EmulatorClock } from './clock.js';
-export type { EmulatorCounters, RequestLogEntry, StateView, DeviceView, FaultSpec } from './em-service.js';
+export type { EmulatorCounters, RequestLogEntry, StateView, DeviceView, FaultSpec } from './em-types.js';

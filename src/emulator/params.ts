@@ -2,6 +2,10 @@
  * Service parameters and emulator policy knobs (SPEC 9, 13; CONTROL.md "Knobs").
  * Defaults come from the profile, then the fixture's `params`, then `PUT /__sim/params`.
  */
+import { MINUTE_MS } from './clock.js';
+
+/** Longest latency a knob may set: ten minutes. */
+const MAX_LATENCY_MS = 10 * MINUTE_MS;
 
 export type EmulatorProfile = '4.1' | 'modern';
 export type MultipleLoginBehavior = 'Allowed' | 'NotAllowed' | 'AutoLogout';
@@ -168,8 +172,8 @@ function mergeLatency(base: LatencyMs, value: unknown): LatencyMs {
     if (op !== 'login' && op !== 'logout' && op !== 'query') {
       throw new ParamsRejected(`unknown knob: latencyMs.${op}`);
     }
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 600_000) {
-      throw new ParamsRejected(`latencyMs.${op} must be a number of milliseconds 0..600000`);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) {
+      throw new ParamsRejected(`latencyMs.${op} must be a number of milliseconds 0..${MAX_LATENCY_MS}`);
     }
     next[op] = ms;
   }

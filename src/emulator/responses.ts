@@ -23,41 +23,6 @@ export type UserProfilesEntry =
 
 export type CheckUserEntry = { id: string; exists: false } | { id: string; exists: true; userID: string };
 
-/** Illustrative texts; only the code is contractual (SPEC 2.3, 8). */
-const MESSAGES: Record<number, string> = {
-  0: 'Unknown Error',
-  1: 'XML Validation Error',
-  2: 'Authentication Error',
-  3: 'Invalid Authentication',
-  4: 'Policy Validation Error',
-  5: 'Device logon disabled',
-  6: 'Database Error',
-  7: 'AutoLogout Setup Error',
-  8: 'Query Type Unknown',
-  9: 'DirUser Creation Error',
-  10: 'Proxy Authentication Not Allowed',
-  11: 'Device Does Not Exist',
-  12: 'Device Profile Does Not Exist',
-  18: 'Login failed: phone currently has user logged in',
-  19: 'No user logged in',
-  20: 'Hoteling flag error',
-  21: 'Hoteling Status error',
-  22: 'Device logon disabled',
-  23: 'User does not exist',
-  25: 'User logged in elsewhere',
-  26: 'Busy, please try again',
-  27: 'Change Password',
-  28: 'Untrusted IP Error',
-  29: 'RIS down-contact admin',
-  30: 'Proxy not allowed',
-};
-
-export function errorText(code: number, appID?: string): string {
-  // SPEC 3: the documented sample text for code 3.
-  if (code === 3 && appID !== undefined) return `Could not authenticate '${appID}'`;
-  return MESSAGES[code] ?? 'Error';
-}
-
 export class ResponseWriter {
   constructor(private readonly options: RenderOptions) {}
 
@@ -101,33 +66,39 @@ export class ResponseWriter {
   }
 
   userDevicesResults(entries: UserDevicesEntry[]): string {
-    const users = entries.map((entry) => {
-      const body = !entry.exists
-        ? '<doesNotExist/>'
-        : entry.deviceNames.length === 0
-          ? '<none/>'
-          : entry.deviceNames.map((d) => `<deviceName>${escapeXml(d)}</deviceName>`).join('');
-      return `<user id="${this.userId(entry.id)}">${body}</user>`;
-    });
-    return this.wrap(`<userDevicesResults>${users.join('')}</userDevicesResults>`);
+    const users = this.userEntries(
+      entries,
+      (entry) => (entry.exists ? entry.deviceNames : null),
+      (d) => `<deviceName>${escapeXml(d)}</deviceName>`,
+    );
+    return this.wrap(`<userDevicesResults>${users}</userDevicesResults>`);
   }
 
   deviceProfileResults(entries: UserProfilesEntry[]): string {
-    const users = entries.map((entry) => {
-      const body = !entry.exists
-        ? '<doesNotExist/>'
-        : entry.profiles.length === 0
-          ? '<none/>'
-          : entry.profiles
-              .map(
-                (p, i) =>
-                  `<deviceProfile><deviceProfileName>${escapeXml(p)}</deviceProfileName>` +
-                  `<isDefaultDeviceProfile>${i === 0 ? 't' : 'f'}</isDefaultDeviceProfile></deviceProfile>`,
-              )
-              .join('');
-      return `<user id="${this.userId(entry.id)}">${body}</user>`;
-    });
-    return this.wrap(`<deviceProfileResults>${users.join('')}</deviceProfileResults>`);
+    const users = this.userEntries(
+      entries,
+      (entry) => (entry.exists ? entry.profiles : null),
+      (p, i) =>
+        `<deviceProfile><deviceProfileName>${escapeXml(p)}</deviceProfileName>` +
+        `<isDefaultDeviceProfile>${i === 0 ? 't' : 'f'}</isDefaultDeviceProfile></deviceProfile>`,
+    );
+    return this.wrap(`<deviceProfileResults>${users}</deviceProfileResults>`);
+  }
+
+  /** One `<user id>` per entry: `<doesNotExist/>` (items null), `<none/>` (empty), or the items. */
+  private userEntries<E extends { id: string }>(
+    entries: E[],
+    items: (entry: E) => string[] | null,
+    item: (value: string, index: number) => string,
+  ): string {
+    return entries
+      .map((entry) => {
+        const values = items(entry);
+        const body =
+          values === null ? '<doesNotExist/>' : values.length === 0 ? '<none/>' : values.map(item).join('');
+        return `<user id="${this.userId(entry.id)}">${body}</user>`;
+      })
+      .join('');
   }
 
   checkUserResults(entries: CheckUserEntry[]): string {

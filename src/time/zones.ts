@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { MINUTE_MS } from './clock.js';
 
 /**
  * Wall time of a site <-> UTC instants, in one place.
@@ -102,7 +103,7 @@ export function wallTimeToInstant(zone: string, wall: WallTime): Date {
   // mean a repeated hour, where the earlier instant wins.
   const offsets = new Set([probe.minus({ days: 1 }).offset, probe.offset, probe.plus({ days: 1 }).offset]);
   const instants = [...offsets]
-    .map((offset) => asUtc - offset * 60_000)
+    .map((offset) => asUtc - offset * MINUTE_MS)
     .filter((ms) => {
       const back = DateTime.fromMillis(ms, { zone });
       return back.hour === wall.hour && back.minute === wall.minute && back.day === wall.day;

@@ -7,7 +7,7 @@ import type { ApiTokenStore } from '../auth/sessions.js';
 import type { Totp } from '../auth/totp.js';
 import { RoostError, untranslated } from '../errors.js';
 import type { Clock } from '../time/clock.js';
-import { DAY_MS } from '../time/clock.js';
+import { DAY_MS, MINUTE_MS } from '../time/clock.js';
 
 /**
  * Self-service for a person's account (issue 18): change my password, a forgotten password by
@@ -121,7 +121,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
             text: request.t('security.forgot.mailText', {
               name: issued.displayName,
               link,
-              minutes: Math.round(issued.ttlMs / 60_000),
+              minutes: Math.round(issued.ttlMs / MINUTE_MS),
             }),
           });
         }

@@ -33,30 +33,14 @@ export const isApiRequest = (request: FastifyRequest) =>
   (request.routeOptions?.url ?? requestPath(request)).startsWith('/api/') ||
   requestPath(request).startsWith('/api/');
 
-/** True when the error means the database cannot be reached right now. */
-function isDatabaseDown(error: unknown): boolean {
-  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${(error as { code?: string })?.code}`;
-  return /DatabaseNotReachable|ECONNREFUSED|Connection terminated|P1001|P1017|57P01|ETIMEDOUT|DatabaseUnavailable/.test(
-    text,
-  );
-}
-
 /**
- * True when PostgreSQL refused a text value it cannot store (a NUL byte: SQLSTATE 22021, or a
- * character the encoding lacks: 22P05). That is the caller's input, not our fault: 400, not 500.
+ * What the database layer makes of an error (db/pg-errors.ts pgErrorKind), handed in by app.ts
+ * because web/ never imports db/. Two answers matter here: 'db-down' (503, try again) and
+ * 'unstorable-text' (a NUL byte or a character PostgreSQL cannot store: the caller's input, 400).
  */
-function isUnstorableText(error: unknown): boolean {
-  const e = error as { message?: unknown; meta?: unknown };
-  let meta = '';
-  try {
-    meta = JSON.stringify(e?.meta ?? '');
-  } catch {
-    // meta is only a second place to look for the SQLSTATE
-  }
-  return /\b(22021|22P05)\b/.test(`${String(e?.message ?? '')} ${meta}`);
-}
+export type DbErrorKindOf = (error: unknown) => string | null;
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, dbErrorKind: DbErrorKindOf): void {
   app.setErrorHandler(
     async (error: FastifyError | RoostError | Error, request: FastifyRequest, reply: FastifyReply) => {
       let status: number;
@@ -83,11 +67,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
         status = (error as FastifyError).statusCode!;
         code = (error as FastifyError).code ?? 'BAD_REQUEST';
         message = friendly4xx(status, error.message, say);
-      } else if (isUnstorableText(error)) {
+      } else if (dbErrorKind(error) === 'unstorable-text') {
         status = 400;
         code = 'INVALID_INPUT';
         message = say('errors.unstorable');
-      } else if (isDatabaseDown(error)) {
+      } else if (dbErrorKind(error) === 'db-down') {
         status = 503;
         code = 'UNAVAILABLE';
         message = say('errors.databaseDown');

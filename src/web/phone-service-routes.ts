@@ -1,23 +1,26 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  CISCO_XML_CONTENT_TYPE,
-  renderPhoneScreen,
-  type PhoneScreen,
-  type SoftKey,
-} from '../phone-service/cisco-xml.js';
+import { CISCO_XML_CONTENT_TYPE, renderPhoneScreen, type PhoneScreen } from '../phone-service/cisco-xml.js';
 import type { PhoneAuth, PhoneUser } from '../phone-service/phone-auth.js';
-import {
-  OWNER_ACTIONS,
-  type OwnerAction,
-  type PhoneDesk,
-  type PhoneDeskService,
-} from '../phone-service/phone-desk.js';
-import { RoostError, untranslated } from '../errors.js';
+import { OWNER_ACTIONS, type PhoneDesk, type PhoneDeskService } from '../phone-service/phone-desk.js';
+import { RoostError, msg } from '../errors.js';
 import { renderMessage } from '../i18n/render-message.js';
-import { formatInZone, zoneAbbreviation } from '../i18n/formats.js';
-import { isLanguage, type Language } from '../i18n/languages.js';
-import { translator, type MessageParams } from '../i18n/translator.js';
+import type { Language } from '../i18n/languages.js';
+import {
+  actionDoneScreen,
+  bookChoicesScreen,
+  bookedScreen,
+  bookSignInScreen,
+  deskScreen,
+  exitKey,
+  manageScreen,
+  manageSignInScreen,
+  messageScreen,
+  parseUntil,
+  personLanguage,
+  screenContext,
+  siteLanguage,
+} from './phone-screens.js';
 import { publicUrls } from './public-url.js';
 
 /**
@@ -44,54 +47,18 @@ const EmUser = Type.String({ maxLength: 128 });
 const Pin = Type.String({ maxLength: 32 });
 const Until = Type.String({ pattern: '^\\d{8}T\\d{4}Z$' });
 
-const ACTION_LABEL: Record<OwnerAction, string> = {
-  'check-in': 'phone.action.checkIn',
-  'extend-30': 'phone.action.extend30',
-  'extend-60': 'phone.action.extend60',
-  release: 'phone.action.release',
-};
-
-/** 20261201T1600Z, the compact form the menus put in URLs (no characters to escape). */
-export const formatUntil = (at: Date) => at.toISOString().slice(0, 16).replace(/[-:]/g, '') + 'Z';
-export function parseUntil(value: string): Date {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(value);
-  const at = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)) : new Date(NaN);
-  if (Number.isNaN(at.getTime()) || formatUntil(at) !== value)
-    throw new RoostError(
-      'INVALID_INPUT',
-      untranslated('This link is not valid. Start again from the desk screen.'),
-    );
-  return at;
-}
-
 /** A URL with the values of `pin` and `token` replaced, for logs. */
 export const maskSecrets = (url: string) => url.replace(/([?&](?:pin|token)=)[^&]*/gi, '$1***');
 
 /** Longest Host header the phone service accepts (real phone service URLs are far shorter). */
 export const MAX_HOST = 100;
 
-const timeIn = (lang: Language, zone: string, at: Date) =>
-  `${formatInZone(lang, zone, at, 'time')} ${zoneAbbreviation(lang, zone, at)}`;
-
-/**
- * The language of a phone's screens: the identified person's choice, else the site's default
- * language (Site.defaultLanguage), else English. A phone sends no Accept-Language worth reading.
- */
-const siteLanguage = (d: Pick<PhoneDesk, 'site'>): Language =>
-  isLanguage(d.site.defaultLanguage) ? d.site.defaultLanguage : 'en';
-const personLanguage = (d: Pick<PhoneDesk, 'site'>, user: PhoneUser): Language =>
-  isLanguage(user.language) ? user.language : siteLanguage(d);
-const say = (lang: Language) => (key: string, params?: MessageParams) => translator().t(lang, key, params);
-
 export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServiceRouteOptions) {
   const { desks, auth } = opts;
   /** The site language of the desk a request is about, for the error screens. */
   const screenLanguage = new WeakMap<FastifyRequest, Language>();
   const urls = publicUrls(opts.publicUrl);
-
-  /** Absolute URLs (phones do not resolve relative ones), from ROOST_PUBLIC_URL. */
-  const urlFor = (_request: FastifyRequest, path: string, query: Record<string, string>) =>
-    urls.to(path, query);
+  const screens = (lang: Language) => screenContext(lang, urls);
 
   function send(reply: FastifyReply, screen: PhoneScreen) {
     return reply
@@ -100,41 +67,6 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
       .header('cache-control', 'no-store')
       .send(renderPhoneScreen(screen));
   }
-
-  const exitKey = (lang: Language): SoftKey => ({ name: say(lang)('phone.key.exit'), url: 'SoftKey:Exit' });
-  const selectKey = (lang: Language): SoftKey => ({
-    name: say(lang)('phone.key.select'),
-    url: 'SoftKey:Select',
-  });
-  const homeKey = (lang: Language, request: FastifyRequest, device: string): SoftKey => ({
-    name: say(lang)('phone.key.desk'),
-    url: urlFor(request, '/phone/services', { device }),
-  });
-
-  function message(
-    lang: Language,
-    request: FastifyRequest,
-    device: string | undefined,
-    title: string,
-    text: string,
-  ): PhoneScreen {
-    return {
-      kind: 'text',
-      title,
-      text,
-      softKeys: device ? [homeKey(lang, request, device), exitKey(lang)] : [exitKey(lang)],
-    };
-  }
-
-  const signInItems = (lang: Language) => [
-    { displayName: say(lang)('phone.signIn.user'), param: 'user', flags: 'A' as const },
-    { displayName: say(lang)('phone.signIn.pin'), param: 'pin', flags: 'NP' as const },
-  ];
-  const inputKeys = (lang: Language): SoftKey[] => [
-    { name: say(lang)('phone.key.submit'), url: 'SoftKey:Submit' },
-    { name: '<<', url: 'SoftKey:<<' },
-    { name: say(lang)('phone.key.cancel'), url: 'SoftKey:Cancel' },
-  ];
 
   // PINs and tokens travel in the query string (phones only GET), so the request log of these
   // routes masks them; the rest of the line stays as Fastify's default.
@@ -164,8 +96,8 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
         renderPhoneScreen({
           kind: 'text',
           title: 'Roost',
-          text: say('en')('phone.hostTooLong', { max: MAX_HOST }),
-          softKeys: [exitKey('en')],
+          text: screens('en').t('phone.hostTooLong', { max: MAX_HOST }),
+          softKeys: [exitKey(screens('en'))],
         }),
       );
   });
@@ -175,22 +107,22 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
     const device = (request.query as { device?: unknown } | undefined)?.device;
     const dev = typeof device === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(device) ? device : undefined;
     const lang: Language = screenLanguage.get(request) ?? 'en';
-    const t = say(lang);
+    const c = screens(lang);
+    const t = c.t;
     if (error instanceof RoostError) {
       if (error.code === 'RATE_LIMITED')
         reply.header('retry-after', String(error.details.retryAfterSeconds ?? 60));
       reply.header('x-roost-outcome', error.code);
       const title =
         error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED' ? t('phone.notSignedIn') : 'Roost';
-      return send(reply, message(lang, request, dev, title, renderMessage(lang, error.text)));
+      return send(reply, messageScreen(c, dev, title, renderMessage(lang, error.text)));
     }
     if ((error as FastifyError).validation) {
       reply.header('x-roost-outcome', 'INVALID_INPUT');
       return send(
         reply,
-        message(
-          lang,
-          request,
+        messageScreen(
+          c,
           dev,
           'Roost',
           dev
@@ -201,311 +133,100 @@ export async function phoneServiceRoutes(app: FastifyInstance, opts: PhoneServic
     }
     request.log.error({ err: error }, 'phone service failed');
     reply.header('x-roost-outcome', 'INTERNAL');
-    return send(reply, message(lang, request, dev, 'Roost', t('phone.failed', { requestId: request.id })));
+    return send(reply, messageScreen(c, dev, 'Roost', t('phone.failed', { requestId: request.id })));
   });
 
   /** The desk behind the device, or a screen saying why there is none. */
   async function deskOr(request: FastifyRequest, reply: FastifyReply, device: string) {
     const found = await desks.lookup(device.toUpperCase());
     if ('site' in found) screenLanguage.set(request, siteLanguage(found));
-    if (found.kind === 'unknown-phone') {
-      reply.header('x-roost-outcome', 'UNKNOWN_PHONE');
-      void send(
-        reply,
-        message(
-          'en',
-          request,
-          undefined,
-          'Roost',
-          say('en')('phone.unknownPhone', { device: found.deviceName }),
-        ),
-      );
-      return null;
-    }
-    if (found.kind === 'no-desk') {
-      reply.header('x-roost-outcome', 'NO_DESK');
-      void send(
-        reply,
-        message('en', request, undefined, 'Roost', say('en')('phone.noDesk', { device: found.deviceName })),
-      );
+    if (found.kind === 'unknown-phone' || found.kind === 'no-desk') {
+      const c = screens('en');
+      const key = found.kind === 'unknown-phone' ? 'phone.unknownPhone' : 'phone.noDesk';
+      reply.header('x-roost-outcome', found.kind === 'unknown-phone' ? 'UNKNOWN_PHONE' : 'NO_DESK');
+      void send(reply, messageScreen(c, undefined, 'Roost', c.t(key, { device: found.deviceName })));
       return null;
     }
     return found;
   }
 
-  const deskTitle = (lang: Language, d: PhoneDesk) => say(lang)('book.desk', { desk: d.desk.label });
+  /**
+   * A phone route: GET with `device` and the given query fields, the desk looked up (or a screen
+   * saying why there is none), then one screen.
+   */
+  function deskRoute<P extends TProperties>(
+    path: string,
+    fields: P,
+    screen: (d: PhoneDesk, query: Static<TObject<P>>) => Promise<PhoneScreen> | PhoneScreen,
+  ) {
+    app.get(
+      path,
+      { config: { access: 'public' }, schema: { querystring: Type.Object({ device: Device, ...fields }) } },
+      async (request, reply) => {
+        const query = request.query as Static<TObject<P>> & { device: string };
+        const d = await deskOr(request, reply, query.device);
+        if (!d) return reply;
+        return send(reply, await screen(d, query));
+      },
+    );
+  }
 
-  // --- the desk screen ---------------------------------------------------------------------
-  app.get(
-    '/phone/services',
-    { config: { access: 'public' }, schema: { querystring: Type.Object({ device: Device }) } },
-    async (request: FastifyRequest<{ Querystring: { device: string } }>, reply) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const zone = d.site.timeZone;
-      const device = d.deviceName;
-      const lang = siteLanguage(d);
-      const t = say(lang);
-      const desk = deskTitle(lang, d);
-      if (d.booking) {
-        const b = d.booking;
-        const who =
-          b.startsAt > d.now
-            ? t('phone.desk.ownerFrom', { name: b.ownerName, time: timeIn(lang, zone, b.startsAt) })
-            : t('phone.desk.ownerUntil', { name: b.ownerName, time: timeIn(lang, zone, b.endsAt) });
-        return send(reply, {
-          kind: 'menu',
-          title: t('phone.desk.booked', { desk }),
-          prompt: `${d.floorName}, ${d.site.name}`,
-          items: [
-            { name: who, url: urlFor(request, '/phone/services', { device }) },
-            { name: t('phone.desk.myBooking'), url: urlFor(request, '/phone/manage/sign-in', { device }) },
-          ],
-          softKeys: [selectKey(lang), exitKey(lang)],
-        });
-      }
-      const free = d.nextStartsAt
-        ? t('phone.desk.freeUntil', { time: timeIn(lang, zone, d.nextStartsAt) })
-        : t('find.tag.free');
-      return send(reply, {
-        kind: 'menu',
-        title: t('phone.desk.free', { desk }),
-        prompt: `${d.floorName}, ${d.site.name}`,
-        items: [
-          { name: t('phone.desk.bookNow'), url: urlFor(request, '/phone/book', { device }) },
-          { name: free, url: urlFor(request, '/phone/services', { device }) },
-        ],
-        softKeys: [selectKey(lang), exitKey(lang)],
-      });
-    },
-  );
-
-  // --- book now ----------------------------------------------------------------------------
-  app.get(
-    '/phone/book',
-    { config: { access: 'public' }, schema: { querystring: Type.Object({ device: Device }) } },
-    async (request: FastifyRequest<{ Querystring: { device: string } }>, reply) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const lang = siteLanguage(d);
-      const t = say(lang);
-      const choices = desks.bookNowChoices(d);
-      if (choices.ends.length === 0)
-        return send(
-          reply,
-          message(
-            lang,
-            request,
-            d.deviceName,
-            deskTitle(lang, d),
-            choices.reason ? renderMessage(lang, choices.reason) : t('phone.book.notNow'),
-          ),
-        );
-      return send(reply, {
-        kind: 'menu',
-        title: t('phone.book.title', { desk: deskTitle(lang, d) }),
-        prompt: t('phone.book.prompt'),
-        items: choices.ends.map((end) => ({
-          name: timeIn(lang, d.site.timeZone, end),
-          url: urlFor(request, '/phone/book/sign-in', { device: d.deviceName, until: formatUntil(end) }),
-        })),
-        softKeys: [selectKey(lang), homeKey(lang, request, d.deviceName), exitKey(lang)],
-      });
-    },
-  );
-
-  app.get(
-    '/phone/book/sign-in',
-    { config: { access: 'public' }, schema: { querystring: Type.Object({ device: Device, until: Until }) } },
-    async (request: FastifyRequest<{ Querystring: { device: string; until: string } }>, reply) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const until = parseUntil(request.query.until);
-      const lang = siteLanguage(d);
-      return send(reply, {
-        kind: 'input',
-        title: say(lang)('phone.book.until', { time: timeIn(lang, d.site.timeZone, until) }),
-        prompt: say(lang)('phone.signIn.prompt'),
-        url: urlFor(request, '/phone/book/confirm', { device: d.deviceName, until: request.query.until }),
-        items: signInItems(lang),
-        softKeys: inputKeys(lang),
-      });
-    },
-  );
-
-  app.get(
-    '/phone/book/confirm',
-    {
-      config: { access: 'public' },
-      schema: { querystring: Type.Object({ device: Device, until: Until, user: EmUser, pin: Pin }) },
-    },
-    async (
-      request: FastifyRequest<{ Querystring: { device: string; until: string; user: string; pin: string } }>,
-      reply,
-    ) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const endsAt = parseUntil(request.query.until);
-      const user = await auth.identify({
-        device: d.deviceName,
-        emUserId: request.query.user,
-        pin: request.query.pin,
-      });
-      const reservation = await desks.bookNow({ deviceName: d.deviceName, user, endsAt });
-      const lang = personLanguage(d, user);
-      const t = say(lang);
-      return send(reply, {
-        kind: 'text',
-        title: t('phone.booked.title', { desk: deskTitle(lang, d) }),
-        text: t('phone.booked.text', {
-          time: timeIn(lang, d.site.timeZone, reservation.endsAt),
-          name: user.displayName,
-        }),
-        softKeys: [
-          { name: t('phone.key.manage'), url: manageUrl(request, d.deviceName, user) },
-          homeKey(lang, request, d.deviceName),
-          exitKey(lang),
-        ],
-      });
-    },
-  );
-
-  // --- the owner's booking -----------------------------------------------------------------
-  const manageUrl = (request: FastifyRequest, device: string, user: PhoneUser) =>
-    urlFor(request, '/phone/manage', { device, token: auth.issueToken(device, user.id) });
-
-  app.get(
-    '/phone/manage/sign-in',
-    { config: { access: 'public' }, schema: { querystring: Type.Object({ device: Device }) } },
-    async (request: FastifyRequest<{ Querystring: { device: string } }>, reply) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const lang = siteLanguage(d);
-      return send(reply, {
-        kind: 'input',
-        title: say(lang)('phone.manage.signInTitle', { desk: deskTitle(lang, d) }),
-        prompt: say(lang)('phone.signIn.prompt'),
-        url: urlFor(request, '/phone/manage', { device: d.deviceName }),
-        items: signInItems(lang),
-        softKeys: inputKeys(lang),
-      });
-    },
-  );
+  const manageUrl = (device: string, user: PhoneUser) =>
+    urls.to('/phone/manage', { device, token: auth.issueToken(device, user.id) });
 
   /** The person behind a request: a token from an earlier screen, else user ID + PIN. */
   async function personOf(
     device: string,
-    q: { token?: string; user?: string; pin?: string },
+    q: { token?: string | undefined; user?: string | undefined; pin?: string | undefined },
   ): Promise<PhoneUser> {
     if (q.token) return auth.verifyToken(device, q.token);
     if (q.user !== undefined && q.pin !== undefined)
       return auth.identify({ device, emUserId: q.user, pin: q.pin });
-    throw new RoostError('UNAUTHENTICATED', untranslated('Enter your user ID and Roost PIN first.'));
+    throw new RoostError('UNAUTHENTICATED', msg('phone.signInFirst'));
   }
 
-  app.get(
+  // --- the desk screen and book now ----------------------------------------------------------
+  deskRoute('/phone/services', {}, (d) => deskScreen(screens(siteLanguage(d)), d));
+
+  deskRoute('/phone/book', {}, (d) =>
+    bookChoicesScreen(screens(siteLanguage(d)), d, desks.bookNowChoices(d)),
+  );
+
+  deskRoute('/phone/book/sign-in', { until: Until }, (d, q) =>
+    bookSignInScreen(screens(siteLanguage(d)), d, parseUntil(q.until)),
+  );
+
+  deskRoute('/phone/book/confirm', { until: Until, user: EmUser, pin: Pin }, async (d, q) => {
+    const endsAt = parseUntil(q.until);
+    const user = await auth.identify({ device: d.deviceName, emUserId: q.user, pin: q.pin });
+    const reservation = await desks.bookNow({ deviceName: d.deviceName, user, endsAt });
+    const c = screens(personLanguage(d, user));
+    return bookedScreen(c, d, user, reservation.endsAt, manageUrl(d.deviceName, user));
+  });
+
+  // --- the owner's booking -------------------------------------------------------------------
+  deskRoute('/phone/manage/sign-in', {}, (d) => manageSignInScreen(screens(siteLanguage(d)), d));
+
+  deskRoute(
     '/phone/manage',
-    {
-      config: { access: 'public' },
-      schema: {
-        querystring: Type.Object({
-          device: Device,
-          token: Type.Optional(Token),
-          user: Type.Optional(EmUser),
-          pin: Type.Optional(Pin),
-        }),
-      },
-    },
-    async (
-      request: FastifyRequest<{
-        Querystring: { device: string; token?: string; user?: string; pin?: string };
-      }>,
-      reply,
-    ) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const user = await personOf(d.deviceName, request.query);
-      const lang = personLanguage(d, user);
-      const t = say(lang);
-      const desk = deskTitle(lang, d);
-      const b = d.booking;
-      if (!b || b.userId !== user.id) {
-        return send(
-          reply,
-          message(
-            lang,
-            request,
-            d.deviceName,
-            desk,
-            b
-              ? t('phone.manage.notYours', { desk, owner: b.ownerName, name: user.displayName })
-              : t('phone.manage.none', { desk }),
-          ),
-        );
-      }
-      const zone = d.site.timeZone;
-      const token = auth.issueToken(d.deviceName, user.id);
-      const actions = desks.ownerActions(d, user);
-      const time = timeIn(lang, zone, b.endsAt);
-      return send(reply, {
-        kind: 'menu',
-        title: desk,
-        prompt:
-          b.status === 'CHECKED_IN'
-            ? t('phone.manage.checkedInUntil', { time })
-            : t('phone.manage.bookedUntil', { time }),
-        items: actions.map((action) => ({
-          name: t(ACTION_LABEL[action]),
-          url: urlFor(request, '/phone/manage/do', { device: d.deviceName, action, token }),
-        })),
-        softKeys: [selectKey(lang), homeKey(lang, request, d.deviceName), exitKey(lang)],
-      });
+    { token: Type.Optional(Token), user: Type.Optional(EmUser), pin: Type.Optional(Pin) },
+    async (d, q) => {
+      const user = await personOf(d.deviceName, q);
+      const c = screens(personLanguage(d, user));
+      const isOwner = d.booking?.userId === user.id;
+      const token = isOwner ? auth.issueToken(d.deviceName, user.id) : '';
+      return manageScreen(c, d, user, isOwner ? desks.ownerActions(d, user) : [], token);
     },
   );
 
-  app.get(
+  deskRoute(
     '/phone/manage/do',
-    {
-      config: { access: 'public' },
-      schema: {
-        querystring: Type.Object({
-          device: Device,
-          action: Type.Union(OWNER_ACTIONS.map((a) => Type.Literal(a))),
-          token: Token,
-        }),
-      },
-    },
-    async (
-      request: FastifyRequest<{ Querystring: { device: string; action: OwnerAction; token: string } }>,
-      reply,
-    ) => {
-      const d = await deskOr(request, reply, request.query.device);
-      if (!d) return reply;
-      const user = await auth.verifyToken(d.deviceName, request.query.token);
-      const action = request.query.action;
-      const updated = await desks.act({ deviceName: d.deviceName, user, action });
-      const zone = d.site.timeZone;
-      const lang = personLanguage(d, user);
-      const t = say(lang);
-      const time = timeIn(lang, zone, updated.endsAt);
-      const text =
-        action === 'check-in'
-          ? t('phone.done.checkedIn', { time })
-          : action === 'release'
-            ? t('phone.done.released')
-            : t('phone.done.extended', { time });
-      return send(reply, {
-        kind: 'text',
-        title: deskTitle(lang, d),
-        text,
-        softKeys: [
-          ...(action === 'release'
-            ? []
-            : [{ name: t('phone.key.manage'), url: manageUrl(request, d.deviceName, user) }]),
-          homeKey(lang, request, d.deviceName),
-          exitKey(lang),
-        ],
-      });
+    { action: Type.Union(OWNER_ACTIONS.map((a) => Type.Literal(a))), token: Token },
+    async (d, q) => {
+      const user = await auth.verifyToken(d.deviceName, q.token);
+      const updated = await desks.act({ deviceName: d.deviceName, user, action: q.action });
+      const c = screens(personLanguage(d, user));
+      return actionDoneScreen(c, d, q.action, updated.endsAt, manageUrl(d.deviceName, user));
     },
   );
 }

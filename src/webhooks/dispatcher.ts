@@ -17,7 +17,7 @@ import https from 'node:https';
 import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import type { PrismaClient } from '../db/database.js';
-import { DAY_MS, type Clock } from '../time/clock.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, type Clock } from '../time/clock.js';
 import type { UrlGuard } from './url-guard.js';
 
 export interface DispatcherLog {
@@ -63,7 +63,7 @@ export interface WebhookDispatcher {
 
 export const WEBHOOK_GIVE_UP_MS = DAY_MS;
 export const defaultBackoffMs = (attempts: number) =>
-  Math.min(60 * 60_000, 15_000 * 2 ** Math.max(0, attempts - 1));
+  Math.min(HOUR_MS, 15 * SECOND_MS * 2 ** Math.max(0, attempts - 1));
 
 interface Claimed {
   id: number;
@@ -86,12 +86,12 @@ const MAX_ROUNDS = 50;
 export function createWebhookDispatcher(opts: WebhookDispatcherOptions): WebhookDispatcher {
   const { prisma, clock, log, guard } = opts;
   const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? 10 * SECOND_MS;
   const concurrency = opts.concurrency ?? 8;
   const backoffMs = opts.backoffMs ?? defaultBackoffMs;
   const giveUpAfterMs = opts.giveUpAfterMs ?? WEBHOOK_GIVE_UP_MS;
   // Longer than any attempt can take: a live attempt is never taken over.
-  const leaseMs = Math.max(60_000, 3 * timeoutMs);
+  const leaseMs = Math.max(MINUTE_MS, 3 * timeoutMs);
   let claimSeq = 0;
 
   async function claim(now: Date): Promise<Claimed[]> {
