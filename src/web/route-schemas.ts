@@ -10,3 +10,14 @@ export const IdParams = Type.Object({ id: Type.String() });
 
 /** `?page=N` on a paged list; pageOf() falls back to 1 on anything that is not a page number. */
 export const PageQuery = Type.Object({ page: Type.Optional(Type.String()) });
+
+/** The audit trail's filters, on /staff/audit and /api/v1/admin/audit (AuditQuery checks them). */
+export const AuditFilterQuery = Type.Object({
+  actor: Type.Optional(Type.String()),
+  action: Type.Optional(Type.String()),
+  subjectType: Type.Optional(Type.String()),
+  subjectId: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String()),
+  to: Type.Optional(Type.String()),
+  page: Type.Optional(Type.String()),
+});
