@@ -1,5 +1,15 @@
+import ical, {
+  escape,
+  foldLines,
+  formatDate,
+  ICalCalendarMethod,
+  ICalEventStatus,
+  ICalEventTransparency,
+} from 'ical-generator';
+import { HOUR_MS } from '../time/clock.js';
+
 /**
- * iCalendar (RFC 5545) text for desk bookings. Pure: events in, text out.
+ * iCalendar (RFC 5545) text for desk bookings, written by ical-generator. Pure: events in, text out.
  *
  * Times are UTC instants (`DTSTART:20261201T080000Z`, RFC 5545 3.3.5 form #2): every calendar
  * shows them in its user's zone, and no VTIMEZONE has to be kept in step with the tz database.
@@ -29,81 +39,53 @@ export interface IcsCalendar {
   events: IcsEvent[];
 }
 
-const PRODID = '-//Roost//Desk bookings//EN';
+const PRODID = '//Roost//Desk bookings//EN';
+
+/** RFC 5545 3.3.11 allows no control characters in TEXT but tab; ical-generator keeps them. */
+// eslint-disable-next-line no-control-regex
+const withoutControls = (value: string) => value.replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, '');
 
 /** TEXT value escaping, RFC 5545 3.3.11: backslash, semicolon, comma, newline. */
 export function escapeText(value: string): string {
-  return value
-    .replace(/\\/g, '\\\\')
-    .replace(/;/g, '\\;')
-    .replace(/,/g, '\\,')
-    .replace(/\r\n|\r|\n/g, '\\n')
-    .replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, ''); // eslint-disable-line no-control-regex
+  return escape(withoutControls(value), false);
 }
 
 /**
  * Folds a content line at 75 octets (RFC 5545 3.1): continuation lines start with one space.
  * Cuts between UTF-8 characters, never inside one.
  */
-export function foldLine(line: string): string {
-  const out: string[] = [];
-  let current = '';
-  let octets = 0;
-  // The first line may hold 75 octets; continuation lines 74 after their leading space.
-  let limit = 75;
-  for (const char of line) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (octets + size > limit) {
-      out.push(current);
-      current = ' ';
-      octets = 1;
-      limit = 75;
-    }
-    current += char;
-    octets += size;
-  }
-  out.push(current);
-  return out.join('\r\n');
-}
+export const foldLine = (line: string): string => foldLines(line);
 
 /** 20261201T080000Z */
-export function formatUtc(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
+export const formatUtc = (at: Date): string => formatDate(null, at);
 
 /** The calendar as text: CRLF line endings, folded lines, a final CRLF. */
 export function renderCalendar(calendar: IcsCalendar): string {
-  const lines = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    `PRODID:${PRODID}`,
-    'CALSCALE:GREGORIAN',
-    ...(calendar.method ? [`METHOD:${calendar.method}`] : []),
-    `X-WR-CALNAME:${escapeText(calendar.name)}`,
-    'REFRESH-INTERVAL;VALUE=DURATION:PT1H',
-    'X-PUBLISHED-TTL:PT1H',
-  ];
+  const cal = ical({
+    prodId: PRODID,
+    scale: 'GREGORIAN',
+    ...(calendar.method ? { method: ICalCalendarMethod.PUBLISH } : {}),
+    // ical-generator writes the name as given (NAME and X-WR-CALNAME): escape it here.
+    name: escapeText(calendar.name),
+    // REFRESH-INTERVAL and X-PUBLISHED-TTL: how often a subscribed calendar asks again.
+    ttl: HOUR_MS / 1000,
+  });
   for (const e of calendar.events) {
-    lines.push(
-      'BEGIN:VEVENT',
-      `UID:${escapeText(e.uid)}`,
-      `DTSTAMP:${formatUtc(e.stampAt)}`,
-      `LAST-MODIFIED:${formatUtc(e.stampAt)}`,
-      `SEQUENCE:${e.sequence}`,
-      `DTSTART:${formatUtc(e.startsAt)}`,
-      `DTEND:${formatUtc(e.endsAt)}`,
-      `SUMMARY:${escapeText(e.summary)}`,
-      `LOCATION:${escapeText(e.location)}`,
-      `DESCRIPTION:${escapeText(e.description)}`,
-      `STATUS:${e.status}`,
-      'TRANSP:TRANSPARENT',
-      ...(e.url ? [`URL:${e.url}`] : []),
-      'END:VEVENT',
-    );
+    cal.createEvent({
+      id: e.uid,
+      stamp: e.stampAt,
+      lastModified: e.stampAt,
+      sequence: e.sequence,
+      start: e.startsAt,
+      end: e.endsAt,
+      summary: withoutControls(e.summary),
+      location: withoutControls(e.location),
+      description: withoutControls(e.description),
+      status: e.status === 'CANCELLED' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+      transparency: ICalEventTransparency.TRANSPARENT,
+      ...(e.url ? { url: e.url } : {}),
+    });
   }
-  lines.push('END:VCALENDAR');
-  return lines.map(foldLine).join('\r\n') + '\r\n';
+  // ical-generator ends with END:VCALENDAR; RFC 5545 3.1 ends every content line with CRLF.
+  return `${cal.toString()}\r\n`;
 }

@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountMail } from '../auth/account-mail.js';
 import { checkNewPassword, type PasswordChange, type PasswordResets } from '../auth/password-reset.js';
@@ -64,6 +65,7 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483
 
 export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountSecurityOptions) {
   const { clock, tokens, mail, resets } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   // --- change my password ----------------------------------------------------------------
   async function passwordPage(request: FastifyRequest, reply: FastifyReply, error: string | null = null) {
@@ -79,10 +81,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     passwordPage(request, reply),
   );
 
-  app.post(
+  typed.post(
     '/account/password',
     { config: { access: 'user' }, schema: { body: PasswordBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof PasswordBody> }>, reply) => {
+    async (request, reply) => {
       const { current, password, confirm } = request.body;
       // Other browsers signed in with the old password are signed out; this one stays.
       const problem = await opts.passwords.change(request, {
@@ -107,10 +109,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     }),
   );
 
-  app.post(
+  typed.post(
     '/signin/forgot',
     { config: { access: 'public' }, schema: { body: ForgotBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof ForgotBody> }>, reply) => {
+    async (request, reply) => {
       if (mail.enabled) {
         const issued = await resets.issue(request.body.email);
         if (issued) {
@@ -146,14 +148,14 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     },
   };
 
-  app.get(
+  typed.get(
     '/signin/reset',
     {
       config: { access: 'public' },
       schema: { querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }) },
       ...resetLog,
     },
-    async (request: FastifyRequest<{ Querystring: { token: string } }>, reply) => {
+    async (request, reply) => {
       const valid = await resets.check(request.query.token);
       if (!valid) reply.status(400);
       return reply.render('auth/reset.eta', {
@@ -164,10 +166,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     },
   );
 
-  app.post(
+  typed.post(
     '/signin/reset',
     { config: { access: 'public' }, schema: { body: ResetBody }, ...resetLog },
-    async (request: FastifyRequest<{ Body: Static<typeof ResetBody> }>, reply) => {
+    async (request, reply) => {
       const { token, password, confirm } = request.body;
       const problem = checkNewPassword(request, password, confirm);
       const render = (error: string, keepToken: boolean) => {
@@ -207,10 +209,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
   );
 
   // Shows the new token in the response itself: only its hash is stored.
-  app.post(
+  typed.post(
     '/account/tokens',
     { config: { access: 'user' }, schema: { body: TokenBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof TokenBody> }>, reply) => {
+    async (request, reply) => {
       const days = request.body.expiresInDays === '' ? null : Number(request.body.expiresInDays);
       const { token } = await tokens.create(request.user!.id, {
         name: request.body.name,
@@ -221,10 +223,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     },
   );
 
-  app.post(
+  typed.post(
     '/account/tokens/:id/revoke',
     { config: { access: 'user' }, schema: { params: IdParams } },
-    async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>, reply) => {
+    async (request, reply) => {
       if (!(await tokens.revokeById(request.user!.id, request.params.id)))
         throw new RoostError('NOT_FOUND', untranslated(request.t('security.tokens.notFound')));
       reply.flash('info', request.t('security.tokens.revoked'));
@@ -274,10 +276,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     totpPage(request, reply),
   );
 
-  app.post(
+  typed.post(
     '/account/totp/enable',
     { config: { access: 'user' }, schema: { body: EnableBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof EnableBody> }>, reply) => {
+    async (request, reply) => {
       const codes = await opts.totp.enable(request.user!.id, request.body.secret, request.body.code);
       if (!codes)
         return totpPage(request, reply, {
@@ -289,10 +291,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     },
   );
 
-  app.post(
+  typed.post(
     '/account/totp/disable',
     { config: { access: 'user' }, schema: { body: CodeBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof CodeBody> }>, reply) => {
+    async (request, reply) => {
       const me = request.user!;
       if ((await opts.totp.status(me.id)).required)
         return totpPage(request, reply, { error: request.t('security.totp.requiredCannotDisable') });
@@ -303,10 +305,10 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     },
   );
 
-  app.post(
+  typed.post(
     '/account/totp/policy',
     { config: { access: 'admin' }, schema: { body: PolicyBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof PolicyBody> }>, reply) => {
+    async (request, reply) => {
       await opts.totp.setRequiredForStaff(request.body.required === 'on');
       reply.flash('success', request.t('security.totp.policySaved'));
       return reply.redirect('/account/totp', 303);

@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, type ApiTokenStore, type SessionStore } from '../auth/sessions.js';
 import { rotateCsrfSecret } from '../auth/csrf.js';
@@ -69,6 +70,7 @@ export function safeNext(next: unknown): string {
 }
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   /**
    * Checks a password under the throttle (sign-in service); with ROOST_PASSWORD_SIGNIN=false
    * only administrators get past it (break-glass while single sign-on is the way in).
@@ -84,16 +86,20 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     return user;
   }
 
-  app.get(
+  typed.get(
     '/signin',
-    { config: { access: 'public' } },
-    async (request: FastifyRequest<{ Querystring: { next?: string } }>, reply) => {
+    {
+      config: { access: 'public' },
+      // Whatever the link carries: safeNext() lets only a same-site path through.
+      schema: { querystring: Type.Object({ next: Type.Optional(Type.Unknown()) }) },
+    },
+    async (request, reply) => {
       if (request.user) return reply.redirect(safeNext(request.query.next));
       return reply.render('auth/signin.eta', { next: safeNext(request.query.next), email: '', error: null });
     },
   );
 
-  app.post(
+  typed.post(
     '/signin',
     {
       config: { access: 'public' },
@@ -106,10 +112,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         }),
       },
     },
-    async (
-      request: FastifyRequest<{ Body: { email: string; password: string; next?: string } }>,
-      reply: FastifyReply,
-    ) => {
+    async (request, reply) => {
       const { email, password } = request.body;
       const next = safeNext(request.body.next);
       let user;
@@ -176,7 +179,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     });
   });
 
-  app.post(
+  typed.post(
     '/signin/totp',
     {
       config: { access: 'public' },
@@ -187,7 +190,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         ),
       },
     },
-    async (request: FastifyRequest<{ Body: { code: string } }>, reply) => {
+    async (request, reply) => {
       const pending = opts.totp?.readPending(request.cookies[PENDING_COOKIE]);
       const page = (status: number, error: string | null, expired = false) => {
         reply.status(status);
@@ -229,7 +232,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     return reply.flash('info', request.t('signin.signedOut')).redirect(providerUrl ?? '/signin', 303);
   });
 
-  app.post(
+  typed.post(
     '/api/v1/tokens',
     {
       config: { access: 'public' },
@@ -249,7 +252,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
         },
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof Credentials> }>, reply) => {
+    async (request, reply) => {
       const expiresAt = tokenExpiry(request.body.expiresAt, opts.clock.now());
       const user = await authenticate(request.body.email, request.body.password, request.ip);
       if (!user)

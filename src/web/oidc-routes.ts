@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SsoPerson } from '../auth/oidc/oidc-accounts.js';
@@ -44,6 +45,7 @@ function readPending(request: FastifyRequest): PendingSignIn | null {
 
 /** Single sign-on through OpenID Connect: GET /auth/oidc/login and GET /auth/oidc/callback. */
 export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const cookieOptions = (request: FastifyRequest) => ({
     path: PENDING_PATH,
     httpOnly: true,
@@ -59,13 +61,13 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
     return reply.render('auth/signin.eta', { next: '/', email: '', error: error.userMessage });
   }
 
-  app.get(
+  typed.get(
     '/auth/oidc/login',
     {
       config: { access: 'public' },
       schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })) }) },
     },
-    async (request: FastifyRequest<{ Querystring: { next?: string } }>, reply) => {
+    async (request, reply) => {
       try {
         const { url, pending } = await opts.client.start(safeNext(request.query.next));
         reply.setCookie(PENDING_COOKIE, JSON.stringify(pending), {
@@ -81,7 +83,7 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
     },
   );
 
-  app.get(
+  typed.get(
     '/auth/oidc/callback',
     {
       config: { access: 'public' },
@@ -89,7 +91,7 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRouteOptions) {
         querystring: Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 4096 })),
       },
     },
-    async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
+    async (request, reply) => {
       const pending = readPending(request);
       // One use only: the pending sign-in is gone whatever the outcome.
       reply.clearCookie(PENDING_COOKIE, { path: PENDING_PATH });

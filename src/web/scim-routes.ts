@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUniqueViolation } from '../admin/admin-deps.js';
 import { ScimError } from '../scim/scim-errors.js';
@@ -26,13 +28,16 @@ const BODY_LIMIT = 1024 * 1024;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-type Query = {
-  filter?: string;
-  startIndex?: string;
-  count?: string;
-  excludedAttributes?: string;
-  attributes?: string;
-};
+/** RFC 7644 3.4.2: the query parameters of a GET; paging() and shape() read their content. */
+const ScimQuery = Type.Object({
+  filter: Type.Optional(Type.String()),
+  startIndex: Type.Optional(Type.String()),
+  count: Type.Optional(Type.String()),
+  excludedAttributes: Type.Optional(Type.String()),
+  attributes: Type.Optional(Type.String()),
+});
+type Query = Static<typeof ScimQuery>;
+const ScimId = Type.Object({ id: Type.String() });
 
 function paging(q: Query): { startIndex: number; count: number } {
   const int = (v: string | undefined, name: string, fallback: number) => {
@@ -155,7 +160,11 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
     return { ...page, Resources: page.Resources.map((r) => shape(r, q)) };
   };
 
-  type Req<P = unknown> = FastifyRequest<{ Querystring: Query; Params: { id: string }; Body: P }>;
+  // Bodies stay unknown here: the SCIM services read and check them (RFC 7643 attribute rules).
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const withQuery = { config, schema: { querystring: ScimQuery } };
+  const withId = { config, schema: { params: ScimId } };
+  const withIdAndQuery = { config, schema: { params: ScimId, querystring: ScimQuery } };
 
   // Discovery.
   app.get('/ServiceProviderConfig', { config }, async () => serviceProviderConfig(base));
@@ -163,7 +172,7 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
     const all = resourceTypes(base);
     return listResponse(all, 1, all.length);
   });
-  app.get('/ResourceTypes/:id', { config }, async (request: Req) => {
+  typed.get('/ResourceTypes/:id', withId, async (request) => {
     const found = resourceTypes(base).find((r) => r.id === request.params.id);
     if (!found) throw new ScimError(404, `No resource type ${request.params.id}.`);
     return found;
@@ -172,47 +181,47 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
     const all = schemas(base);
     return listResponse(all, 1, all.length);
   });
-  app.get('/Schemas/:id', { config }, async (request: Req) => {
+  typed.get('/Schemas/:id', withId, async (request) => {
     const found = schemas(base).find((s) => (s as { id?: unknown }).id === request.params.id);
     if (!found) throw new ScimError(404, `No schema ${request.params.id}.`);
     return found;
   });
 
   // Users.
-  app.get('/Users', { config }, async (request: Req) =>
+  typed.get('/Users', withQuery, async (request) =>
     list(await users.list(request.query.filter), request.query),
   );
-  app.get('/Users/:id', { config }, async (request: Req) =>
+  typed.get('/Users/:id', withIdAndQuery, async (request) =>
     shape(await users.get(request.params.id), request.query),
   );
-  app.post('/Users', { config }, async (request: Req, reply) => {
+  typed.post('/Users', { config }, async (request, reply) => {
     const user = await users.create(request.body);
     reply.status(201).header('location', user.meta.location);
     return user;
   });
-  app.put('/Users/:id', { config }, async (request: Req) => users.replace(request.params.id, request.body));
-  app.patch('/Users/:id', { config }, async (request: Req) => users.patch(request.params.id, request.body));
-  app.delete('/Users/:id', { config }, async (request: Req, reply) => {
+  typed.put('/Users/:id', withId, async (request) => users.replace(request.params.id, request.body));
+  typed.patch('/Users/:id', withId, async (request) => users.patch(request.params.id, request.body));
+  typed.delete('/Users/:id', withId, async (request, reply) => {
     await users.remove(request.params.id);
     return reply.status(204).send();
   });
 
   // Groups (teams).
   const membersWanted = (q: Query) => !listed(q.excludedAttributes).has('members');
-  app.get('/Groups', { config }, async (request: Req) =>
+  typed.get('/Groups', withQuery, async (request) =>
     list(await groups.list(request.query.filter, { members: membersWanted(request.query) }), request.query),
   );
-  app.get('/Groups/:id', { config }, async (request: Req) =>
+  typed.get('/Groups/:id', withIdAndQuery, async (request) =>
     shape(await groups.get(request.params.id, { members: membersWanted(request.query) }), request.query),
   );
-  app.post('/Groups', { config }, async (request: Req, reply) => {
+  typed.post('/Groups', { config }, async (request, reply) => {
     const group = await groups.create(request.body);
     reply.status(201).header('location', group.meta.location);
     return group;
   });
-  app.put('/Groups/:id', { config }, async (request: Req) => groups.replace(request.params.id, request.body));
-  app.patch('/Groups/:id', { config }, async (request: Req) => groups.patch(request.params.id, request.body));
-  app.delete('/Groups/:id', { config }, async (request: Req, reply) => {
+  typed.put('/Groups/:id', withId, async (request) => groups.replace(request.params.id, request.body));
+  typed.patch('/Groups/:id', withId, async (request) => groups.patch(request.params.id, request.body));
+  typed.delete('/Groups/:id', withId, async (request, reply) => {
     await groups.remove(request.params.id);
     return reply.status(204).send();
   });

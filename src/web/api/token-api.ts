@@ -1,5 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
 import type { ApiTokenInfo, ApiTokenStore } from '../../auth/sessions.js';
 import { notFound } from '../../errors.js';
 
@@ -30,7 +31,8 @@ export const tokenJson = (t: ApiTokenInfo) => ({
 });
 
 export async function tokenApi(app: FastifyInstance, opts: { tokens: ApiTokenStore }) {
-  app.get(
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.get(
     '/api/v1/tokens',
     {
       config: { access: 'user' },
@@ -40,18 +42,18 @@ export async function tokenApi(app: FastifyInstance, opts: { tokens: ApiTokenSto
         response: { 200: Type.Object({ tokens: Type.Array(TokenJson) }) },
       },
     },
-    async (request: FastifyRequest) => ({
+    async (request) => ({
       tokens: (await opts.tokens.list(request.user!.id)).map(tokenJson),
     }),
   );
 
-  app.delete(
+  typed.delete(
     '/api/v1/tokens/:id',
     {
       config: { access: 'user' },
       schema: { tags, summary: 'Revoke one of my API tokens', params: IdParams },
     },
-    async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>, reply: FastifyReply) => {
+    async (request, reply) => {
       // Someone else's token answers like a missing one.
       if (!(await opts.tokens.revokeById(request.user!.id, request.params.id)))
         throw notFound('token', request.params.id);

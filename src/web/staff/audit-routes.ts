@@ -1,22 +1,21 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import type { AuditFilter, AuditQuery } from '../../admin/audit-query.js';
 import { parseDateInput } from '../../i18n/form-input.js';
 import { formattersFor } from '../i18n-plugin.js';
 import { auditRow } from './audit-sentences.js';
 import { noErrors, pageOf, queryString, rerender, staff } from './staff-helpers.js';
-
-type AuditQuerystring = Partial<
-  Record<'actor' | 'action' | 'subjectType' | 'subjectId' | 'from' | 'to' | 'page', string>
->;
+import { AuditFilterQuery } from '../route-schemas.js';
 
 /** The audit trail, filtered; dates and times in the viewer's home site zone (else UTC). */
 export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditQuery }) {
   const { audit } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  typed.get(
     '/staff/audit',
-    staff,
-    async (request: FastifyRequest<{ Querystring: AuditQuerystring }>, reply) => {
+    { ...staff, schema: { querystring: AuditFilterQuery } },
+    async (request, reply) => {
       const q = request.query;
       const filter: AuditFilter = {
         actor: q.actor,

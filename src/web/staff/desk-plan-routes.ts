@@ -1,10 +1,10 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { DeskPlanService } from '../../admin/desk-plan-service.js';
 import { RoostError } from '../../errors.js';
 import { actorOf, formOf, staff } from './staff-helpers.js';
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
+import { IdParams } from '../route-schemas.js';
 
 /**
  * The floor-plan editor's forms: move a desk (the editor's drag sends this form with fetch and
@@ -13,11 +13,13 @@ type WithId = FastifyRequest<{ Params: { id: string } }>;
  */
 export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: DeskPlanService }) {
   const { deskPlan } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const staffWithId = { ...staff, schema: { params: IdParams } };
   const wantsJson = (request: FastifyRequest) => (request.headers.accept ?? '').includes('application/json');
   const backToFloor = (reply: FastifyReply, floorId: number) =>
     reply.redirect(`/staff/floors/${floorId}#plan`, 303);
 
-  app.post('/staff/desks/:id/position', staff, async (request: WithId, reply) => {
+  typed.post('/staff/desks/:id/position', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'desk');
     try {
       const desk = await deskPlan.moveDesk(actorOf(request), id, formOf(request));
@@ -40,7 +42,7 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
     }
   });
 
-  app.post('/staff/desks/:id/bookable', staff, async (request: WithId, reply) => {
+  typed.post('/staff/desks/:id/bookable', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'desk');
     const bookable = formOf(request).bookable === 'on';
     const desk = await deskPlan.setBookable(actorOf(request), id, bookable);
@@ -51,7 +53,7 @@ export async function deskPlanRoutes(app: FastifyInstance, opts: { deskPlan: Des
     return backToFloor(reply, desk.floorId);
   });
 
-  app.post('/staff/desks/:id/remove', staff, async (request: WithId, reply) => {
+  typed.post('/staff/desks/:id/remove', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'desk');
     try {
       const desk = await deskPlan.removeDesk(actorOf(request), id);

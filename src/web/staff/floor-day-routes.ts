@@ -1,5 +1,7 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parseDateInput } from '../../i18n/form-input.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { FloorDayService } from '../../admin/floor-day-service.js';
 import { Fields } from '../../admin/validation.js';
@@ -7,8 +9,10 @@ import { actorFor, type BookingService } from '../../booking/booking-service.js'
 import { RoostError } from '../../errors.js';
 import { statusFor } from '../errors.js';
 import { formOf, noErrors, rerender, staff, valuesOf, type FormErrors } from './staff-helpers.js';
+import { IdParams } from '../route-schemas.js';
 
-type DayRequest = FastifyRequest<{ Params: { id: string }; Querystring: { date?: string } }>;
+/** ?date= as the page's language writes it (2.12.2026) or ISO: parseDateInput() reads both. */
+const DayQuery = Type.Object({ floorId: Type.Optional(Type.String()), date: Type.Optional(Type.String()) });
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const isDate = (v: unknown): v is string => typeof v === 'string' && DATE.test(v);
@@ -23,6 +27,7 @@ export async function floorDayRoutes(
   opts: { floorDay: FloorDayService; bookings: BookingService },
 ) {
   const { floorDay, bookings } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   async function dayPage(
     floorId: number,
@@ -39,33 +44,32 @@ export async function floorDayRoutes(
     };
   }
 
-  app.get(
-    '/staff/day',
-    staff,
-    async (request: FastifyRequest<{ Querystring: { floorId?: string; date?: string } }>, reply) => {
-      const { floorId } = request.query;
-      const date = parseDateInput(request.query.date) ?? request.query.date;
-      if (floorId && /^\d+$/.test(floorId))
-        return reply.redirect(`/staff/floors/${floorId}/day${isDate(date) ? `?date=${date}` : ''}`, 303);
-      return reply.render('staff/day-picker.eta', { floors: await floorDay.floors() });
-    },
-  );
+  typed.get('/staff/day', { ...staff, schema: { querystring: DayQuery } }, async (request, reply) => {
+    const { floorId } = request.query;
+    const date = parseDateInput(request.query.date) ?? request.query.date;
+    if (floorId && /^\d+$/.test(floorId))
+      return reply.redirect(`/staff/floors/${floorId}/day${isDate(date) ? `?date=${date}` : ''}`, 303);
+    return reply.render('staff/day-picker.eta', { floors: await floorDay.floors() });
+  });
 
-  app.get('/staff/floors/:id/day', staff, async (request: DayRequest, reply) =>
-    reply.render(
-      'staff/floor-day.eta',
-      await dayPage(
-        parseId(request.params.id, 'floor'),
-        parseDateInput(request.query.date) ?? request.query.date,
+  typed.get(
+    '/staff/floors/:id/day',
+    { ...staff, schema: { params: IdParams, querystring: DayQuery } },
+    async (request, reply) =>
+      reply.render(
+        'staff/floor-day.eta',
+        await dayPage(
+          parseId(request.params.id, 'floor'),
+          parseDateInput(request.query.date) ?? request.query.date,
+        ),
       ),
-    ),
   );
 
   /** Book on someone's behalf: the person by email, the desk, and wall times in the site's zone. */
-  app.post(
+  typed.post(
     '/staff/floors/:id/day/book',
-    staff,
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    { ...staff, schema: { params: IdParams } },
+    async (request, reply) => {
       const floorId = parseId(request.params.id, 'floor');
       const form = formOf(request);
       // The date as the page's language writes it (2.12.2026) or ISO; the service reads ISO.
@@ -113,10 +117,10 @@ export async function floorDayRoutes(
     return reply.redirect(`/staff/floors/${day.floorId}/day?date=${day.date}`, 303);
   }
 
-  app.post(
+  typed.post(
     '/staff/reservations/:id/cancel',
-    staff,
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    { ...staff, schema: { params: IdParams } },
+    async (request, reply) => {
       const id = parseId(request.params.id, 'booking');
       try {
         await bookings.cancel({ actor: actorFor(request.user!), reservationId: id });
@@ -129,10 +133,10 @@ export async function floorDayRoutes(
     },
   );
 
-  app.post(
+  typed.post(
     '/staff/reservations/:id/move',
-    staff,
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    { ...staff, schema: { params: IdParams } },
+    async (request, reply) => {
       const id = parseId(request.params.id, 'booking');
       const f = new Fields(formOf(request));
       const deskId = f.integer('deskId', 'problem.label.newDesk', { min: 1, max: 999_999_999 });

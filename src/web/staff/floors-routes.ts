@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { markerSize, overlappingDesks } from '../../admin/desk-plan-service.js';
 import { DESK_CSV_COLUMNS, type DesksService } from '../../admin/desks-service.js';
@@ -6,8 +7,7 @@ import { planDataUrl } from '../../admin/floor-plan.js';
 import type { SitesService } from '../../admin/sites-service.js';
 import { invalidInput, untranslated } from '../../errors.js';
 import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
+import { IdParams } from '../route-schemas.js';
 
 /** Text of an uploaded file field, or of a pasted textarea when no file was chosen. */
 export function uploadedText(form: Record<string, unknown>, fileField: string, textField: string): string {
@@ -23,6 +23,8 @@ export function uploadedText(form: Record<string, unknown>, fileField: string, t
 /** Floors with their plans, and desks with their phones; desk CSV import. */
 export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesService; desks: DesksService }) {
   const { sites, desks } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const staffWithId = { ...staff, schema: { params: IdParams } };
 
   const floorsPage = async (values: Record<string, unknown> = { level: '0' }) => ({
     floors: await sites.listFloors(),
@@ -74,11 +76,11 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     };
   };
 
-  app.get('/staff/floors/:id', staff, async (request: WithId, reply) =>
+  typed.get('/staff/floors/:id', staffWithId, async (request, reply) =>
     reply.render('staff/floor.eta', await floorPage(parseId(request.params.id, 'floor'))),
   );
 
-  app.post('/staff/floors/:id', staff, async (request: WithId, reply) => {
+  typed.post('/staff/floors/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
@@ -91,7 +93,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     }
   });
 
-  app.post('/staff/floors/:id/plan', staff, async (request: WithId, reply) => {
+  typed.post('/staff/floors/:id/plan', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
@@ -112,7 +114,7 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     }
   });
 
-  app.post('/staff/floors/:id/desks', staff, async (request: WithId, reply) => {
+  typed.post('/staff/floors/:id/desks', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'floor');
     const form = formOf(request);
     try {
@@ -170,11 +172,11 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
     }
   });
 
-  app.get('/staff/desks/:id', staff, async (request: WithId, reply) =>
+  typed.get('/staff/desks/:id', staffWithId, async (request, reply) =>
     reply.render('staff/desk.eta', await deskPage(parseId(request.params.id, 'desk'))),
   );
 
-  app.post('/staff/desks/:id', staff, async (request: WithId, reply) => {
+  typed.post('/staff/desks/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'desk');
     const form = formOf(request);
     try {

@@ -1,3 +1,5 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { PEOPLE_CSV_COLUMNS, ROLES, type PeopleService } from '../../admin/people-service.js';
@@ -18,8 +20,10 @@ import {
   staff,
   valuesOf,
 } from './staff-helpers.js';
+import { IdParams, PageQuery } from '../route-schemas.js';
 
-type WithId = FastifyRequest<{ Params: { id: string }; Querystring: { page?: string } }>;
+/** The people list: a search text and a page. */
+const PeopleQuery = Type.Object({ q: Type.Optional(Type.String()), page: Type.Optional(Type.String()) });
 
 /** A booking's state in words on a person's history (keys spelled out for the catalogue test). */
 const BOOKING_STATUS_KEYS: Record<string, string> = {
@@ -44,23 +48,21 @@ export async function peopleRoutes(
   opts: { people: PeopleService; sites: SitesService; audit: AuditQuery; personHistory: PersonHistory },
 ) {
   const { people, sites, audit, personHistory } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  /** A person's page: ?page= pages their bookings. */
+  const staffWithId = { ...staff, schema: { params: IdParams, querystring: PageQuery } };
 
-  app.get(
-    '/staff/people',
-    staff,
-    async (request: FastifyRequest<{ Querystring: { q?: string; page?: string } }>, reply) => {
-      const result = await people.list({ q: request.query.q, page: pageOf(request.query.page) });
-      return reply.render('staff/people.eta', {
-        ...result,
-        prevUrl:
-          result.page > 1 ? `/staff/people${queryString({ q: result.q, page: result.page - 1 })}` : null,
-        nextUrl:
-          result.page < result.pages
-            ? `/staff/people${queryString({ q: result.q, page: result.page + 1 })}`
-            : null,
-      });
-    },
-  );
+  typed.get('/staff/people', { ...staff, schema: { querystring: PeopleQuery } }, async (request, reply) => {
+    const result = await people.list({ q: request.query.q, page: pageOf(request.query.page) });
+    return reply.render('staff/people.eta', {
+      ...result,
+      prevUrl: result.page > 1 ? `/staff/people${queryString({ q: result.q, page: result.page - 1 })}` : null,
+      nextUrl:
+        result.page < result.pages
+          ? `/staff/people${queryString({ q: result.q, page: result.page + 1 })}`
+          : null,
+    });
+  });
 
   const newPage = async (
     request: FastifyRequest,
@@ -107,8 +109,9 @@ export async function peopleRoutes(
 
   /** The person, their bookings (paged, latest first) and the latest changes to their account. */
   const personPage = async (
-    request: FastifyRequest<{ Querystring: { page?: string } }>,
+    request: FastifyRequest,
     id: number,
+    page: string | undefined,
     values?: Record<string, unknown>,
   ) => {
     const person = await people.get(id);
@@ -116,7 +119,7 @@ export async function peopleRoutes(
     const t = request.t.bind(request);
     const zone = await audit.zoneOfSite(request.user?.homeSiteId);
     const [bookings, changes] = await Promise.all([
-      personHistory.bookings(id, pageOf(request.query.page)),
+      personHistory.bookings(id, pageOf(page)),
       audit.search({ subjectType: 'user', subjectId: String(id) }, zone),
     ]);
     const base = `/staff/people/${id}`;
@@ -155,11 +158,14 @@ export async function peopleRoutes(
     };
   };
 
-  app.get('/staff/people/:id', staff, async (request: WithId, reply) =>
-    reply.render('staff/person.eta', await personPage(request, parseId(request.params.id, 'person'))),
+  typed.get('/staff/people/:id', staffWithId, async (request, reply) =>
+    reply.render(
+      'staff/person.eta',
+      await personPage(request, parseId(request.params.id, 'person'), request.query.page),
+    ),
   );
 
-  app.post('/staff/people/:id', staff, async (request: WithId, reply) => {
+  typed.post('/staff/people/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'person');
     const form = formOf(request);
     try {
@@ -168,11 +174,13 @@ export async function peopleRoutes(
         .flash('success', request.t('flash.personSaved', { name: user.displayName }))
         .redirect(`/staff/people/${id}`, 303);
     } catch (error) {
-      return rerender(error, reply, 'staff/person.eta', () => personPage(request, id, valuesOf(form)));
+      return rerender(error, reply, 'staff/person.eta', () =>
+        personPage(request, id, request.query.page, valuesOf(form)),
+      );
     }
   });
 
-  app.post('/staff/people/:id/password', staff, async (request: WithId, reply) => {
+  typed.post('/staff/people/:id/password', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'person');
     const { user, password } = await people.resetPassword(actorOf(request), id);
     return reply.render('staff/password.eta', { person: user, password, generated: true, created: false });

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { API_PROFILES, type EmClustersService } from '../../admin/em-clusters-service.js';
 import { minutesToHhmm, type SitesService } from '../../admin/sites-service.js';
 import { RoostError } from '../../errors.js';
 import { actorOf, adminOnly, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
+import { IdParams } from '../route-schemas.js';
 
 /** A refused password reference may be a password typed by mistake: never echo it back. */
 function withoutBadSecret(error: unknown, form: Record<string, unknown>) {
@@ -22,6 +22,9 @@ export async function sitesRoutes(
   opts: { sites: SitesService; clusters: EmClustersService },
 ) {
   const { sites, clusters } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const staffWithId = { ...staff, schema: { params: IdParams } };
+  const adminWithId = { ...adminOnly, schema: { params: IdParams } };
 
   const sitesPage = async (
     values: Record<string, unknown> = { timeZone: '', defaultLanguage: 'en', occupantPrivacy: 'TEAM' },
@@ -65,11 +68,11 @@ export async function sitesRoutes(
     };
   };
 
-  app.get('/staff/sites/:id', staff, async (request: WithId, reply) =>
+  typed.get('/staff/sites/:id', staffWithId, async (request, reply) =>
     reply.render('staff/site.eta', await sitePage(parseId(request.params.id, 'site'))),
   );
 
-  app.post('/staff/sites/:id', staff, async (request: WithId, reply) => {
+  typed.post('/staff/sites/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'site');
     const form = formOf(request);
     try {
@@ -109,11 +112,11 @@ export async function sitesRoutes(
     };
   };
 
-  app.get('/staff/policies/:id', staff, async (request: WithId, reply) =>
+  typed.get('/staff/policies/:id', staffWithId, async (request, reply) =>
     reply.render('staff/policy.eta', await policyPage(parseId(request.params.id, 'site'))),
   );
 
-  app.post('/staff/policies/:id', staff, async (request: WithId, reply) => {
+  typed.post('/staff/policies/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'site');
     const form = formOf(request);
     try {
@@ -162,11 +165,11 @@ export async function sitesRoutes(
     return { cluster, profiles: API_PROFILES, values: values ?? { ...cluster }, errors: noErrors };
   };
 
-  app.get('/staff/clusters/:id', adminOnly, async (request: WithId, reply) =>
+  typed.get('/staff/clusters/:id', adminWithId, async (request, reply) =>
     reply.render('staff/cluster.eta', await clusterPage(parseId(request.params.id, 'emCluster'))),
   );
 
-  app.post('/staff/clusters/:id', adminOnly, async (request: WithId, reply) => {
+  typed.post('/staff/clusters/:id', adminWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'emCluster');
     const form = formOf(request);
     try {

@@ -1,5 +1,6 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
@@ -15,6 +16,7 @@ import { floorsRoutes } from './floors-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { sitesRoutes } from './sites-routes.js';
 import { adminOnly, pageOf, staff } from './staff-helpers.js';
+import { AuditFilterQuery, IdParams } from '../route-schemas.js';
 
 /**
  * Facilities staff and admin pages under /staff, and their JSON twins under
@@ -77,6 +79,7 @@ export async function staffRoutes(
 
   // JSON, read-only: for scripts and integrations. Changes go through the pages (audited the same way).
   const tags = ['admin'];
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/v1/admin/sites',
     { ...staff, schema: { tags, summary: 'Sites with zone and EM cluster' } },
@@ -91,10 +94,10 @@ export async function staffRoutes(
       })),
   );
 
-  app.get(
+  typed.get(
     '/api/v1/admin/floors/:id',
-    { ...staff, schema: { tags, summary: 'A floor and its desks with their phones' } },
-    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    { ...staff, schema: { tags, summary: 'A floor and its desks with their phones', params: IdParams } },
+    async (request) => {
       const floor = await sites.getFloor(parseId(request.params.id, 'floor'));
       return {
         id: floor.id,
@@ -113,13 +116,17 @@ export async function staffRoutes(
     },
   );
 
-  app.get(
+  typed.get(
     '/api/v1/admin/audit',
     {
       ...staff,
-      schema: { tags, summary: 'Audit trail, newest first; filters as on /staff/audit (dates in UTC)' },
+      schema: {
+        tags,
+        summary: 'Audit trail, newest first; filters as on /staff/audit (dates in UTC)',
+        querystring: AuditFilterQuery,
+      },
     },
-    async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>) => {
+    async (request) => {
       const q = request.query;
       const result = await audit.search({
         actor: q.actor,

@@ -1,10 +1,10 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { WEBHOOK_EVENTS } from '../../outbox/events.js';
 import type { WebhookEndpointsService } from '../../webhooks/endpoints-service.js';
 import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
+import { IdParams } from '../route-schemas.js';
 
 /** Message keys by value (written out so the catalogue check sees every key used). */
 const STATUS_KEYS = {
@@ -24,6 +24,8 @@ const keys = { statusKeys: STATUS_KEYS, deliveryKeys: DELIVERY_KEYS };
 /** Staff register webhook endpoints, choose their events and read each one's delivery log. */
 export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: WebhookEndpointsService }) {
   const { webhooks } = opts;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const staffWithId = { ...staff, schema: { params: IdParams } };
 
   const listPage = async (request: FastifyRequest, values: Record<string, unknown> = {}) => {
     const chosen = [values.events ?? []].flat().map(String);
@@ -57,7 +59,7 @@ export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: Web
     }
   });
 
-  app.get('/staff/webhooks/:id', staff, async (request: WithId, reply) => {
+  typed.get('/staff/webhooks/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'webhook');
     const endpoint = await webhooks.get(id);
     return reply.render('staff/webhook.eta', {
@@ -68,7 +70,7 @@ export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: Web
     });
   });
 
-  app.post('/staff/webhooks/:id/delete', staff, async (request: WithId, reply) => {
+  typed.post('/staff/webhooks/:id/delete', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'webhook');
     const endpoint = await webhooks.get(id);
     await webhooks.remove(actorOf(request), id);
