@@ -149,7 +149,10 @@ async function main() {
     const bareMs = await pool(
       IN_FLIGHT,
       Array.from({ length: BARE_INSERTS }, (_, n) => async () => {
-        const startsAt = new Date(NOW.getTime() + (30 + Math.floor(n / DESKS)) * DAY_MS);
+        // A new day once every desk, or every person, had one (--quick has fewer people than desks).
+        const startsAt = new Date(
+          NOW.getTime() + (30 + Math.floor(n / Math.min(DESKS, users.length))) * DAY_MS,
+        );
         const endsAt = new Date(startsAt.getTime() + 3_600_000);
         const t0 = performance.now();
         await prisma.$executeRaw`INSERT INTO "Reservation" ("deskId", "userId", "startsAt", "endsAt", "status", "updatedAt")

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 import type { Clock } from '../time/clock.js';
-import { HOUR_MS } from '../time/clock.js';
+import { HOUR_MS, MINUTE_MS } from '../time/clock.js';
 
 export const SESSION_COOKIE = 'roost_session';
 export const SESSION_TTL_MS = 12 * HOUR_MS;
@@ -89,6 +89,9 @@ export interface ApiTokenInfo {
   expiresAt: Date | null;
 }
 
+/** How stale a token's lastUsedAt may be before a request writes it again. */
+const LAST_USED_PRECISION_MS = MINUTE_MS;
+
 const tokenInfoSelect = { id: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true } as const;
 
 export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
@@ -123,7 +126,11 @@ export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
       });
       if (!row || row.revokedAt || row.user.disabled) return null;
       if (row.expiresAt && row.expiresAt <= clock.now()) return null;
-      await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: clock.now() } });
+      // "Last used" is shown to the day: one write a minute per token is plenty, and a script
+      // sending many requests does not pay a committed write for each.
+      const now = clock.now();
+      if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS)
+        await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
       const { disabled: _disabled, ...user } = row.user;
       return user;
     },

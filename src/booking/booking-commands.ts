@@ -30,7 +30,7 @@ import {
   policyOf,
   type RuleViolation,
 } from './booking-rules.js';
-import { checkForBooking, lockForBooking } from './booking-locks.js';
+import { checkForBooking, lockForBooking, peekForBooking, type BookingFacts } from './booking-locks.js';
 import {
   isStaffActor,
   type BookingActor,
@@ -152,7 +152,27 @@ export function createBookingCommands(deps: {
       throw new RoostError('FORBIDDEN', msg('problem.booking.onlyStaffWaive'));
     const now = clock.now();
     const ctx: { current: { deskLabel: string; zone: string; floorId: number } | null } = { current: null };
+    const bindingOf = (vs: RuleViolation[]) =>
+      enforce ? vs : vs.filter((v) => !STAFF_WAIVABLE_RULES.has(v.rule));
+    const rulesOf = (facts: BookingFacts, otherBookingsThatDay: number) =>
+      checkBookingRules({
+        policy: facts.policy,
+        zone: facts.zone,
+        startsAt,
+        endsAt,
+        now,
+        desk: { label: facts.label, bookable: facts.bookable },
+        otherBookingsThatDay,
+      });
     try {
+      // The common refusal first, without a transaction: the desk or the person is taken already
+      // (with the calendar rules met, so the answer is the one the locked path would give).
+      const peek = await peekForBooking(prisma, { deskId, userId, startsAt, endsAt });
+      if (peek && !peek.userDisabled && bindingOf(rulesOf(peek, 0)).length === 0) {
+        ctx.current = { deskLabel: peek.label, zone: peek.zone, floorId: peek.floorId };
+        if (peek.deskTaken) throw new ConflictSignal('desk');
+        if (peek.personTaken) throw new ConflictSignal('person');
+      }
       return await inTransaction(async (tx) => {
         // Bookings of one desk, and of one person, queue behind each other here: one
         // statement locks the desk row, then the person's (the lock marks follow the FROM
@@ -167,16 +187,10 @@ export function createBookingCommands(deps: {
         if (facts.userDisabled) throw notFound('person', userId);
         const zone = facts.zone;
         ctx.current = { deskLabel: facts.label, zone, floorId: facts.floorId };
-        const policy = facts.policy;
-        const desk = { label: facts.label, bookable: facts.bookable };
         // Calendar rules first, without a round trip; an overlap next (it names the desk or
         // booking in the way); the daily quota last, since an overlap usually explains it better.
-        const rulesWith = (otherBookingsThatDay: number) =>
-          checkBookingRules({ policy, zone, startsAt, endsAt, now, desk, otherBookingsThatDay });
-        const calendarRules = rulesWith(0);
-        const bindingOf = (vs: RuleViolation[]) =>
-          enforce ? vs : vs.filter((v) => !STAFF_WAIVABLE_RULES.has(v.rule));
-        const calendar = bindingOf(calendarRules);
+        const rulesWith = (otherBookingsThatDay: number) => rulesOf(facts, otherBookingsThatDay);
+        const calendar = bindingOf(rulesWith(0));
         if (calendar.length > 0) throw ruleError(calendar);
         const day = localDate(zone, startsAt);
         const checks = await checkForBooking(tx, {

@@ -13,20 +13,32 @@ export interface BookingFacts {
 }
 
 /**
- * Locks the desk, then the person, and returns what the booking rules need about both, in
- * one round trip; null when the desk or the person does not exist.
+ * Whether the desk, and the person, hold an active booking overlapping [startsAt, endsAt): the
+ * same half-open test as the exclusion constraints (see availability.ts). Two select items.
  */
-export async function lockForBooking(tx: Tx, deskId: number, userId: number): Promise<BookingFacts | null> {
-  type Row = Policy & {
-    label: string;
-    bookable: boolean;
-    floorId: number;
-    timeZone: string;
-    phoneId: number | null;
-    disabled: boolean;
-    policyId: number | null;
-  };
-  const rows = await tx.$queryRaw<Row[]>`
+const takenSql = (q: { deskId: number; userId: number; startsAt: Date; endsAt: Date }) => {
+  const range = Db.Prisma.sql`tstzrange(${q.startsAt}::timestamptz, ${q.endsAt}::timestamptz, '[)')`;
+  return Db.Prisma.sql`
+      EXISTS (SELECT 1 FROM "Reservation"
+        WHERE "deskId" = ${q.deskId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "deskTaken",
+      EXISTS (SELECT 1 FROM "Reservation"
+        WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
+          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "personTaken"`;
+};
+
+type FactsRow = Policy & {
+  label: string;
+  bookable: boolean;
+  floorId: number;
+  timeZone: string;
+  phoneId: number | null;
+  disabled: boolean;
+  policyId: number | null;
+};
+
+/** What the booking rules need about a desk and a person (FROM and SELECT of both queries). */
+const factsSql = (deskId: number, userId: number) => Db.Prisma.sql`
     SELECT d."label", d."bookable", d."floorId", s."timeZone", ph."id" AS "phoneId", u."disabled",
       p."id" AS "policyId", p."maxDaysAhead", p."maxBookingMinutes", p."maxBookingsPerDay",
       p."workdayStartMinute", p."workdayEndMinute", p."workingDays",
@@ -37,10 +49,38 @@ export async function lockForBooking(tx: Tx, deskId: number, userId: number): Pr
       JOIN "Site" s ON s."id" = f."siteId"
       LEFT JOIN "BookingPolicy" p ON p."siteId" = s."id"
       LEFT JOIN "Phone" ph ON ph."deskId" = d."id"
-    WHERE d."id" = ${deskId} AND u."id" = ${userId}
-    FOR UPDATE OF d, u`;
+    WHERE d."id" = ${deskId} AND u."id" = ${userId}`;
+
+/**
+ * Locks the desk, then the person, and returns what the booking rules need about both, in
+ * one round trip; null when the desk or the person does not exist.
+ */
+export async function lockForBooking(tx: Tx, deskId: number, userId: number): Promise<BookingFacts | null> {
+  const rows = await tx.$queryRaw<FactsRow[]>`${factsSql(deskId, userId)} FOR UPDATE OF d, u`;
   const row = rows[0];
-  if (!row) return null;
+  return row ? factsOf(row) : null;
+}
+
+/**
+ * Before any transaction or lock, in one round trip: the same facts, and whether the desk or
+ * the person is already taken in [startsAt, endsAt). When the booking window opens for a
+ * popular day most requests want a desk someone just got; they are answered from this read
+ * instead of queueing for that desk's lock with a pooled connection held. A "free" here
+ * proves nothing: the locked checks and the exclusion constraints decide.
+ */
+export async function peekForBooking(
+  db: Tx,
+  q: { deskId: number; userId: number; startsAt: Date; endsAt: Date },
+): Promise<(BookingFacts & { deskTaken: boolean; personTaken: boolean }) | null> {
+  const rows = await db.$queryRaw<(FactsRow & { deskTaken: boolean; personTaken: boolean })[]>`
+    SELECT facts.*,
+      ${takenSql(q)}
+    FROM (${factsSql(q.deskId, q.userId)}) facts`;
+  const row = rows[0];
+  return row ? { ...factsOf(row), deskTaken: row.deskTaken, personTaken: row.personTaken } : null;
+}
+
+function factsOf(row: FactsRow): BookingFacts {
   return {
     label: row.label,
     bookable: row.bookable,
@@ -61,17 +101,11 @@ export async function checkForBooking(
   tx: Tx,
   q: { deskId: number; userId: number; startsAt: Date; endsAt: Date; dayStartsAt: Date; dayEndsAt: Date },
 ): Promise<{ otherBookingsThatDay: number; deskTaken: boolean; personTaken: boolean }> {
-  const range = Db.Prisma.sql`tstzrange(${q.startsAt}::timestamptz, ${q.endsAt}::timestamptz, '[)')`;
   const [row] = await tx.$queryRaw<{ sameDay: number; deskTaken: boolean; personTaken: boolean }[]>`
     SELECT
       (SELECT count(*)::int FROM "Reservation"
         WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
           AND "startsAt" >= ${q.dayStartsAt}::timestamptz AND "startsAt" < ${q.dayEndsAt}::timestamptz) AS "sameDay",
-      EXISTS (SELECT 1 FROM "Reservation"
-        WHERE "deskId" = ${q.deskId} AND "status" IN ('BOOKED', 'CHECKED_IN')
-          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "deskTaken",
-      EXISTS (SELECT 1 FROM "Reservation"
-        WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
-          AND tstzrange("startsAt", "endsAt", '[)') && ${range}) AS "personTaken"`;
+      ${takenSql(q)}`;
   return { otherBookingsThatDay: row!.sameDay, deskTaken: row!.deskTaken, personTaken: row!.personTaken };
 }

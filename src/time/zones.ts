@@ -40,8 +40,15 @@ export interface WallTime {
   minute: number;
 }
 
+/** Zones seen valid: luxon's check builds an Intl.DateTimeFormat every call (a hot path). */
+const validZones = new Set<string>();
+
 export function isValidTimeZone(zone: string): boolean {
-  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+  if (validZones.has(zone)) return true;
+  const valid = typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+  // Bounded by the zones in the data (and the ~600 IANA names): a cache that cannot grow on input.
+  if (valid && validZones.size < 1000) validZones.add(zone);
+  return valid;
 }
 
 function assertZone(zone: string): void {
