@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidInput, untranslated } from '../../errors.js';
+import { invalidInput, msg } from '../../errors.js';
 import type { PhonesService } from '../../scheduler/phones-service.js';
 import { publicUrls } from '../public-url.js';
 import { actorOf, formOf, staff } from './staff-helpers.js';
@@ -11,7 +11,7 @@ export async function phonesRoutes(
 ) {
   const idOf = (raw: unknown): number => {
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput(untranslated('Unknown phone.'));
+    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput(msg('problem.phones.unknownPhone'));
     return n;
   };
   const back = (form: Record<string, unknown>) => {
