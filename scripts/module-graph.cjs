@@ -67,7 +67,7 @@ const modules = {
   'phone-service': {
     path: '^src/phone-service/',
     owns: 'the desk phone as a check-in point (Cisco XML service)',
-    may: ['db', 'time', 'errors', 'auth', 'booking'],
+    may: ['db', 'time', 'errors', 'i18n', 'auth', 'booking'],
   },
   admin: {
     path: '^src/admin/',

@@ -295,7 +295,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountLanguageRoutes, { languages: createLanguageSetting({ prisma: db.prisma }) });
   await app.register(calendarRoutes, { calendar });
   await app.register(insightRoutes, { insight: createOccupancyInsight({ prisma: db.prisma, clock }) });
-  if (deps.phones) await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl });
+  if (deps.phones)
+    await app.register(phonesRoutes, { phones: deps.phones, publicUrl: config.publicUrl, clock });
   const phones = deps.phones;
   const webhooks = createWebhookEndpointsService({
     prisma: db.prisma,

@@ -139,13 +139,27 @@ function facts(details: Record_, lookups: AuditLookups): AuditChange[] {
   return out;
 }
 
-/** What an audit event's details say, as changes; `via` (e.g. "CSV import line 4") apart. */
+/** How a change was made when not by hand on a page: a line of a CSV import, or a stored note. */
+export type AuditVia = { kind: 'csvLine'; line: number } | { kind: 'text'; text: string };
+
+/**
+ * A stored `via`: `{ csvLine: 4 }`, or the English text that events before it stored
+ * ("CSV import line 4"), read as the same line so old rows read in every language too.
+ */
+function viaOf(raw: unknown): AuditVia | null {
+  if (isRecord(raw) && typeof raw.csvLine === 'number') return { kind: 'csvLine', line: raw.csvLine };
+  if (typeof raw !== 'string' || raw === '') return null;
+  const legacy = /^CSV import line (\d+)$/.exec(raw);
+  return legacy ? { kind: 'csvLine', line: Number(legacy[1]) } : { kind: 'text', text: raw };
+}
+
+/** What an audit event's details say, as changes; `via` (e.g. a CSV import's line) apart. */
 export function auditChanges(
   details: unknown,
   lookups: AuditLookups,
-): { changes: AuditChange[]; via: string | null } {
+): { changes: AuditChange[]; via: AuditVia | null } {
   if (!isRecord(details)) return { changes: [], via: null };
-  const via = typeof details.via === 'string' ? details.via : null;
+  const via = viaOf(details.via);
   if ('before' in details || 'after' in details) {
     const before = isRecord(details.before) ? details.before : null;
     const after = isRecord(details.after) ? details.after : null;

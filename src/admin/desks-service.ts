@@ -299,7 +299,7 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
                 ...(before
                   ? changes(snapshot(before), snapshot(after))
                   : { before: null, after: snapshot(after) }),
-                via: `CSV import line ${row.line}`,
+                via: { csvLine: row.line },
               },
             },
             now,

@@ -2,7 +2,6 @@ import { DEFAULT_POLICY, wallTimeProblem } from '../booking/booking-rules.js';
 import { invalidFields, msg, notFound } from '../errors.js';
 import {
   addDays,
-  formatLocalTime,
   localDate,
   parseCalendarDate,
   parseWallTime,
@@ -10,7 +9,6 @@ import {
   wallTimeEndToInstant,
   wallTimeToInstant,
   WallTimeError,
-  zoneLabel,
 } from '../time/zones.js';
 import type { AdminDeps } from './admin-deps.js';
 import { Fields, type Input } from './validation.js';
@@ -149,7 +147,8 @@ export function createFloorDayService({ prisma, clock }: AdminDeps) {
       return {
         floor,
         zone,
-        zoneLabel: zoneLabel(zone, dayStart),
+        /** The day's first instant: the zone's abbreviation (CET/MEZ) is the one then. */
+        dayStart,
         date,
         prevDate: addDays(date, -1),
         nextDate: addDays(date, 1),
@@ -165,7 +164,8 @@ export function createFloorDayService({ prisma, clock }: AdminDeps) {
           status: r.status,
           bookedBy:
             r.createdById && r.createdById !== r.userId ? (r.createdBy?.displayName ?? 'staff') : null,
-          when: `${formatLocalTime(zone, r.startsAt)}–${formatLocalTime(zone, r.endsAt)} ${zoneLabel(zone, r.startsAt)}`,
+          startsAt: r.startsAt,
+          endsAt: r.endsAt,
         })),
       };
     },

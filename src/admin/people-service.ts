@@ -427,7 +427,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                     { ...snapshot(before), team: teamBefore },
                     { ...snapshot(user), team: row.team === undefined ? teamBefore : row.team },
                   ),
-                  via: `CSV import line ${row.line}`,
+                  via: { csvLine: row.line },
                 },
               },
               now,
@@ -459,7 +459,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
                 details: {
                   before: null,
                   after: { ...snapshot(user), team: row.team ?? null },
-                  via: `CSV import line ${row.line}`,
+                  via: { csvLine: row.line },
                 },
               },
               now,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { authenticator } from 'otplib';
 import type { PrismaClient } from '../db/database.js';
-import { RoostError, untranslated } from '../errors.js';
+import { RoostError, msg } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { MINUTE_MS } from '../time/clock.js';
 
@@ -130,19 +130,8 @@ export function apiSecondFactor(totp: Totp, signIn: { recordFailure(email: strin
     if (user.totpEnabled) {
       if (code && (await totp.checkCode(user.id, code))) return;
       signIn.recordFailure(user.email, address);
-      throw new RoostError(
-        'UNAUTHENTICATED',
-        untranslated(
-          'This account uses two-step sign-in: send the code from your authenticator app (or a recovery code) as "totp".',
-        ),
-      );
+      throw new RoostError('UNAUTHENTICATED', msg('problem.auth.totpCode'));
     }
-    if (await totp.mustEnrol(user))
-      throw new RoostError(
-        'FORBIDDEN',
-        untranslated(
-          'Your role needs two-step sign-in: set up an authenticator app on the Roost web page first (Account, Two-step sign-in).',
-        ),
-      );
+    if (await totp.mustEnrol(user)) throw new RoostError('FORBIDDEN', msg('problem.auth.totpEnrol'));
   };
 }

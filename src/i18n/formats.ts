@@ -53,14 +53,16 @@ export function zoneAbbreviation(lang: Language, zone: string, at: Date): string
 /**
  * A booking's time in one line, the zone named by its abbreviation: "Wed 2 Dec 2026,
  * 09:00–17:00 CET" within a local day, else both ends in full ("Wed 2 Dec 2026, 22:00 CET –
- * Thu 3 Dec 2026, 02:00 CET", also across a DST change, where the two abbreviations differ).
+ * Thu 3 Dec 2026, 02:00 CET"). On the night the clocks go back the hour after 02:00 comes
+ * twice, so a range that spans the change names both ends in full too ("02:30 CEST – … 02:30
+ * CET"); where the clocks go forward the wall times alone cannot mislead.
  */
 export function formatRange(lang: Language, zone: string, startsAt: Date, endsAt: Date): string {
   const at = (instant: Date) =>
     `${formatInZone(lang, zone, instant, 'dayWithYear')}, ${formatInZone(lang, zone, instant, 'time')}`;
-  const sameDay =
-    DateTime.fromJSDate(startsAt, { zone }).toISODate() === DateTime.fromJSDate(endsAt, { zone }).toISODate();
-  return sameDay
+  const [start, end] = [DateTime.fromJSDate(startsAt, { zone }), DateTime.fromJSDate(endsAt, { zone })];
+  const short = start.toISODate() === end.toISODate() && end.offset >= start.offset;
+  return short
     ? `${at(startsAt)}–${formatInZone(lang, zone, endsAt, 'time')} ${zoneAbbreviation(lang, zone, startsAt)}`
     : `${at(startsAt)} ${zoneAbbreviation(lang, zone, startsAt)} – ${at(endsAt)} ${zoneAbbreviation(lang, zone, endsAt)}`;
 }

@@ -5,6 +5,8 @@ import { rateLimited } from '../auth/sign-in-service.js';
 import { createSignInThrottle, type SignInThrottle } from '../auth/sign-in-throttle.js';
 import type { PrismaClient } from '../db/database.js';
 import { RoostError, invalidInput, msg } from '../errors.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
+import { renderMessage } from '../i18n/render-message.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR_MS, MINUTE_MS } from '../time/clock.js';
 
@@ -65,6 +67,18 @@ const PIN_BLOCKED = msg('problem.phonePin.blocked');
 const PIN_TOO_SHORT = msg('problem.phonePin.tooShortOld');
 const WRONG_PIN = msg('problem.phonePin.wrong');
 
+/**
+ * The language of an email to the owner: their own choice, else their home site's default
+ * language (an email has no browser to ask), else English.
+ */
+function ownerLanguage(owner: {
+  language: string | null;
+  homeSite: { defaultLanguage: string } | null;
+}): Language {
+  if (isLanguage(owner.language)) return owner.language;
+  return isLanguage(owner.homeSite?.defaultLanguage) ? owner.homeSite.defaultLanguage : 'en';
+}
+
 export interface PhoneAuth {
   /** Checks EM user ID + PIN under the throttle (per device and per user). */
   identify(input: { device: string; emUserId: string; pin: string }): Promise<PhoneUser>;
@@ -106,7 +120,7 @@ export function createPhoneAuth(deps: {
     const failures = fresh ? 1 : user.phonePinFailures + 1;
     const blocked = failures >= PIN_DAILY_CAP;
     const alert = failures === PIN_ALERT_AFTER || blocked;
-    await prisma.user.update({
+    const owner = await prisma.user.update({
       where: { id: user.id },
       data: {
         phonePinFailures: failures,
@@ -114,19 +128,15 @@ export function createPhoneAuth(deps: {
         ...(blocked ? { phonePinLockedAt: now } : {}),
         ...(alert ? { phonePinAlertAt: now } : {}),
       },
+      select: { language: true, homeSite: { select: { defaultLanguage: true } } },
     });
     if (alert && deps.mail?.enabled) {
+      const lang = ownerLanguage(owner);
+      const facts = { name: user.displayName, failures };
       void deps.mail.send({
         to: user.email,
-        subject: blocked
-          ? 'Your Roost phone PIN is blocked'
-          : 'Wrong PINs were typed for your Roost phone sign-in',
-        text:
-          `Hello ${user.displayName},\n\n${failures} wrong PINs were typed on desk phones for your user ID today.\n` +
-          (blocked
-            ? 'Your phone PIN is now blocked. Set a new PIN in Roost under Account, Phone PIN to use desk phones again.'
-            : 'If that was not you, set a new PIN in Roost under Account, Phone PIN.') +
-          '\n\n— Roost',
+        subject: renderMessage(lang, msg(blocked ? 'email.pinBlocked.subject' : 'email.pinAlert.subject')),
+        text: renderMessage(lang, msg(blocked ? 'email.pinBlocked.text' : 'email.pinAlert.text', facts)),
       });
     }
   }

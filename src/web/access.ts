@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiTokenStore, SessionStore, SessionUser } from '../auth/sessions.js';
 import { SESSION_COOKIE, sessionKeyOf } from '../auth/sessions.js';
-import { RoostError, untranslated } from '../errors.js';
+import { RoostError, msg } from '../errors.js';
 import { isApiRequest, requestPath } from './errors.js';
 
 /**
@@ -100,18 +100,12 @@ export const accessPlugin = fp(
           }
           throw new RoostError(
             'UNAUTHENTICATED',
-            untranslated(
-              isApiRequest(request)
-                ? 'Sign in first: send Authorization: Bearer <token> (POST /api/v1/tokens gives one).'
-                : 'Your session has ended. Sign in again.',
-            ),
+            msg(isApiRequest(request) ? 'problem.access.signInFirstApi' : 'problem.access.sessionEnded'),
           );
         }
         throw new RoostError(
           'FORBIDDEN',
-          untranslated(
-            access === 'admin' ? 'Only administrators can do this.' : 'Only facilities staff can do this.',
-          ),
+          msg(access === 'admin' ? 'problem.access.adminOnly' : 'problem.access.staffOnly'),
         );
       }
     });
@@ -124,19 +118,13 @@ export const accessPlugin = fp(
       if (request.user.mustChangePassword) {
         if (PASSWORD_FIRST_ALLOWED.has(path)) return;
         if (request.method === 'GET') return reply.redirect('/account/password');
-        throw new RoostError(
-          'FORBIDDEN',
-          untranslated('Choose your own password first (Account, Password).'),
-        );
+        throw new RoostError('FORBIDDEN', msg('problem.access.passwordFirst'));
       }
       // Staff whose role needs a second factor set one up before anything else.
       if (request.user.role !== 'EMPLOYEE' && opts.mustEnrolTotp && !TOTP_FIRST_ALLOWED.has(path)) {
         if (!(await opts.mustEnrolTotp(request.user))) return;
         if (request.method === 'GET') return reply.redirect('/account/totp');
-        throw new RoostError(
-          'FORBIDDEN',
-          untranslated('Set up two-step sign-in first (Account, Two-step sign-in).'),
-        );
+        throw new RoostError('FORBIDDEN', msg('problem.access.totpFirst'));
       }
     });
 

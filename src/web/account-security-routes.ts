@@ -6,7 +6,7 @@ import { checkNewPassword, type PasswordChange, type PasswordResets } from '../a
 import { hashPassword } from '../auth/passwords.js';
 import type { ApiTokenStore } from '../auth/sessions.js';
 import type { Totp } from '../auth/totp.js';
-import { RoostError, untranslated } from '../errors.js';
+import { RoostError, msg } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { DAY_MS, MINUTE_MS } from '../time/clock.js';
 
@@ -228,7 +228,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     { config: { access: 'user' }, schema: { params: IdParams } },
     async (request, reply) => {
       if (!(await tokens.revokeById(request.user!.id, request.params.id)))
-        throw new RoostError('NOT_FOUND', untranslated(request.t('security.tokens.notFound')));
+        throw new RoostError('NOT_FOUND', msg('security.tokens.notFound'));
       reply.flash('info', request.t('security.tokens.revoked'));
       return reply.redirect('/account/tokens', 303);
     },

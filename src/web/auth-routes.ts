@@ -5,7 +5,7 @@ import { SESSION_COOKIE, type ApiTokenStore, type SessionStore } from '../auth/s
 import { rotateCsrfSecret } from '../auth/csrf.js';
 import { rateLimited, type PasswordUser, type SignInService } from '../auth/sign-in-service.js';
 import { PENDING_TTL_MS, type Totp } from '../auth/totp.js';
-import { RoostError, invalidInput, untranslated } from '../errors.js';
+import { RoostError, invalidInput, msg } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { startSession as startSessionFor } from './session-start.js';
 
@@ -55,12 +55,10 @@ export function tokenExpiry(text: string | undefined, now: Date): Date | null {
   if (text === undefined || text === '') return null;
   const at = new Date(text);
   if (Number.isNaN(at.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/.test(text))
-    throw invalidInput(
-      untranslated('expiresAt must be an ISO 8601 date-time with an offset, e.g. 2027-06-30T18:00:00Z.'),
-    );
-  if (at <= now) throw invalidInput(untranslated('expiresAt must be in the future.'));
+    throw invalidInput(msg('problem.api.expiresAtFormat'));
+  if (at <= now) throw invalidInput(msg('problem.api.expiresAtPast'));
   if (at.getTime() - now.getTime() > MAX_TOKEN_DAYS * 86_400_000)
-    throw invalidInput(untranslated(`expiresAt may be at most ${MAX_TOKEN_DAYS} days ahead.`));
+    throw invalidInput(msg('problem.api.expiresAtTooFar', { days: MAX_TOKEN_DAYS }));
   return at;
 }
 
@@ -78,10 +76,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
   async function authenticate(email: string, password: string, address: string) {
     const user = await opts.signIn.authenticate(email, password, address);
     if (user && opts.passwordSignin === false && user.role !== 'ADMIN') {
-      throw new RoostError(
-        'FORBIDDEN',
-        untranslated('Password sign-in is only for administrators here. Use "Sign in with single sign-on".'),
-      );
+      throw new RoostError('FORBIDDEN', msg('problem.auth.passwordAdminOnly'));
     }
     return user;
   }
@@ -255,19 +250,9 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions) {
     async (request, reply) => {
       const expiresAt = tokenExpiry(request.body.expiresAt, opts.clock.now());
       const user = await authenticate(request.body.email, request.body.password, request.ip);
-      if (!user)
-        throw new RoostError(
-          'UNAUTHENTICATED',
-          untranslated('That email and password do not match an active account.'),
-        );
+      if (!user) throw new RoostError('UNAUTHENTICATED', msg('signin.noMatch'));
       await opts.secondFactor?.(user, request.body.totp, request.ip);
-      if (user.mustChangePassword)
-        throw new RoostError(
-          'FORBIDDEN',
-          untranslated(
-            'Choose your own password first: sign in on the Roost web page, which asks for a new one.',
-          ),
-        );
+      if (user.mustChangePassword) throw new RoostError('FORBIDDEN', msg('problem.auth.passwordFirstApi'));
       const { token, info } = await opts.tokens.create(user.id, {
         name: request.body.name ?? '',
         expiresAt,

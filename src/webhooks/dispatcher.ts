@@ -135,7 +135,8 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
     const signature = new Webhook(secret).sign(messageId, at, body);
     const target = new URL(url);
     const refused = guard.literalRefusal(target.hostname);
-    if (refused) return Promise.resolve({ ok: false, status: null, error: refused });
+    // The delivery log keeps English (Error.message), like the receivers' answers beside it.
+    if (refused) return Promise.resolve({ ok: false, status: null, error: refused.message });
     const client = target.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
       let settled = false;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
-import { invalidInput, notFound, untranslated } from '../errors.js';
+import { invalidInput, msg, notFound, RoostError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from '../outbox/events.js';
 import type { UrlGuard } from './url-guard.js';
@@ -31,6 +31,7 @@ export type WebhookEndpointsService = ReturnType<typeof createWebhookEndpointsSe
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 const MAX_ENDPOINTS = 50;
+const MAX_URL_LENGTH = 2000;
 const DELIVERY_LOG_SIZE = 100;
 
 export function createWebhookEndpointsService(deps: { prisma: PrismaClient; clock: Clock; guard: UrlGuard }) {
@@ -41,14 +42,23 @@ export function createWebhookEndpointsService(deps: { prisma: PrismaClient; cloc
     const unknown = list.filter((e) => !isWebhookEvent(e));
     if (unknown.length > 0)
       throw invalidInput(
-        untranslated(`Unknown event ${unknown.join(', ')}; choose from ${WEBHOOK_EVENTS.join(', ')}.`),
+        msg('problem.webhooks.unknownEvent', {
+          count: unknown.length,
+          events: unknown.join(', '),
+          allowed: WEBHOOK_EVENTS.join(', '),
+        }),
         {
-          fields: { events: `Unknown event ${unknown.join(', ')}.` },
+          fields: {
+            events: msg('problem.webhooks.unknownEventField', {
+              count: unknown.length,
+              events: unknown.join(', '),
+            }),
+          },
         },
       );
     if (list.length === 0)
-      throw invalidInput(untranslated('Choose at least one event.'), {
-        fields: { events: 'Choose at least one event.' },
+      throw invalidInput(msg('problem.webhooks.chooseEvent'), {
+        fields: { events: msg('problem.webhooks.chooseEvent') },
       });
     return WEBHOOK_EVENTS.filter((e) => list.includes(e));
   }
@@ -147,25 +157,25 @@ export function createWebhookEndpointsService(deps: { prisma: PrismaClient; cloc
     ): Promise<{ endpoint: EndpointView; secret: string }> {
       const rawUrl = typeof input.url === 'string' ? input.url.trim() : '';
       if (!rawUrl)
-        throw invalidInput(untranslated('Give the URL that receives the events.'), {
-          fields: { url: 'Required.' },
+        throw invalidInput(msg('problem.webhooks.urlRequired'), {
+          fields: { url: msg('problem.webhooks.required') },
         });
-      if (rawUrl.length > 2000)
-        throw invalidInput(untranslated('The URL is too long (at most 2000 characters).'));
+      if (rawUrl.length > MAX_URL_LENGTH)
+        throw invalidInput(msg('problem.webhooks.urlTooLong', { max: MAX_URL_LENGTH }));
       const events = checkEvents(input.events);
       let url: URL;
       try {
         url = await guard.check(rawUrl);
       } catch (error) {
-        const e = error as Error & { details?: Record<string, unknown> };
-        throw invalidInput(untranslated(e.message), { fields: { url: e.message } });
+        if (!(error instanceof RoostError)) throw error;
+        throw invalidInput(error.text, { fields: { url: error.text } });
       }
       const description = typeof input.description === 'string' ? input.description.trim().slice(0, 200) : '';
       const secret = newWebhookSecret();
       const now = clock.now();
       const endpoint = await prisma.$transaction(async (tx) => {
         if ((await tx.webhookEndpoint.count()) >= MAX_ENDPOINTS)
-          throw invalidInput(untranslated(`At most ${MAX_ENDPOINTS} webhook endpoints; remove one first.`));
+          throw invalidInput(msg('problem.webhooks.tooMany', { max: MAX_ENDPOINTS }));
         const e = await tx.webhookEndpoint.create({
           data: { url: url.toString(), events, secret, description, createdById: actor.id, createdAt: now },
         });

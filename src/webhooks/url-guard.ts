@@ -8,7 +8,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { invalidInput, untranslated } from '../errors.js';
+import { invalidInput, msg, RoostError, type Message } from '../errors.js';
 
 export interface ResolvedAddress {
   address: string;
@@ -25,32 +25,36 @@ export const systemResolver: Resolver = (hostname) =>
     ),
   );
 
-/** Ranges no webhook may reach by default, with the reason shown to the person. */
+/** Ranges no webhook may reach by default, with the kind of address named to the person. */
 const DENIED: [string, number, 'ipv4' | 'ipv6', string][] = [
-  ['0.0.0.0', 8, 'ipv4', 'an unspecified address'],
-  ['10.0.0.0', 8, 'ipv4', 'a private address'],
-  ['100.64.0.0', 10, 'ipv4', 'a shared (carrier-grade NAT) address'],
-  ['127.0.0.0', 8, 'ipv4', 'a loopback address'],
-  ['169.254.0.0', 16, 'ipv4', 'a link-local or cloud metadata address'],
-  ['172.16.0.0', 12, 'ipv4', 'a private address'],
-  ['192.0.0.0', 24, 'ipv4', 'a reserved address'],
-  ['192.168.0.0', 16, 'ipv4', 'a private address'],
-  ['198.18.0.0', 15, 'ipv4', 'a reserved address'],
-  ['224.0.0.0', 4, 'ipv4', 'a multicast address'],
-  ['240.0.0.0', 4, 'ipv4', 'a reserved address'],
-  ['::', 128, 'ipv6', 'an unspecified address'],
-  ['::1', 128, 'ipv6', 'a loopback address'],
-  ['64:ff9b::', 96, 'ipv6', 'a NAT64 address'],
-  ['fc00::', 7, 'ipv6', 'a private (unique local) address'],
-  ['fe80::', 10, 'ipv6', 'a link-local address'],
-  ['ff00::', 8, 'ipv6', 'a multicast address'],
+  ['0.0.0.0', 8, 'ipv4', 'problem.webhooks.address.unspecified'],
+  ['10.0.0.0', 8, 'ipv4', 'problem.webhooks.address.private'],
+  ['100.64.0.0', 10, 'ipv4', 'problem.webhooks.address.sharedNat'],
+  ['127.0.0.0', 8, 'ipv4', 'problem.webhooks.address.loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'problem.webhooks.address.linkLocalOrMetadata'],
+  ['172.16.0.0', 12, 'ipv4', 'problem.webhooks.address.private'],
+  ['192.0.0.0', 24, 'ipv4', 'problem.webhooks.address.reserved'],
+  ['192.168.0.0', 16, 'ipv4', 'problem.webhooks.address.private'],
+  ['198.18.0.0', 15, 'ipv4', 'problem.webhooks.address.reserved'],
+  ['224.0.0.0', 4, 'ipv4', 'problem.webhooks.address.multicast'],
+  ['240.0.0.0', 4, 'ipv4', 'problem.webhooks.address.reserved'],
+  ['::', 128, 'ipv6', 'problem.webhooks.address.unspecified'],
+  ['::1', 128, 'ipv6', 'problem.webhooks.address.loopback'],
+  ['64:ff9b::', 96, 'ipv6', 'problem.webhooks.address.nat64'],
+  ['fc00::', 7, 'ipv6', 'problem.webhooks.address.uniqueLocal'],
+  ['fe80::', 10, 'ipv6', 'problem.webhooks.address.linkLocal'],
+  ['ff00::', 8, 'ipv6', 'problem.webhooks.address.multicast'],
 ];
 
 const familyOf = (address: string): 'ipv4' | 'ipv6' => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
-export class WebhookTargetRefused extends Error {
-  constructor(message: string) {
-    super(message);
+/**
+ * A host a webhook may not reach: bad input when an endpoint is registered (the reason, a
+ * Message, is said in the reader's language), and in English (`message`) in the delivery log.
+ */
+export class WebhookTargetRefused extends RoostError {
+  constructor(reason: Message) {
+    super('INVALID_INPUT', reason);
     this.name = 'WebhookTargetRefused';
   }
 }
@@ -59,14 +63,14 @@ export interface UrlGuard {
   /** Syntax and policy of a URL, then DNS: throws INVALID_INPUT with a message a person can act on. */
   check(url: string): Promise<URL>;
   /** Why an address of `hostname` is refused, or null when it may be used. */
-  refusal(hostname: string, address: string): string | null;
+  refusal(hostname: string, address: string): WebhookTargetRefused | null;
   /**
    * For http.request: resolves like dns.lookup, refusing forbidden addresses at connect time.
    * Node does not call it for an address written in the URL: see `literalRefusal`.
    */
   lookup: LookupFunction;
   /** Why a URL host that is an IP address is refused (null: allowed, or a name for `lookup`). */
-  literalRefusal(hostname: string): string | null;
+  literalRefusal(hostname: string): WebhookTargetRefused | null;
 }
 
 export function createUrlGuard(opts: { allowedHosts: readonly string[]; resolver?: Resolver }): UrlGuard {
@@ -85,19 +89,25 @@ export function createUrlGuard(opts: { allowedHosts: readonly string[]; resolver
       allowedNames.add(entry.toLowerCase());
     }
   }
-  const denied = DENIED.map(([net, prefix, type, reason]) => {
+  const denied = DENIED.map(([net, prefix, type, kind]) => {
     const list = new BlockList();
     list.addSubnet(net, prefix, type);
-    return { list, reason };
+    return { list, kind: msg(kind) };
   });
 
-  function refusal(hostname: string, address: string): string | null {
+  function refusal(hostname: string, address: string): WebhookTargetRefused | null {
     if (allowedNames.has(hostname.toLowerCase())) return null;
     const type = familyOf(address);
     if (allowedAddresses.check(address, type)) return null;
     const hit = denied.find((d) => d.list.check(address, type));
     return hit
-      ? `${hostname} is ${address === hostname ? '' : `at ${address}, `}${hit.reason}; webhooks may only reach public addresses unless ROOST_WEBHOOK_ALLOWED_HOSTS names the host.`
+      ? new WebhookTargetRefused(
+          msg('problem.webhooks.refused', {
+            host: hostname,
+            address: address === hostname ? 'none' : address,
+            kind: hit.kind,
+          }),
+        )
       : null;
   }
 
@@ -106,10 +116,10 @@ export function createUrlGuard(opts: { allowedHosts: readonly string[]; resolver
   async function resolveChecked(hostname: string): Promise<ResolvedAddress[]> {
     const host = bare(hostname);
     const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolver(host);
-    if (addresses.length === 0) throw new WebhookTargetRefused(`${host} has no address.`);
+    if (addresses.length === 0) throw new WebhookTargetRefused(msg('problem.webhooks.noAddress', { host }));
     for (const a of addresses) {
       const why = refusal(host, a.address);
-      if (why) throw new WebhookTargetRefused(why);
+      if (why) throw why;
     }
     return addresses;
   }
@@ -127,21 +137,19 @@ export function createUrlGuard(opts: { allowedHosts: readonly string[]; resolver
       try {
         url = new URL(raw);
       } catch {
-        throw invalidInput(
-          untranslated(`"${raw.slice(0, 200)}" is not a URL; give one like https://hooks.example.com/roost.`),
-        );
+        throw invalidInput(msg('problem.webhooks.notAUrl', { value: raw.slice(0, 200) }));
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw invalidInput(untranslated('A webhook URL must start with https:// (or http://).'));
-      if (url.username || url.password)
-        throw invalidInput(
-          untranslated('A webhook URL must not carry a user name or password; Roost signs every delivery.'),
-        );
+        throw invalidInput(msg('problem.webhooks.scheme'));
+      if (url.username || url.password) throw invalidInput(msg('problem.webhooks.credentials'));
       try {
         await resolveChecked(url.hostname);
       } catch (error) {
-        if (error instanceof WebhookTargetRefused) throw invalidInput(untranslated(error.message));
-        throw invalidInput(untranslated(`${url.hostname} cannot be resolved (${(error as Error).message}).`));
+        if (error instanceof WebhookTargetRefused) throw error;
+        // The resolver's own words (getaddrinfo ENOTFOUND …) stay as they are: a code to look up.
+        throw invalidInput(
+          msg('problem.webhooks.unresolvable', { host: url.hostname, reason: (error as Error).message }),
+        );
       }
       return url;
     },

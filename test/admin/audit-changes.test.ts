@@ -73,7 +73,8 @@ describe('auditChanges: stored audit details as changes to word', () => {
       },
       lookups,
     );
-    expect(via).toBe('CSV import line 4');
+    // Stored as English text before the line was stored as a number: read as that line.
+    expect(via).toEqual({ kind: 'csvLine', line: 4 });
     expect(changes).toEqual([
       {
         code: 'changed',
@@ -124,6 +125,18 @@ describe('auditChanges: stored audit details as changes to word', () => {
       },
       { code: 'fact', field: 'onBehalf', after: { kind: 'flag', value: true } },
     ]);
+  });
+
+  it('reads how a change was made: a CSV line stored as a number, or a note stored as text', () => {
+    expect(auditChanges({ after: { label: '3.01' }, via: { csvLine: 7 } }, lookups).via).toEqual({
+      kind: 'csvLine',
+      line: 7,
+    });
+    expect(auditChanges({ after: { label: '3.01' }, via: 'SCIM' }, lookups).via).toEqual({
+      kind: 'text',
+      text: 'SCIM',
+    });
+    expect(auditChanges({ after: { label: '3.01' } }, lookups).via).toBeNull();
   });
 
   it('collects the ids to look up from both sides and the top level', () => {

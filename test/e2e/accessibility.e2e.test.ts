@@ -6,8 +6,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, newPage, signIn, startRoostWithBrowser, type RoostUnderTest } from './harness.js';
 
-// Every main page, as the person who uses it, at desktop and phone width: no serious or
-// critical axe violations, and nothing wider than the screen.
+// Every main page, as the person who uses it, at desktop and phone width, and in German (whose
+// longer words are what widen a page): no serious or critical axe violations, and nothing
+// wider than the screen.
 let roost: RoostUnderTest;
 let floorId: number;
 let deskId: number;
@@ -87,14 +88,16 @@ const roles = [
 ] as [string, string, string[]][];
 
 describe.each([
-  ['desktop', 1280],
-  ['phone', 375],
-])('accessibility of every main page (%s)', (_name, width) => {
+  ['desktop', 1280, 'en'],
+  ['phone', 375, 'en'],
+  ['German, desktop', 1280, 'de'],
+  ['German, phone', 375, 'de'],
+] as const)('accessibility of every main page (%s)', (_name, width, lang) => {
   describe.each(roles)('as %s', (_role, email, pages) => {
     let page: Page;
     beforeAll(async () => {
-      page = await newPage(roost, { width, height: 800 });
-      await signIn(page, roost.url, email);
+      page = await newPage(roost, { width, height: 800, ...(lang === 'de' ? { locale: 'de-DE' } : {}) });
+      await signIn(page, roost.url, email, undefined, lang);
     });
     afterAll(async () => page?.close());
 
@@ -107,6 +110,8 @@ describe.each([
       const problems: string[] = [];
       const res = await page.goto(`${roost.url}${path}`);
       if (res?.status() !== 200) problems.push(`HTTP ${res?.status()}`);
+      const htmlLang = await page.locator('html').getAttribute('lang');
+      if (htmlLang !== lang) problems.push(`<html lang="${htmlLang}">`);
       const { violations } = await new AxeBuilder({ page: page as never }).analyze();
       for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
         problems.push(`${v.id} (${v.nodes.length}) ${v.nodes[0]?.html.slice(0, 120)}`);

@@ -106,12 +106,14 @@ export async function startRoostWithBrowser(
  */
 export async function newPage(
   roost: Pick<RoostUnderTest, 'browser' | 'clock'>,
-  options: { width?: number; height?: number } = {},
+  /** `locale` also sets the browser's Accept-Language (de-DE: Roost in German). */
+  options: { width?: number; height?: number; locale?: string } = {},
 ): Promise<Page> {
   const context = await roost.browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     // The demo's people work in Berlin; the machine's own zone must not leak into the page.
     timezoneId: 'Europe/Berlin',
+    ...(options.locale ? { locale: options.locale } : {}),
   });
   await context.clock.install({ time: roost.clock.now() });
   const page = await context.newPage();
@@ -126,16 +128,24 @@ export const DEMO = {
   password: 'roost-demo',
 };
 
+/** The sign-in form's labels in each language. */
+const SIGN_IN_LABELS = {
+  en: { email: 'Email', password: 'Password', submit: 'Sign in' },
+  de: { email: 'E-Mail', password: 'Passwort', submit: 'Anmelden' },
+};
+
 export async function signIn(
   page: Page,
   baseUrl: string,
   email: string,
   password = DEMO.password,
+  lang: keyof typeof SIGN_IN_LABELS = 'en',
 ): Promise<void> {
+  const labels = SIGN_IN_LABELS[lang];
   await page.goto(`${baseUrl}/signin`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel(labels.email).fill(email);
+  await page.getByLabel(labels.password).fill(password);
+  await page.getByRole('button', { name: labels.submit }).click();
   await page.waitForLoadState('load');
 }
 

@@ -45,6 +45,22 @@ describe('dates and times in each language, in the site zone', () => {
     expect(formatRange('en', BERLIN, BEFORE_GAP, AFTER_GAP)).toBe('Sun 28 Mar 2027, 01:30–03:30 CET');
   });
 
+  it('on the day the clocks go back the hour 02:00–03:00 comes twice, told apart by MESZ/MEZ', () => {
+    // Sunday 25 October 2026: in Berlin 03:00 CEST becomes 02:00 CET.
+    const first = new Date('2026-10-25T00:30:00Z'); // 02:30 CEST
+    const second = new Date('2026-10-25T01:30:00Z'); // 02:30 CET
+    expect([formatInZone('de', BERLIN, first, 'time'), formatInZone('de', BERLIN, second, 'time')]).toEqual([
+      '02:30',
+      '02:30',
+    ]);
+    expect(formatRange('de', BERLIN, first, second)).toBe(
+      'So., 25. Okt. 2026, 02:30 MESZ – So., 25. Okt. 2026, 02:30 MEZ',
+    );
+    expect(formatRange('en', BERLIN, first, second)).toBe(
+      'Sun 25 Oct 2026, 02:30 CEST – Sun 25 Oct 2026, 02:30 CET',
+    );
+  });
+
   it('a range across midnight names both ends; New York keeps its English abbreviation in German', () => {
     const start = new Date('2026-12-02T21:00:00Z');
     const end = new Date('2026-12-03T01:00:00Z');
@@ -71,6 +87,25 @@ describe('plural forms follow each language', () => {
   ])('%i', (count, en, de) => {
     expect(t.t('en', 'n', { count })).toBe(en);
     expect(t.t('de', 'n', { count })).toBe(de);
+  });
+});
+
+describe("the catalogues' own plural forms", () => {
+  const t = createTranslator();
+  it.each([
+    [1, '1 second', '1 Sekunde'],
+    [15, '15 seconds', '15 Sekunden'],
+  ])('%i second(s) of waiting', (seconds, en, de) => {
+    expect(t.t('en', 'problem.auth.waitSeconds', { seconds })).toBe(en);
+    expect(t.t('de', 'problem.auth.waitSeconds', { seconds })).toBe(de);
+  });
+  it.each([
+    [1, 'Unknown event x', 'Unbekanntes Ereignis x'],
+    [2, 'Unknown events x, y', 'Unbekannte Ereignisse x, y'],
+  ])('%i unknown webhook event(s)', (count, en, de) => {
+    const events = count === 1 ? 'x' : 'x, y';
+    expect(t.t('en', 'problem.webhooks.unknownEventField', { count, events })).toBe(`${en}.`);
+    expect(t.t('de', 'problem.webhooks.unknownEventField', { count, events })).toBe(`${de}.`);
   });
 });
 

@@ -105,6 +105,45 @@ describe.each(dbTargets)('phone PIN rules (%s)', (target) => {
     expect((await typePin(devices[0]!, 'notice.me', '730242')).text).toMatch(/no booking/);
   });
 
+  it("writes the owner's email in their language: their own choice, else their home site's default", async () => {
+    const berlin = await db.prisma.site.create({
+      data: {
+        name: 'Berlin Mitte',
+        timeZone: 'Europe/Berlin',
+        defaultLanguage: 'de',
+        policy: { create: {} },
+      },
+    });
+    const chose = await createUser(db.prisma, { emUserId: 'hat.gewaehlt' });
+    await db.prisma.user.update({ where: { id: chose.id }, data: { language: 'de' } });
+    const byHomeSite = await createUser(db.prisma, { emUserId: 'vom.standort', homeSiteId: berlin.id });
+    const choseEnglish = await createUser(db.prisma, { emUserId: 'chose.english', homeSiteId: berlin.id });
+    await db.prisma.user.update({ where: { id: choseEnglish.id }, data: { language: 'en' } });
+    for (const [owner, pin] of [
+      [chose, '730251'],
+      [byHomeSite, '730252'],
+      [choseEnglish, '730253'],
+    ] as const) {
+      await setPhonePin(db.prisma, owner.id, pin);
+      for (let i = 0; i < 5;) {
+        const screen = await typePin(devices[0]!, owner.emUserId!, String(300000 + i));
+        if (screen.headers['x-roost-outcome'] === 'RATE_LIMITED')
+          clock.advance(Number(screen.headers['retry-after']) * 1000);
+        else i++;
+      }
+      clock.advance(15 * MINUTE_MS);
+    }
+    const to = (user: { email: string }) => sent.filter((m) => m.to === user.email);
+    for (const owner of [chose, byHomeSite]) {
+      expect(to(owner)).toHaveLength(1);
+      expect(to(owner)[0]!.subject).toBe('Falsche PINs für Ihre Roost-Anmeldung am Telefon');
+      expect(to(owner)[0]!.text).toContain(`Hallo ${owner.displayName},`);
+      expect(to(owner)[0]!.text).toContain('heute wurde an Tischtelefonen 5-mal eine falsche PIN');
+    }
+    expect(to(choseEnglish)[0]!.subject).toBe('Wrong PINs were typed for your Roost phone sign-in');
+    expect(to(choseEnglish)[0]!.text).toContain('5 wrong PINs were typed on desk phones');
+  });
+
   it('cannot be used to lock a phone: wrong PINs for many people leave the phone working', async () => {
     const user = await createUser(db.prisma, { emUserId: 'next.person' });
     await setPhonePin(db.prisma, user.id, '730243');

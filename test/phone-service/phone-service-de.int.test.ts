@@ -1,44 +1,29 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { actorFor, createBookingService } from '../../src/booking/booking-service.js';
-import { setPhonePin } from '../../src/phone-service/phone-auth.js';
-import { createTestApp } from '../helpers/app.js';
 import { dbTargets } from '../helpers/db.js';
-import { actionsOf, createBench, type Bench } from '../scheduler/harness.js';
-import { Phone } from './phone.js';
+import { actionsOf, type Bench } from '../scheduler/harness.js';
+import { PIN, usePhoneBench } from './phone-bench.js';
 
-// The phone service's screens in German: the site's default language until a person is
-// identified, then that person's own choice. The same flows and the same XML checks (the
-// Phone helper validates every screen against CiscoIPPhone.xsd's shapes and limits) as the
-// English tests in phone-service.int.test.ts.
-// Tuesday 1 Dec 2026, 09:00 in Berlin (UTC+1).
-const START = '2026-12-01T08:00:00.000Z';
-const PIN = '482615';
+// The phone service's screens in German in full, and the switch between languages: the
+// site's default language until a person is identified, then that person's own choice.
+// phone-service.int.test.ts runs every flow in English and in German on the same set-up
+// (phone-bench.ts) and the same XML checks.
 
 describe.each(dbTargets)('desk phone service in German (%s)', (target) => {
+  const ctx = usePhoneBench(target, { siteLanguage: 'de' });
   let bench: Bench;
-  let app: FastifyInstance;
-  const phone = (i: number) => new Phone(app, bench.desks[i]!.deviceName);
-  const emId = (i: number) => bench.users[i]!.emUserId;
-  const userRow = (i: number) =>
-    bench.db.prisma.user.findUniqueOrThrow({ where: { id: bench.users[i]!.id } });
+  const { phone, emId, userRow } = ctx;
 
   beforeAll(async () => {
-    bench = await createBench({ target, n: 4, start: START, policy: { releaseNoShowAfterMinutes: 20 } });
-    for (const i of [0, 1, 2]) await setPhonePin(bench.db.prisma, bench.users[i]!.id, PIN);
-    await bench.db.prisma.site.updateMany({ data: { defaultLanguage: 'de' } });
     // Employee 2 chose English: the German site speaks English to them once they are known.
-    await bench.db.prisma.user.update({ where: { id: bench.users[2]!.id }, data: { language: 'en' } });
+    await ctx.bench.db.prisma.user.update({
+      where: { id: ctx.bench.users[2]!.id },
+      data: { language: 'en' },
+    });
   });
-  afterAll(async () => bench?.close());
-
-  beforeEach(async () => {
-    await bench.at(START, { tick: false });
-    await bench.db.prisma.phoneAction.deleteMany();
-    await bench.db.prisma.reservation.deleteMany();
-    app = await createTestApp(bench.db, bench.clock);
+  beforeEach(() => {
+    bench = ctx.bench;
   });
-  afterEach(async () => app?.close());
 
   it('books a free desk from now until a chosen time, in German, with 24-hour times and MEZ', async () => {
     const p = phone(0);

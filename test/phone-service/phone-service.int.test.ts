@@ -1,49 +1,104 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { actorFor, createBookingService } from '../../src/booking/booking-service.js';
-import { setPhonePin } from '../../src/phone-service/phone-auth.js';
 import { MINUTE_MS } from '../../src/time/clock.js';
-import { createTestApp } from '../helpers/app.js';
 import { dbTargets } from '../helpers/db.js';
-import { actionsOf, createBench, type Bench } from '../scheduler/harness.js';
+import { actionsOf, type Bench } from '../scheduler/harness.js';
 import { Phone } from './phone.js';
+import { PIN, START, usePhoneBench } from './phone-bench.js';
 
-// Tuesday 1 Dec 2026, 09:00 in Berlin (UTC+1).
-const START = '2026-12-01T08:00:00.000Z';
-const PIN = '482615';
+/**
+ * What the screens say, in each language the site can default to: every test below runs in
+ * English and in German, through the same flows and the same XML checks (the Phone helper
+ * validates every screen against CiscoIPPhone.xsd's shapes and limits).
+ */
+const SCREENS = {
+  en: {
+    zone: 'CET',
+    desk: (n: number) => `Desk D${n}`,
+    free: (n: number) => `Desk D${n}: free`,
+    booked: (n: number) => `Desk D${n}: booked`,
+    bookNow: 'Book this desk now',
+    ownerUntil: (name: string, time: string) => `${name} until ${time}`,
+    ownerFrom: (name: string, time: string) => `${name} from ${time}`,
+    myBooking: /^My booking/,
+    manage: 'Manage',
+    checkIn: 'Check in',
+    extend30: 'Extend by 30 minutes',
+    extend60: 'Extend by 60 minutes',
+    release: 'Release desk now',
+    notRegistered: /SEP0000DEADBEEF\) is not registered in Roost/,
+    bookedAndCheckedIn: (time: string) => new RegExp(`checked in until ${time}`),
+    checkedIn: /Checked in/,
+    timedOut: /timed out/,
+    extendedUntil: (time: string) => new RegExp(`until ${time}`),
+    released: /released/i,
+    checkInClosed: (time: string) => new RegExp(`Check-in closed at ${time}`),
+    notYours: (owner: string) => new RegExp(`booked by ${owner}, not by you`),
+    deskBooked: /booked/,
+    wrongPin: /do not match/,
+    tooMany: /Too many wrong PINs/,
+    seconds: (n: number) => `${n} seconds`,
+    noBooking: (desk: string) => new RegExp(`no booking at ${desk}`),
+    workingHours: /working hours, 07:00–20:00/,
+  },
+  de: {
+    zone: 'MEZ',
+    desk: (n: number) => `Arbeitsplatz D${n}`,
+    free: (n: number) => `Arbeitsplatz D${n}: frei`,
+    booked: (n: number) => `Arbeitsplatz D${n}: gebucht`,
+    bookNow: 'Diesen Arbeitsplatz jetzt buchen',
+    ownerUntil: (name: string, time: string) => `${name} bis ${time}`,
+    ownerFrom: (name: string, time: string) => `${name} ab ${time}`,
+    myBooking: /^Meine Buchung/,
+    manage: 'Buchung',
+    checkIn: 'Einchecken',
+    extend30: 'Um 30 Minuten verlängern',
+    extend60: 'Um 60 Minuten verlängern',
+    release: 'Arbeitsplatz jetzt freigeben',
+    // A phone Roost does not know has no site, so no site language: English.
+    notRegistered: /SEP0000DEADBEEF\) is not registered in Roost/,
+    bookedAndCheckedIn: (time: string) => new RegExp(`eingecheckt bis ${time}`),
+    checkedIn: /Eingecheckt/,
+    timedOut: /abgelaufen/,
+    extendedUntil: (time: string) => new RegExp(`bis ${time}`),
+    released: /freigegeben/,
+    checkInClosed: (time: string) => new RegExp(`Einchecken war nur bis ${time} Uhr möglich`),
+    notYours: (owner: string) => new RegExp(`von ${owner} gebucht, nicht von Ihnen`),
+    deskBooked: /gebucht/,
+    wrongPin: /passen nicht zusammen/,
+    tooMany: /Zu viele falsche PINs/,
+    seconds: (n: number) => `${n} Sekunden`,
+    noBooking: (desk: string) => new RegExp(`keine Buchung für ${desk}`),
+    workingHours: /innerhalb der Arbeitszeiten liegen \(07:00–20:00 MEZ\)/,
+  },
+} as const;
 
-describe.each(dbTargets)('desk phone service (%s)', (target) => {
+const cases = dbTargets.flatMap((target) => (['en', 'de'] as const).map((lang) => ({ target, lang })));
+
+describe.each(cases)('desk phone service ($target, $lang)', ({ target, lang }) => {
+  const say = SCREENS[lang];
+  const at = (time: string) => `${time} ${say.zone}`;
+  const ctx = usePhoneBench(target, { siteLanguage: lang });
   let bench: Bench;
   let app: FastifyInstance;
-  const phone = (i: number) => new Phone(app, bench.desks[i]!.deviceName);
-  const emId = (i: number) => bench.users[i]!.emUserId;
+  const { phone, emId, userRow } = ctx;
   const bookings = () => createBookingService({ prisma: bench.db.prisma, clock: bench.clock });
-  const userRow = (i: number) =>
-    bench.db.prisma.user.findUniqueOrThrow({ where: { id: bench.users[i]!.id } });
 
   beforeAll(async () => {
-    bench = await createBench({ target, n: 4, start: START, policy: { releaseNoShowAfterMinutes: 20 } });
-    for (const i of [0, 1, 2]) await setPhonePin(bench.db.prisma, bench.users[i]!.id, PIN);
-    await bench.db.prisma.user.update({
-      where: { id: bench.users[2]!.id },
+    await ctx.bench.db.prisma.user.update({
+      where: { id: ctx.bench.users[2]!.id },
       data: { displayName: "O'Brien & Sons" },
     });
   });
-  afterAll(async () => bench?.close());
-
-  beforeEach(async () => {
-    await bench.at(START, { tick: false });
-    await bench.db.prisma.phoneAction.deleteMany();
-    await bench.db.prisma.reservation.deleteMany();
-    // A fresh app per test: the wrong-PIN throttle starts empty.
-    app = await createTestApp(bench.db, bench.clock);
+  beforeEach(() => {
+    ({ bench, app } = ctx);
   });
-  afterEach(async () => app?.close());
 
   it('tells a phone that is not in Roost so, on a text screen', async () => {
     const screen = await new Phone(app, 'SEP0000DEADBEEF').home();
     expect(screen.root).toBe('CiscoIPPhoneText');
-    expect(screen.text).toMatch(/SEP0000DEADBEEF\) is not registered in Roost/);
+    expect(screen.text).toMatch(say.notRegistered);
   });
 
   it('answers a request without a device name with a text screen saying how to configure it', async () => {
@@ -56,13 +111,13 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     const p = phone(0);
     const home = await p.home();
     expect(home.root).toBe('CiscoIPPhoneMenu');
-    expect(home.title).toBe('Desk D0: free');
-    const times = await p.select(home, 'Book this desk now');
+    expect(home.title).toBe(say.free(0));
+    const times = await p.select(home, say.bookNow);
     expect(times.root).toBe('CiscoIPPhoneMenu');
     // Half-hour steps from 09:30 up to the end of working hours, 20:00 (the 10-hour limit is 19:00).
-    expect(times.items[0]!.name).toBe('09:30 CET');
-    expect(times.items.at(-1)!.name).toBe('19:00 CET');
-    const signIn = await p.select(times, '12:00 CET');
+    expect(times.items[0]!.name).toBe(at('09:30'));
+    expect(times.items.at(-1)!.name).toBe(at('19:00'));
+    const signIn = await p.select(times, at('12:00'));
     expect(signIn.root).toBe('CiscoIPPhoneInput');
     expect(signIn.inputs.map((i) => [i.param, i.flags])).toEqual([
       ['user', 'A'],
@@ -70,7 +125,7 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     ]);
     const done = await p.submit(signIn, { user: emId(0), pin: PIN });
     expect(done.root).toBe('CiscoIPPhoneText');
-    expect(done.text).toMatch(/checked in until 12:00 CET/);
+    expect(done.text).toMatch(say.bookedAndCheckedIn(at('12:00')));
 
     const [r] = await bench.db.prisma.reservation.findMany();
     expect(r).toMatchObject({ userId: bench.users[0]!.id, deskId: bench.desks[0]!.id, status: 'CHECKED_IN' });
@@ -86,10 +141,10 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     expect(await bench.sim.userOn(bench.desks[0]!.deviceName)).toBe(emId(0));
 
     const booked = await p.home();
-    expect(booked.title).toBe('Desk D0: booked');
-    expect(booked.items[0]!.name).toBe('Employee 0 until 12:00 CET');
-    const manage = await p.softKey(done, 'Manage');
-    expect(manage.items.map((i) => i.name)).toEqual(['Extend by 30 minutes', 'Extend by 60 minutes']);
+    expect(booked.title).toBe(say.booked(0));
+    expect(booked.items[0]!.name).toBe(say.ownerUntil('Employee 0', at('12:00')));
+    const manage = await p.softKey(done, say.manage);
+    expect(manage.items.map((i) => i.name)).toEqual([say.extend30, say.extend60]);
   });
 
   it('lets the owner check in, extend by 30 and 60 minutes when free, and release; the emulator follows', async () => {
@@ -115,15 +170,15 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
 
     // 09:00 local, ten minutes before the start: the check-in window is open.
     const home = await p.home();
-    expect(home.title).toBe('Desk D1: booked');
-    expect(home.items[0]!.name).toBe('Employee 1 from 09:10 CET');
-    const signIn = await p.select(home, /^My booking/);
+    expect(home.title).toBe(say.booked(1));
+    expect(home.items[0]!.name).toBe(say.ownerFrom('Employee 1', at('09:10')));
+    const signIn = await p.select(home, say.myBooking);
     let menu = await p.submit(signIn, { user: emId(1), pin: PIN });
     expect(menu.root).toBe('CiscoIPPhoneMenu');
-    expect(menu.items.map((i) => i.name)).toEqual(['Check in', 'Extend by 30 minutes']);
+    expect(menu.items.map((i) => i.name)).toEqual([say.checkIn, say.extend30]);
 
-    let result = await p.select(menu, 'Check in');
-    expect(result.text).toMatch(/Checked in/);
+    let result = await p.select(menu, say.checkIn);
+    expect(result.text).toMatch(say.checkedIn);
     expect((await bench.db.prisma.reservation.findUniqueOrThrow({ where: { id: r.id } })).status).toBe(
       'CHECKED_IN',
     );
@@ -132,28 +187,28 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     expect(await bench.sim.userOn(bench.desks[1]!.deviceName)).toBe(emId(1));
 
     // The token from 09:00 has expired (five minutes): the PIN again.
-    expect((await p.softKey(result, 'Manage')).text).toMatch(/timed out/);
+    expect((await p.softKey(result, say.manage)).text).toMatch(say.timedOut);
     menu = await p.submit(signIn, { user: emId(1), pin: PIN });
-    expect(menu.items.map((i) => i.name)).toEqual(['Extend by 30 minutes', 'Release desk now']);
-    result = await p.select(menu, 'Extend by 30 minutes');
-    expect(result.text).toMatch(/until 11:30 CET/);
+    expect(menu.items.map((i) => i.name)).toEqual([say.extend30, say.release]);
+    result = await p.select(menu, say.extend30);
+    expect(result.text).toMatch(say.extendedUntil(at('11:30')));
     let row = await bench.db.prisma.reservation.findUniqueOrThrow({ where: { id: r.id } });
     expect(row.endsAt.toISOString()).toBe('2026-12-01T10:30:00.000Z');
     const logout = (await actionsOf(bench, r.id)).find((a) => a.kind === 'LOGOUT')!;
     expect(logout.dueAt.toISOString()).toBe('2026-12-01T10:30:00.000Z');
 
     // The desk is taken from 11:30: no more extending.
-    menu = await p.softKey(result, 'Manage');
-    expect(menu.items.map((i) => i.name)).toEqual(['Release desk now']);
+    menu = await p.softKey(result, say.manage);
+    expect(menu.items.map((i) => i.name)).toEqual([say.release]);
 
-    result = await p.select(menu, 'Release desk now');
-    expect(result.text).toMatch(/released/i);
+    result = await p.select(menu, say.release);
+    expect(result.text).toMatch(say.released);
     row = await bench.db.prisma.reservation.findUniqueOrThrow({ where: { id: r.id } });
     expect(row.status).toBe('RELEASED');
     expect(row.endsAt.getTime()).toBe(bench.clock.now().getTime());
     await bench.scheduler.tick(bench.clock.now());
     expect(await bench.sim.userOn(bench.desks[1]!.deviceName)).toBeNull();
-    expect((await p.home()).title).toBe('Desk D1: free');
+    expect((await p.home()).title).toBe(say.free(1));
   });
 
   it('a check-in on the phone keeps the desk past the no-show release; no check-in loses it', async () => {
@@ -179,7 +234,7 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
       user: emId(0),
       pin: PIN,
     });
-    await p.select(menu, 'Check in');
+    await p.select(menu, say.checkIn);
     await bench.at('2026-12-01T08:30:00Z');
     const rows = await bench.db.prisma.reservation.findMany({ orderBy: { id: 'asc' } });
     expect(rows.find((x) => x.id === checkedIn.id)!.status).toBe('CHECKED_IN');
@@ -201,12 +256,12 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     // The window closes 30 minutes after the start, at 09:40 local.
     await bench.at('2026-12-01T08:41:00Z', { tick: false });
     const menu = await p.submit(signIn, { user: emId(0), pin: PIN });
-    expect(menu.items.map((i) => i.name)).not.toContain('Check in');
+    expect(menu.items.map((i) => i.name)).not.toContain(say.checkIn);
     // A phone that still shows an older menu asks anyway: the booking service refuses.
     const stale = menu.items[0]!.url.replace(/action=[\w-]+/, 'action=check-in');
     const result = await p.get(stale);
     expect(result.root).toBe('CiscoIPPhoneText');
-    expect(result.text).toMatch(/Check-in closed at 09:40/);
+    expect(result.text).toMatch(say.checkInClosed('09:40'));
     expect((await bench.db.prisma.reservation.findFirstOrThrow()).status).toBe('BOOKED');
   });
 
@@ -222,13 +277,13 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     });
     const p = phone(2);
     const home = await p.home();
-    expect(home.raw).toContain('O&apos;Brien &amp; Sons until 11:00 CET');
-    expect(home.items[0]!.name).toBe("O'Brien & Sons until 11:00 CET");
-    const result = await p.submit(await p.select(home, /^My booking/), { user: emId(0), pin: PIN });
+    expect(home.raw).toContain(say.ownerUntil('O&apos;Brien &amp; Sons', at('11:00')));
+    expect(home.items[0]!.name).toBe(say.ownerUntil("O'Brien & Sons", at('11:00')));
+    const result = await p.submit(await p.select(home, say.myBooking), { user: emId(0), pin: PIN });
     expect(result.root).toBe('CiscoIPPhoneText');
-    expect(result.text).toMatch(/booked by O'Brien & Sons, not by you/);
+    expect(result.text).toMatch(say.notYours("O'Brien & Sons"));
     // No "book now" while the desk is taken.
-    expect((await p.get(`/phone/book?device=${p.device}`)).text).toMatch(/booked/);
+    expect((await p.get(`/phone/book?device=${p.device}`)).text).toMatch(say.deskBooked);
   });
 
   it('refuses a wrong PIN, then slows the person down with growing delays on every phone', async () => {
@@ -237,14 +292,14 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     for (let i = 0; i < 3; i++) {
       const wrong = await p.submit(signIn, { user: emId(0), pin: '999999' });
       expect(wrong.root).toBe('CiscoIPPhoneText');
-      expect(wrong.text).toMatch(/do not match/);
+      expect(wrong.text).toMatch(say.wrongPin);
       expect(wrong.headers['x-roost-outcome']).toBe('UNAUTHENTICATED');
     }
     const limited = await p.submit(signIn, { user: emId(0), pin: PIN });
-    expect(limited.text).toMatch(/Too many wrong PINs/);
+    expect(limited.text).toMatch(say.tooMany);
     expect(limited.headers['x-roost-outcome']).toBe('RATE_LIMITED');
     expect(limited.headers['retry-after']).toBe('15');
-    expect(limited.text).toContain('15 seconds');
+    expect(limited.text).toContain(say.seconds(15));
     expect(await bench.db.prisma.reservation.count()).toBe(0);
     // Two more wrong PINs on another phone: five for the person, so every phone waits.
     const elsewhere = phone(1);
@@ -253,18 +308,16 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     );
     for (let i = 0; i < 2; i++)
       expect((await elsewhere.submit(otherSignIn, { user: emId(0), pin: '999998' })).text).toMatch(
-        /do not match/,
+        say.wrongPin,
       );
-    expect((await elsewhere.submit(otherSignIn, { user: emId(0), pin: PIN })).text).toMatch(
-      /Too many wrong PINs/,
-    );
+    expect((await elsewhere.submit(otherSignIn, { user: emId(0), pin: PIN })).text).toMatch(say.tooMany);
     // The delay passes: the right PIN works again and clears the count.
     bench.clock.advance(15 * MINUTE_MS);
     const ok = await p.submit(await p.get(`/phone/manage/sign-in?device=${p.device}`), {
       user: emId(0),
       pin: PIN,
     });
-    expect(ok.text).toMatch(/no booking at Desk D0/);
+    expect(ok.text).toMatch(say.noBooking(say.desk(0)));
   });
 
   it('has no per-phone lock: wrong PINs for many user IDs do not stop the next person at that phone', async () => {
@@ -272,7 +325,7 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
     const signIn = await p.get(`/phone/manage/sign-in?device=${p.device}`);
     for (let i = 0; i < 30; i++) await p.submit(signIn, { user: `nobody${i}`, pin: '135791' });
     const next = await p.submit(signIn, { user: emId(1), pin: PIN });
-    expect(next.text).not.toMatch(/Too many wrong PINs/);
+    expect(next.text).not.toMatch(say.tooMany);
     expect(next.headers['x-roost-outcome']).not.toBe('RATE_LIMITED');
   });
 
@@ -285,26 +338,26 @@ describe.each(dbTargets)('desk phone service (%s)', (target) => {
         pin: PIN,
       },
     );
-    const tokenUrl = new URL(manage.softKeys.find((k) => k.name === 'Manage')!.url);
+    const tokenUrl = new URL(manage.softKeys.find((k) => k.name === say.manage)!.url);
     const t = tokenUrl.searchParams.get('token')!;
     const release = `/phone/manage/do?device=${p.device}&action=release&token=${encodeURIComponent(t)}`;
     const stolen = await phone(1).get(
       `/phone/manage/do?device=${bench.desks[1]!.deviceName}&action=release&token=${encodeURIComponent(t)}`,
     );
-    expect(stolen.text).toMatch(/timed out/);
+    expect(stolen.text).toMatch(say.timedOut);
     const forged = await p.get(release.replace(/token=\d+/, `token=${bench.users[1]!.id}`));
-    expect(forged.text).toMatch(/timed out/);
+    expect(forged.text).toMatch(say.timedOut);
     bench.clock.advance(5 * MINUTE_MS + 1000);
     const late = await p.get(release);
-    expect(late.text).toMatch(/timed out/);
+    expect(late.text).toMatch(say.timedOut);
     expect((await bench.db.prisma.reservation.findFirstOrThrow()).status).toBe('CHECKED_IN');
   });
 
   it('explains why a desk cannot be booked now (outside working hours)', async () => {
     await bench.at('2026-12-01T19:45:00Z', { tick: false }); // 20:45 local
     const p = phone(0);
-    const screen = await p.select(await p.home(), 'Book this desk now');
+    const screen = await p.select(await p.home(), say.bookNow);
     expect(screen.root).toBe('CiscoIPPhoneText');
-    expect(screen.text).toMatch(/working hours, 07:00–20:00/);
+    expect(screen.text).toMatch(say.workingHours);
   });
 });

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { createEmClientRegistry } from '../../src/scheduler/em-clients.js';
+import { createPhonesService } from '../../src/scheduler/phones-service.js';
 import { createManualClock } from '../../src/time/clock.js';
-import { Browser, createTestApp } from '../helpers/app.js';
+import { Browser, testConfig } from '../helpers/app.js';
 import { createTestDatabase, dbTargets, type TestDatabase } from '../helpers/db.js';
 import { createDesk, createFloor, createSite, createUser } from '../helpers/factories.js';
 
@@ -103,7 +106,16 @@ describe.each(dbTargets)('every page in German and in English (%s)', (target) =>
 
   beforeAll(async () => {
     db = await createTestDatabase(target);
-    const site = await createSite(db.prisma, { timeZone: 'Europe/Berlin' });
+    // A cluster nobody answers at (a closed port): the Phones page shows nodes and phones anyway.
+    const cluster = await db.prisma.emCluster.create({
+      data: {
+        name: 'CUCM',
+        serviceUrl: 'http://127.0.0.1:9',
+        appUser: 'emapi',
+        secretRef: 'env:ROOST_EM_APP_PASSWORD',
+      },
+    });
+    const site = await createSite(db.prisma, { timeZone: 'Europe/Berlin', emClusterId: cluster.id });
     const floor = await createFloor(db.prisma, site.id, 'Etage 1');
     const desk = await createDesk(db.prisma, floor.id, { label: '1.01' });
     const ada = await createUser(db.prisma, { homeSiteId: site.id });
@@ -126,7 +138,15 @@ describe.each(dbTargets)('every page in German and in English (%s)', (target) =>
       ...(await db.prisma.emCluster.findMany()).map((c) => c.name),
     ].sort((a, b) => b.length - a.length);
     ids = { site: site.id, floor: floor.id, desk: desk.id, person: ada.id };
-    app = await createTestApp(db, createManualClock('2026-12-02T07:14:00Z'));
+    const clock = createManualClock('2026-12-02T07:14:00Z');
+    const config = testConfig();
+    const phones = createPhonesService({
+      prisma: db.prisma,
+      clock,
+      emClients: createEmClientRegistry({ prisma: db.prisma, config, clock }),
+    });
+    app = await buildApp({ config, db, clock, logger: false, phones });
+    await app.ready();
   });
   afterAll(async () => {
     await app?.close();
@@ -164,6 +184,8 @@ describe.each(dbTargets)('every page in German and in English (%s)', (target) =>
       '/staff/audit',
       '/staff/insight',
       '/staff/webhooks',
+      '/staff/phones',
+      `/staff/phones?floorId=${ids.floor}`,
     ];
     const admin = ['/staff/clusters'];
     return role === 'employee'
@@ -201,6 +223,8 @@ describe.each(dbTargets)('every page in German and in English (%s)', (target) =>
       expect(lang(dePage.body), url).toBe('de');
       expect(lang(enPage.body), url).toBe('en');
       const english = new Set(texts(enPage.body));
+      // Berlin's zone is MEZ/MESZ in German, CET/CEST in English.
+      for (const t of texts(dePage.body)) if (/\bCES?T\b/.test(t)) untranslated.push(`${url}: ${t}`);
       for (const t of texts(dePage.body))
         if (english.has(t) && looksEnglish(t, data)) untranslated.push(`${url}: ${t}`);
     }

@@ -72,8 +72,16 @@ describe.each(dbTargets)('CSV imports (%s)', (target) => {
     expect(update.details).toMatchObject({
       before: { bookable: true, phone: 'SEP111111111111' },
       after: { bookable: false, phone: null },
-      via: 'CSV import line 2',
+      via: { csvLine: 2 },
     });
+    // The audit trail names the line in the reader's language.
+    const trail = `/staff/audit?subjectType=Desk&subjectId=${rows[0]!.id}`;
+    expect((await staff.get(trail)).body).toContain('CSV import line 2');
+    const german = new Browser(app, { 'accept-language': 'de-DE' });
+    await german.signIn('fm@test.example');
+    const page = (await german.get(trail)).body;
+    expect(page).toContain('CSV-Import, Zeile 2');
+    expect(page).not.toContain('CSV import line');
   });
 
   it('writes nothing when any line is bad, and names every bad line and column', async () => {

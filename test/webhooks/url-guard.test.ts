@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RoostError } from '../../src/errors.js';
+import { renderMessage } from '../../src/i18n/render-message.js';
 import { createUrlGuard, type Resolver } from '../../src/webhooks/url-guard.js';
 
 const dns: Record<string, string[]> = {
@@ -84,6 +85,20 @@ describe('webhook URL guard', () => {
     // Not in the list: still refused.
     expect(await refusal(allowing, 'http://127.0.0.2/')).toMatch(/loopback/);
     expect(await refusal(allowing, 'http://10.0.0.1/')).toMatch(/private/);
+  });
+
+  it('says why in German too, from the same reason', async () => {
+    const said = async (url: string) => {
+      const error = await guard.check(url).catch((e: unknown) => e as RoostError);
+      return renderMessage('de', (error as RoostError).text);
+    };
+    expect(await said('https://intranet.example.com/')).toBe(
+      'intranet.example.com verweist auf 10.1.2.3, eine private Adresse; Webhooks dürfen nur öffentliche Adressen erreichen, es sei denn, der Host steht in ROOST_WEBHOOK_ALLOWED_HOSTS.',
+    );
+    expect(await said('http://127.0.0.1/hook')).toMatch(/^127\.0\.0\.1 ist eine Loopback-Adresse;/);
+    expect(await said('ftp://hooks.example.com/')).toBe(
+      'Eine Webhook-URL muss mit https:// (oder http://) beginnen.',
+    );
   });
 
   it('refuses at connect time too: the lookup handed to each request re-checks every address', async () => {

@@ -11,7 +11,7 @@ import {
 import { formatInZone, zoneAbbreviation } from '../../i18n/formats.js';
 import type { Language } from '../../i18n/languages.js';
 import { translator } from '../../i18n/translator.js';
-import { invalidInput, notFound, untranslated } from '../../errors.js';
+import { invalidInput, msg, notFound } from '../../errors.js';
 
 /**
  * The booking part of the JSON API (/api/v1, Bearer token only; see access.ts).
@@ -73,7 +73,7 @@ function isRealDateTime(text: string): boolean {
 export function instant(text: string, field: string): Date {
   const at = new Date(text);
   if (Number.isNaN(at.getTime()) || !isRealDateTime(text))
-    throw invalidInput(untranslated(`${field} is not a valid date and time: "${text}".`));
+    throw invalidInput(msg('problem.api.notADateTime', { field, value: text }));
   return at;
 }
 

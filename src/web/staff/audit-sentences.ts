@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { AuditChange, AuditValue } from '../../admin/audit-changes.js';
+import type { AuditChange, AuditValue, AuditVia } from '../../admin/audit-changes.js';
 import type { MessageParams } from '../../i18n/translator.js';
 import type { Formatters } from '../i18n-plugin.js';
 
@@ -101,8 +101,13 @@ export interface AuditRowEvent {
   actor: { displayName: string; email: string } | null;
   actorLabel: string;
   changes: AuditChange[];
+  via?: AuditVia | null;
   zone: string;
 }
+
+/** "CSV import line 4" in the reader's language; a note stored as text as it is. */
+export const viaText = (via: AuditVia, t: Translate): string =>
+  via.kind === 'csvLine' ? t('staff.audit.viaCsvLine', { line: via.line }) : via.text;
 
 export function auditRow<E extends AuditRowEvent>(e: E, t: Translate, fmt: Formatters, viewerZone: string) {
   return {
@@ -110,5 +115,6 @@ export function auditRow<E extends AuditRowEvent>(e: E, t: Translate, fmt: Forma
     when: `${fmt.date(viewerZone, e.at, 'dayWithYear')}, ${DateTime.fromJSDate(e.at, { zone: viewerZone }).toFormat('HH:mm:ss')}`,
     actorName: e.actor ? `${e.actor.displayName} (${e.actor.email})` : e.actorLabel,
     sentences: e.changes.map((c) => auditSentence(c, t, fmt, e.zone)),
+    via: e.via ? viaText(e.via, t) : null,
   };
 }

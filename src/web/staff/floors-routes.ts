@@ -5,7 +5,7 @@ import { markerSize, overlappingDesks } from '../../admin/desk-plan-service.js';
 import { DESK_CSV_COLUMNS, type DesksService } from '../../admin/desks-service.js';
 import { planDataUrl } from '../../admin/floor-plan.js';
 import type { SitesService } from '../../admin/sites-service.js';
-import { invalidInput, untranslated } from '../../errors.js';
+import { invalidInput, msg } from '../../errors.js';
 import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
 import { IdParams } from '../route-schemas.js';
 
@@ -15,8 +15,8 @@ export function uploadedText(form: Record<string, unknown>, fileField: string, t
   if (Buffer.isBuffer(file) && file.length > 0) return file.toString('utf8');
   const text = form[textField];
   if (typeof text === 'string' && text.trim() !== '') return text;
-  throw invalidInput(untranslated('Choose a CSV file or paste the CSV text.'), {
-    fields: { [fileField]: 'Choose a CSV file or paste the CSV text.' },
+  throw invalidInput(msg('problem.upload.csvMissing'), {
+    fields: { [fileField]: msg('problem.upload.csvMissing') },
   });
 }
 

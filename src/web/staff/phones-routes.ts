@@ -1,17 +1,24 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidInput, untranslated } from '../../errors.js';
+import { invalidInput, msg } from '../../errors.js';
 import type { PhonesService } from '../../scheduler/phones-service.js';
+import type { Clock } from '../../time/clock.js';
 import { publicUrls } from '../public-url.js';
 import { actorOf, formOf, staff } from './staff-helpers.js';
 
 /** Staff Phones page (issue #6): EM state per phone of a floor, and manual login/logout. */
 export async function phonesRoutes(
   app: FastifyInstance,
-  opts: { phones: PhonesService; /** ROOST_PUBLIC_URL, for the phone service URL shown */ publicUrl: string },
+  opts: {
+    phones: PhonesService;
+    /** ROOST_PUBLIC_URL, for the phone service URL shown */
+    publicUrl: string;
+    /** The zone's abbreviation (CET/MEZ) is the one in force now. */
+    clock: Clock;
+  },
 ) {
   const idOf = (raw: unknown): number => {
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput(untranslated('Unknown phone.'));
+    if (!Number.isSafeInteger(n) || n < 1) throw invalidInput(msg('problem.phones.unknownPhone'));
     return n;
   };
   const back = (form: Record<string, unknown>) => {
@@ -39,6 +46,7 @@ export async function phonesRoutes(
         ...(view as unknown as Record<string, unknown>),
         phones,
         problemsOnly,
+        now: opts.clock.now(),
         // What to enter on the cluster as the IP phone service URL (#DEVICENAME# stays literal).
         phoneServiceUrl: `${publicUrls(opts.publicUrl).to('/phone/services')}?device=#DEVICENAME#`,
       });

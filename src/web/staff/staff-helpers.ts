@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StaffActor } from '../../admin/people-service.js';
-import { RoostError, untranslated } from '../../errors.js';
+import { RoostError, msg } from '../../errors.js';
 import { renderMessage, renderMessages } from '../../i18n/render-message.js';
 
 /** Route options for staff pages and admin-only pages (the access plugin enforces them). */
@@ -10,7 +10,7 @@ export const adminOnly = { config: { access: 'admin' as const } };
 /** The signed-in staff member as the audit trail's actor. */
 export function actorOf(request: FastifyRequest): StaffActor {
   const user = request.user;
-  if (!user) throw new RoostError('UNAUTHENTICATED', untranslated('Sign in first.'));
+  if (!user) throw new RoostError('UNAUTHENTICATED', msg('problem.access.signInFirst'));
   return { id: user.id, label: user.email, role: user.role };
 }
 

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import type { AdminServices } from '../../admin/admin-services.js';
 import { MAX_PLAN_BYTES } from '../../admin/floor-plan.js';
-import { invalidInput, untranslated } from '../../errors.js';
+import { invalidInput, msg } from '../../errors.js';
 import { clusterJson } from '../api/admin/em-clusters-api.js';
 import { deskJson } from '../api/admin/floors-api.js';
 import type { BookingService } from '../../booking/booking-service.js';
@@ -34,16 +34,13 @@ export async function staffRoutes(
   });
   // Upload limits become a message a person can act on; the app's handler renders it.
   app.setErrorHandler((error: FastifyError) => {
-    if (error.code === 'FST_REQ_FILE_TOO_LARGE')
-      throw invalidInput(
-        untranslated('The file is larger than 1 MiB. Upload a smaller file (split a large CSV in parts).'),
-      );
+    if (error.code === 'FST_REQ_FILE_TOO_LARGE') throw invalidInput(msg('problem.upload.tooLarge'));
     if (
       error.code === 'FST_FILES_LIMIT' ||
       error.code === 'FST_PARTS_LIMIT' ||
       error.code === 'FST_FIELDS_LIMIT'
     )
-      throw invalidInput(untranslated('Upload one file at a time.'));
+      throw invalidInput(msg('problem.upload.oneFile'));
     throw error;
   });
 

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StaffActor } from '../../../admin/people-service.js';
-import { RoostError, untranslated } from '../../../errors.js';
+import { RoostError, msg } from '../../../errors.js';
 
 /** Shared pieces of the staff API (/api/v1/admin): access, ids, the acting person. */
 export const staff = { config: { access: 'staff' as const } };
@@ -15,7 +15,7 @@ export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 /** The caller as the audit trail's actor, with the role the services check. */
 export function apiActor(request: FastifyRequest): StaffActor {
   const user = request.user;
-  if (!user) throw new RoostError('UNAUTHENTICATED', untranslated('Sign in first.'));
+  if (!user) throw new RoostError('UNAUTHENTICATED', msg('problem.access.signInFirst'));
   return { id: user.id, label: user.email, role: user.role };
 }
 
