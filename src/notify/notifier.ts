@@ -11,6 +11,7 @@ import {
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
 import { translator } from '../i18n/translator.js';
+import type { Log } from '../log.js';
 import type { Clock } from '../time/clock.js';
 
 /**
@@ -31,10 +32,7 @@ export interface Notifier {
   close(): Promise<void>;
 }
 
-export interface NotifierLog {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type NotifierLog = Pick<Log, 'info' | 'error'>;
 
 export interface Notice {
   to: string;
