@@ -21,6 +21,14 @@ interface ScimRouteOptions {
   base: string;
 }
 
+/** What the write routes need of the Users and the Groups service. */
+interface ScimWrites {
+  create(body: unknown): Promise<{ meta: { location: string } }>;
+  replace(id: string, body: unknown): Promise<object>;
+  patch(id: string, body: unknown): Promise<object>;
+  remove(id: string): Promise<void>;
+}
+
 const SCIM_TYPE = 'application/scim+json; charset=utf-8';
 const BODY_LIMIT = 1024 * 1024;
 
@@ -157,6 +165,25 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
 
   type Req<P = unknown> = FastifyRequest<{ Querystring: Query; Params: { id: string }; Body: P }>;
 
+  /** Create (201 with its location), replace, patch and delete: alike for Users and Groups. */
+  function writes(path: '/Users' | '/Groups', resources: ScimWrites) {
+    app.post(path, { config }, async (request: Req, reply) => {
+      const created = await resources.create(request.body);
+      reply.status(201).header('location', created.meta.location);
+      return created;
+    });
+    app.put(`${path}/:id`, { config }, async (request: Req) =>
+      resources.replace(request.params.id, request.body),
+    );
+    app.patch(`${path}/:id`, { config }, async (request: Req) =>
+      resources.patch(request.params.id, request.body),
+    );
+    app.delete(`${path}/:id`, { config }, async (request: Req, reply) => {
+      await resources.remove(request.params.id);
+      return reply.status(204).send();
+    });
+  }
+
   // Discovery.
   app.get('/ServiceProviderConfig', { config }, async () => serviceProviderConfig(base));
   app.get('/ResourceTypes', { config }, async () => {
@@ -185,17 +212,7 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
   app.get('/Users/:id', { config }, async (request: Req) =>
     shape(await users.get(request.params.id), request.query),
   );
-  app.post('/Users', { config }, async (request: Req, reply) => {
-    const user = await users.create(request.body);
-    reply.status(201).header('location', user.meta.location);
-    return user;
-  });
-  app.put('/Users/:id', { config }, async (request: Req) => users.replace(request.params.id, request.body));
-  app.patch('/Users/:id', { config }, async (request: Req) => users.patch(request.params.id, request.body));
-  app.delete('/Users/:id', { config }, async (request: Req, reply) => {
-    await users.remove(request.params.id);
-    return reply.status(204).send();
-  });
+  writes('/Users', users);
 
   // Groups (teams).
   const membersWanted = (q: Query) => !listed(q.excludedAttributes).has('members');
@@ -205,15 +222,5 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
   app.get('/Groups/:id', { config }, async (request: Req) =>
     shape(await groups.get(request.params.id, { members: membersWanted(request.query) }), request.query),
   );
-  app.post('/Groups', { config }, async (request: Req, reply) => {
-    const group = await groups.create(request.body);
-    reply.status(201).header('location', group.meta.location);
-    return group;
-  });
-  app.put('/Groups/:id', { config }, async (request: Req) => groups.replace(request.params.id, request.body));
-  app.patch('/Groups/:id', { config }, async (request: Req) => groups.patch(request.params.id, request.body));
-  app.delete('/Groups/:id', { config }, async (request: Req, reply) => {
-    await groups.remove(request.params.id);
-    return reply.status(204).send();
-  });
+  writes('/Groups', groups);
 }
