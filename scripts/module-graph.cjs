@@ -9,6 +9,7 @@ const modules = {
     owns: 'Clock (injectable), wall time <-> UTC, DST rules, minute/day constants',
     may: [],
   },
+  log: { path: '^src/log\\.ts$', owns: 'Log: the logger interface modules write to', may: [] },
   errors: { path: '^src/errors\\.ts$', owns: 'RoostError: codes and catalogue messages', may: ['i18n'] },
   config: {
     path: '^src/config\\.ts$',
@@ -51,13 +52,13 @@ const modules = {
   booking: {
     path: '^src/booking/',
     owns: 'booking rules, availability, booking commands and queries',
-    may: ['db', 'time', 'errors', 'audit', 'scheduler'],
+    may: ['db', 'time', 'errors', 'audit', 'scheduler', 'log'],
   },
   calendar: { path: '^src/calendar/', owns: 'iCalendar feeds', may: ['db', 'time', 'errors', 'i18n'] },
   notify: {
     path: '^src/notify/',
     owns: 'email notices of booking changes',
-    may: ['db', 'time', 'config', 'audit', 'calendar', 'booking', 'i18n'],
+    may: ['db', 'time', 'config', 'audit', 'calendar', 'booking', 'i18n', 'log'],
   },
   insight: {
     path: '^src/insight/',
@@ -77,7 +78,7 @@ const modules = {
   webhooks: {
     path: '^src/webhooks/',
     owns: 'webhook endpoints, the SSRF guard, signed deliveries with retries',
-    may: ['db', 'time', 'errors', 'audit', 'outbox'],
+    may: ['db', 'time', 'errors', 'audit', 'outbox', 'log'],
   },
   scim: {
     path: '^src/scim/',

@@ -1,5 +1,4 @@
-import type { Actor } from '../audit/audit-log.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { auditTrail, type Actor } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import { notFound } from '../errors.js';
 import { driftAction } from '../scheduler/action-keys.js';
@@ -55,6 +54,7 @@ async function revokeInTransaction(
   clock: Clock,
 ): Promise<RevocationResult> {
   const now = clock.now();
+  const audit = auditTrail(tx, actor, now);
   // The same lock a new booking takes: no booking can slip in while access is being revoked.
   const locked = await tx.$queryRaw<{ id: number }[]>`
     SELECT "id" FROM "User" WHERE "id" = ${personId} FOR UPDATE`;
@@ -79,17 +79,7 @@ async function revokeInTransaction(
         data: { status: 'CANCELLED', updatedById: actor.id },
       });
       await cancelPhoneActions(tx, r.id, now);
-      await recordAudit(
-        tx,
-        actor,
-        {
-          action: 'reservation.cancel',
-          subjectType: 'Reservation',
-          subjectId: r.id,
-          details: { userId: personId, reason },
-        },
-        now,
-      );
+      await audit('reservation.cancel', 'Reservation', r.id, { userId: personId, reason });
       cancelled.push(r.id);
     } else {
       await tx.reservation.update({
@@ -98,22 +88,12 @@ async function revokeInTransaction(
       });
       // Brings the booking's logout forward to now: the scheduler logs the phone out.
       await moveLogout(tx, r.id, now);
-      await recordAudit(
-        tx,
-        actor,
-        {
-          action: 'reservation.release',
-          subjectType: 'Reservation',
-          subjectId: r.id,
-          details: {
-            userId: personId,
-            reason,
-            before: { endsAt: r.endsAt.toISOString() },
-            after: { endsAt: now.toISOString() },
-          },
-        },
-        now,
-      );
+      await audit('reservation.release', 'Reservation', r.id, {
+        userId: personId,
+        reason,
+        before: { endsAt: r.endsAt.toISOString() },
+        after: { endsAt: now.toISOString() },
+      });
       released.push(r.id);
     }
   }
@@ -136,17 +116,11 @@ async function revokeInTransaction(
       data: [{ ...driftAction(phone.id, now), kind: 'LOGOUT', phoneId: phone.id, dueAt: now }],
       skipDuplicates: true,
     });
-    await recordAudit(
-      tx,
-      actor,
-      {
-        action: 'phone.logout_queued',
-        subjectType: 'phone',
-        subjectId: phone.id,
-        details: { deviceName: phone.deviceName, userId: personId, reason },
-      },
-      now,
-    );
+    await audit('phone.logout_queued', 'phone', phone.id, {
+      deviceName: phone.deviceName,
+      userId: personId,
+      reason,
+    });
   }
 
   const result: RevocationResult = {
@@ -156,16 +130,6 @@ async function revokeInTransaction(
     releasedReservationIds: released,
     otherPhoneIds: otherPhones.map((p) => p.id),
   };
-  await recordAudit(
-    tx,
-    actor,
-    {
-      action: 'user.access-revoked',
-      subjectType: 'user',
-      subjectId: personId,
-      details: { reason, ...result },
-    },
-    now,
-  );
+  await audit('user.access-revoked', 'user', personId, { reason, ...result });
   return result;
 }

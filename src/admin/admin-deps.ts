@@ -1,3 +1,4 @@
+import { auditTrail, type Actor, type AuditTrail } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import { pgErrorKind } from '../db/pg-errors.js';
 import { notFound, type Findable } from '../errors.js';
@@ -27,4 +28,30 @@ export function parseId(raw: unknown, what: Findable): number {
   const text = String(raw ?? '');
   if (!/^\d{1,9}$/.test(text)) throw notFound(what);
   return Number(text);
+}
+
+/** What one staff change does inside its transaction, writing its audit entries through `audit`. */
+export type ChangeWork<T> = (tx: Tx, audit: AuditTrail) => Promise<T>;
+
+/**
+ * Runs one staff change in a transaction, with the audit trail that writes its entries in that
+ * transaction at the instant the change began. With `onDuplicate`, a unique index that says no
+ * (the name is taken, or another request won a race past a pre-check) becomes that refusal.
+ */
+export function changeRunner({ prisma, clock }: AdminDeps) {
+  function change<T>(actor: Actor, work: ChangeWork<T>): Promise<T>;
+  function change<T>(actor: Actor, options: { onDuplicate: () => Error }, work: ChangeWork<T>): Promise<T>;
+  async function change<T>(
+    actor: Actor,
+    ...args: [ChangeWork<T>] | [{ onDuplicate: () => Error }, ChangeWork<T>]
+  ): Promise<T> {
+    const [options, work] = args.length === 1 ? [null, args[0]] : args;
+    try {
+      return await prisma.$transaction((tx) => work(tx, auditTrail(tx, actor, clock.now())), TX_OPTIONS);
+    } catch (error) {
+      if (options && isUniqueViolation(error)) throw options.onDuplicate();
+      throw error;
+    }
+  }
+  return change;
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import { invalidFields, msg } from '../errors.js';
 import { addDays, isValidTimeZone, startOfLocalDay } from '../time/zones.js';
 import type { AdminDeps } from './admin-deps.js';
+import { onePage } from './paging.js';
 import { auditChanges, idsInDetails, type AuditLookups } from './audit-changes.js';
 
 /** The audit page's filters: all optional, combined with AND. Dates are days in `timeZone`. */
@@ -16,6 +17,12 @@ export interface AuditFilter {
 }
 
 export const AUDIT_PAGE_SIZE = 50;
+const NEWEST_FIRST = [
+  { at: 'desc' },
+  { id: 'desc' },
+] satisfies Db.Prisma.AuditEventOrderByWithRelationInput[];
+/** Who did it, by name, beside each event. */
+const WITH_ACTOR = { actor: { select: { email: true, displayName: true } } } as const;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -102,17 +109,13 @@ export function createAuditQuery({ prisma }: Pick<AdminDeps, 'prisma'>) {
           ...(to ? { lt: startOfLocalDay(zone, addDays(to, 1)) } : {}),
         };
       }
-      const page = Math.max(1, Math.min(filter.page ?? 1, 100_000));
-      const [total, events] = await Promise.all([
+      const { rows: events, ...paged } = await onePage(
+        filter.page,
+        AUDIT_PAGE_SIZE,
         prisma.auditEvent.count({ where }),
-        prisma.auditEvent.findMany({
-          where,
-          orderBy: [{ at: 'desc' }, { id: 'desc' }],
-          skip: (page - 1) * AUDIT_PAGE_SIZE,
-          take: AUDIT_PAGE_SIZE,
-          include: { actor: { select: { email: true, displayName: true } } },
-        }),
-      ]);
+        (window) =>
+          prisma.auditEvent.findMany({ where, orderBy: NEWEST_FIRST, include: WITH_ACTOR, ...window }),
+      );
       const [actions, subjectTypes] = await Promise.all([
         prisma.auditEvent.findMany({
           distinct: ['action'],
@@ -127,9 +130,7 @@ export function createAuditQuery({ prisma }: Pick<AdminDeps, 'prisma'>) {
       ]);
       const named = await namesFor(events);
       return {
-        total,
-        page,
-        pages: Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE)),
+        ...paged,
         // Each event's changes in words to come, its times in its booking's site zone.
         events: events.map((e) => ({
           ...e,

@@ -1,6 +1,6 @@
-import { recordAudit, type Actor } from '../audit/audit-log.js';
+import type { Actor } from '../audit/audit-log.js';
 import { invalidInput, msg } from '../errors.js';
-import { requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
+import { changeRunner, requireFound, type AdminDeps } from './admin-deps.js';
 import { changes, Fields, type Input } from './validation.js';
 
 /** The side of a desk's square on the plan, by the plan's size (staff and employee plans alike). */
@@ -27,34 +27,22 @@ export function overlappingDesks(
 }
 
 /** The floor-plan editor's changes to one desk: move it, take it in or out of use, remove it. */
-export function createDeskPlanService({ prisma, clock }: AdminDeps) {
+export function createDeskPlanService(deps: AdminDeps) {
+  const { prisma } = deps;
+  const change = changeRunner(deps);
   const snapshot = (d: { posX: number; posY: number; bookable: boolean }) => ({
     posX: d.posX,
     posY: d.posY,
     bookable: d.bookable,
   });
 
-  async function change(
-    actor: Actor,
-    deskId: number,
-    data: { posX?: number; posY?: number; bookable?: boolean },
-  ) {
-    return prisma.$transaction(async (tx) => {
+  function update(actor: Actor, deskId: number, data: { posX?: number; posY?: number; bookable?: boolean }) {
+    return change(actor, async (tx, audit) => {
       const before = requireFound(await tx.desk.findUnique({ where: { id: deskId } }), 'desk');
       const after = await tx.desk.update({ where: { id: deskId }, data });
-      await recordAudit(
-        tx,
-        actor,
-        {
-          action: 'desk.update',
-          subjectType: 'desk',
-          subjectId: deskId,
-          details: changes(snapshot(before), snapshot(after)),
-        },
-        clock.now(),
-      );
+      await audit('desk.update', 'desk', deskId, changes(snapshot(before), snapshot(after)));
       return after;
-    }, TX_OPTIONS);
+    });
   }
 
   return {
@@ -80,17 +68,17 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
       const posX = f.integer('posX', 'X position', { min: 0, max: desk.floor.planWidth });
       const posY = f.integer('posY', 'Y position', { min: 0, max: desk.floor.planHeight });
       f.done();
-      return change(actor, deskId, { posX, posY });
+      return update(actor, deskId, { posX, posY });
     },
 
-    setBookable: (actor: Actor, deskId: number, bookable: boolean) => change(actor, deskId, { bookable }),
+    setBookable: (actor: Actor, deskId: number, bookable: boolean) => update(actor, deskId, { bookable }),
 
     /**
      * Removes a desk that was never booked. A desk with bookings keeps its history: it can be
      * taken out of use instead (deleting it would delete those bookings).
      */
     async removeDesk(actor: Actor, deskId: number) {
-      return prisma.$transaction(async (tx) => {
+      return change(actor, async (tx, audit) => {
         const desk = requireFound(
           await tx.desk.findUnique({
             where: { id: deskId },
@@ -101,22 +89,12 @@ export function createDeskPlanService({ prisma, clock }: AdminDeps) {
         if (desk._count.reservations > 0)
           throw invalidInput(msg('problem.desks.hasBookings', { desk: desk.label }));
         await tx.desk.delete({ where: { id: deskId } });
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'desk.delete',
-            subjectType: 'desk',
-            subjectId: deskId,
-            details: {
-              before: { label: desk.label, ...snapshot(desk), phone: desk.phone?.deviceName ?? null },
-              after: null,
-            },
-          },
-          clock.now(),
-        );
+        await audit('desk.delete', 'desk', deskId, {
+          before: { label: desk.label, ...snapshot(desk), phone: desk.phone?.deviceName ?? null },
+          after: null,
+        });
         return desk;
-      }, TX_OPTIONS);
+      });
     },
   };
 }

@@ -1,8 +1,9 @@
-import { recordAudit, type Actor } from '../audit/audit-log.js';
-import { invalidFields, invalidInput, msg, sentences, type Message } from '../errors.js';
-import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
+import type { Actor } from '../audit/audit-log.js';
+import { invalidFields, invalidInput, msg, type Message } from '../errors.js';
+import { changeRunner, requireFound, type AdminDeps, type Tx } from './admin-deps.js';
 import { readCsvTable } from './csv.js';
-import { changes, Fields, parseFeatures, pick, type Input } from './validation.js';
+import { importRows, ImportProblems, LinesSeen, viaCsvLine } from './csv-import.js';
+import { asCreated, changes, Fields, parseFeatures, pick, type Input } from './validation.js';
 
 /**
  * Desks and the phone on each. A phone is on at most one desk (a unique index says so
@@ -125,9 +126,16 @@ async function linkPhone(
 
 const deskInclude = { phone: { select: { deviceName: true, model: true } } } as const;
 
-export function createDesksService({ prisma, clock }: AdminDeps) {
+export function createDesksService(deps: AdminDeps) {
+  const { prisma } = deps;
+  const change = changeRunner(deps);
   const duplicateLabel = (label: string) =>
     invalidFields({ label: msg('problem.desks.duplicateLabel', { label }) });
+  const findWithPhone = async (tx: Tx, id: number) =>
+    requireFound(await tx.desk.findUnique({ where: { id }, include: deskInclude }), 'desk');
+  /** The trail's entry of a desk a form or an import created (no `before`) or changed. */
+  const trailOf = (before: DeskWithPhone | null, after: DeskWithPhone) =>
+    before ? changes(snapshot(before), snapshot(after)) : asCreated(snapshot(after));
 
   async function save(actor: Actor, floorId: number, deskId: number | null, input: Input) {
     const floor = requireFound(await prisma.floor.findUnique({ where: { id: floorId } }), 'floor');
@@ -135,42 +143,21 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
     const { desk, phone } = deskFields(f, { width: floor.planWidth, height: floor.planHeight }, false);
     f.done();
     const data = desk as DeskData;
-    try {
-      return await prisma.$transaction(async (tx) => {
-        const clash = await tx.desk.findUnique({ where: { floorId_label: { floorId, label: data.label } } });
-        if (clash && clash.id !== deskId) throw duplicateLabel(data.label);
-        const before = deskId
-          ? requireFound(await tx.desk.findUnique({ where: { id: deskId }, include: deskInclude }), 'desk')
-          : null;
-        const saved = deskId
-          ? await tx.desk.update({ where: { id: deskId }, data })
-          : await tx.desk.create({ data: { ...data, floorId } });
-        await linkPhone(tx, saved.id, phone, (message) => {
-          throw invalidFields({ phone: message });
-        });
-        const after = requireFound(
-          await tx.desk.findUnique({ where: { id: saved.id }, include: deskInclude }),
-          'desk',
-        );
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: before ? 'desk.update' : 'desk.create',
-            subjectType: 'desk',
-            subjectId: saved.id,
-            details: before
-              ? changes(snapshot(before), snapshot(after))
-              : { before: null, after: snapshot(after) },
-          },
-          clock.now(),
-        );
-        return after;
-      }, TX_OPTIONS);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw invalidInput(msg('problem.desks.raced'));
-      throw error;
-    }
+    const raced = () => invalidInput(msg('problem.desks.raced'));
+    return change(actor, { onDuplicate: raced }, async (tx, audit) => {
+      const clash = await tx.desk.findUnique({ where: { floorId_label: { floorId, label: data.label } } });
+      if (clash && clash.id !== deskId) throw duplicateLabel(data.label);
+      const before = deskId ? await findWithPhone(tx, deskId) : null;
+      const saved = deskId
+        ? await tx.desk.update({ where: { id: deskId }, data })
+        : await tx.desk.create({ data: { ...data, floorId } });
+      await linkPhone(tx, saved.id, phone, (message) => {
+        throw invalidFields({ phone: message });
+      });
+      const after = await findWithPhone(tx, saved.id);
+      await audit(before ? 'desk.update' : 'desk.create', 'desk', saved.id, trailOf(before, after));
+      return after;
+    });
   }
 
   return {
@@ -201,147 +188,73 @@ export function createDesksService({ prisma, clock }: AdminDeps) {
     async importCsv(actor: Actor, text: string): Promise<{ created: number; updated: number }> {
       const table = readCsvTable(text, DESK_CSV_COLUMNS);
       if (table.rows.length === 0) throw invalidInput(msg('problem.desks.noRows'));
-      const errors: Record<string, Message> = {};
-      const seen = new Map<string, number>();
-      const phones = new Map<string, number>();
+      const problems = new ImportProblems();
+      const desks = new LinesSeen();
+      const phones = new LinesSeen();
       const parsed = table.rows.map((row) => {
-        const input: Input = {};
-        for (const c of table.columns) input[c] = row.values[c];
-        const f = new Fields(input, {
-          prefix: csvLine(row.line),
-          describe: csvColumn,
-        });
+        const f = problems.fields(row, table.columns);
         f.text('site', 'problem.label.site', { required: true, max: 100 });
         f.text('floor', 'problem.label.floor', { required: true, max: 100 });
         const { desk, phone } = deskFields(f, null, true);
         const key = `${row.values.site}\u0000${row.values.floor}\u0000${desk.label}`.toLowerCase();
-        if (seen.has(key))
-          f.fail('label', 'label', msg('problem.desks.repeatsLine', { line: seen.get(key)! }));
-        seen.set(key, row.line);
-        if (phone.deviceName) {
-          if (phones.has(phone.deviceName))
-            f.fail(
-              'phone',
-              'phone',
-              msg('problem.csv.alsoOnLine', { value: phone.deviceName, line: phones.get(phone.deviceName)! }),
-            );
-          phones.set(phone.deviceName, row.line);
-        }
-        Object.entries(f.errors).forEach(([field, message]) => (errors[`${row.line}:${field}`] = message));
+        const earlier = desks.earlier(key, row.line);
+        if (earlier !== undefined)
+          f.fail('label', 'label', msg('problem.desks.repeatsLine', { line: earlier }));
+        if (phone.deviceName) phones.check(f, 'phone', phone.deviceName, row.line);
+        problems.keep(row.line, f);
         return { line: row.line, site: row.values.site ?? '', floor: row.values.floor ?? '', desk, phone };
       });
-      if (Object.keys(errors).length > 0) throw importError(errors);
+      problems.throwIfAny();
 
-      return prisma.$transaction(async (tx) => {
-        let created = 0;
-        let updated = 0;
-        const floors = new Map<string, { id: number; planWidth: number; planHeight: number } | null>();
-        const now = clock.now();
-        for (const row of parsed) {
-          const fail = (field: string, message: Message) =>
-            (errors[`${row.line}:${field}`] = msg('problem.csv.lineProblem', {
-              line: row.line,
-              problem: message,
-            }));
-          const floorKey = `${row.site}\u0000${row.floor}`;
-          if (!floors.has(floorKey)) {
-            const found = await tx.floor.findFirst({
-              where: {
-                name: { equals: row.floor, mode: 'insensitive' },
-                site: { name: { equals: row.site, mode: 'insensitive' } },
-              },
-            });
-            floors.set(floorKey, found);
-          }
-          const floor = floors.get(floorKey);
-          if (!floor) {
-            const site = await tx.site.findFirst({
-              where: { name: { equals: row.site, mode: 'insensitive' } },
-            });
-            fail(
-              site ? 'floor' : 'site',
-              site
-                ? msg('problem.desks.noSuchFloor', { site: row.site, floor: row.floor })
-                : msg('problem.desks.noSuchSite', { site: row.site }),
-            );
-            continue;
-          }
-          const { desk } = row;
-          if ((desk.posX ?? 0) > floor.planWidth || (desk.posY ?? 0) > floor.planHeight) {
-            fail('posX', msg('problem.desks.offPlan', { width: floor.planWidth, height: floor.planHeight }));
-            continue;
-          }
-          const before = await tx.desk.findUnique({
-            where: { floorId_label: { floorId: floor.id, label: desk.label } },
-            include: deskInclude,
-          });
-          const data = Object.fromEntries(Object.entries(desk).filter(([, v]) => v !== undefined));
-          const saved = before
-            ? await tx.desk.update({ where: { id: before.id }, data })
-            : await tx.desk.create({ data: { ...(data as { label: string }), floorId: floor.id } });
-          await linkPhone(tx, saved.id, row.phone, (message) =>
-            fail('phone', msg('problem.csv.columnProblem', { column: 'phone', problem: message })),
-          );
-          const after = requireFound(
-            await tx.desk.findUnique({ where: { id: saved.id }, include: deskInclude }),
-            'desk',
-          );
-          if (before) updated++;
-          else created++;
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: before ? 'desk.update' : 'desk.create',
-              subjectType: 'desk',
-              subjectId: saved.id,
-              details: {
-                ...(before
-                  ? changes(snapshot(before), snapshot(after))
-                  : { before: null, after: snapshot(after) }),
-                via: { csvLine: row.line },
-              },
+      const floors = new Map<string, { id: number; planWidth: number; planHeight: number } | null>();
+      return importRows(change, actor, 'desk', parsed, problems, async (tx, audit, row) => {
+        const fail = (field: string, message: Message) => problems.add(row.line, field, message);
+        const floorKey = `${row.site}\u0000${row.floor}`;
+        if (!floors.has(floorKey)) {
+          const found = await tx.floor.findFirst({
+            where: {
+              name: { equals: row.floor, mode: 'insensitive' },
+              site: { name: { equals: row.site, mode: 'insensitive' } },
             },
-            now,
-          );
+          });
+          floors.set(floorKey, found);
         }
-        // Throwing rolls back every row written above: all or nothing.
-        if (Object.keys(errors).length > 0) throw importError(errors);
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'desk.import',
-            subjectType: 'desk',
-            subjectId: '*',
-            details: { created, updated, rows: parsed.length },
-          },
-          now,
+        const floor = floors.get(floorKey);
+        if (!floor) {
+          const site = await tx.site.findFirst({
+            where: { name: { equals: row.site, mode: 'insensitive' } },
+          });
+          fail(
+            site ? 'floor' : 'site',
+            site
+              ? msg('problem.desks.noSuchFloor', { site: row.site, floor: row.floor })
+              : msg('problem.desks.noSuchSite', { site: row.site }),
+          );
+          return 'refused';
+        }
+        const { desk } = row;
+        if ((desk.posX ?? 0) > floor.planWidth || (desk.posY ?? 0) > floor.planHeight) {
+          fail('posX', msg('problem.desks.offPlan', { width: floor.planWidth, height: floor.planHeight }));
+          return 'refused';
+        }
+        const before = await tx.desk.findUnique({
+          where: { floorId_label: { floorId: floor.id, label: desk.label } },
+          include: deskInclude,
+        });
+        const data = Object.fromEntries(Object.entries(desk).filter(([, v]) => v !== undefined));
+        const saved = before
+          ? await tx.desk.update({ where: { id: before.id }, data })
+          : await tx.desk.create({ data: { ...(data as { label: string }), floorId: floor.id } });
+        await linkPhone(tx, saved.id, row.phone, (message) =>
+          fail('phone', msg('problem.csv.columnProblem', { column: 'phone', problem: message })),
         );
-        return { created, updated };
-      }, TX_OPTIONS);
+        const after = await findWithPhone(tx, saved.id);
+        await audit(before ? 'desk.update' : 'desk.create', 'desk', saved.id, {
+          ...trailOf(before, after),
+          ...viaCsvLine(row.line),
+        });
+        return before ? 'updated' : 'created';
+      });
     },
   };
 }
-
-/** All of an import's problems, each naming its line; nothing was written. */
-export function importError(errors: Record<string, Message>) {
-  const problems = Object.values(errors);
-  const shown = problems.slice(0, 20);
-  return invalidInput(
-    msg('problem.csv.nothingImported', {
-      count: problems.length,
-      problems: sentences(shown),
-      more: problems.length - shown.length,
-    }),
-    {
-      fields: { csv: msg('problem.csv.nothingImportedField', { count: problems.length }) },
-      problems,
-    },
-  );
-}
-
-/** "Line 4: " before a CSV row's problems. */
-export const csvLine = (line: number) => msg('problem.csv.line', { line });
-/** A CSV column as a field's name: column "email". */
-export const csvColumn = (field: string) => msg('problem.csv.column', { column: field });

@@ -1,9 +1,9 @@
-import { recordAudit, type Actor } from '../audit/audit-log.js';
+import type { Actor } from '../audit/audit-log.js';
 import type { Db } from '../db/database.js';
 import { invalidFields, msg } from '../errors.js';
-import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
+import { changeRunner, requireFound, type AdminDeps } from './admin-deps.js';
 import { nodeUrlList } from '../scheduler/em-clients.js';
-import { changes, Fields, pick, type Input } from './validation.js';
+import { asCreated, changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * EM clusters (admin only). The application user's password is never stored: a cluster
@@ -98,7 +98,9 @@ function clusterFields(input: Input) {
 
 const duplicate = (name: string) => invalidFields({ name: msg('problem.clusters.duplicate', { name }) });
 
-export function createEmClustersService({ prisma, clock }: AdminDeps) {
+export function createEmClustersService(deps: AdminDeps) {
+  const { prisma } = deps;
+  const change = changeRunner(deps);
   return {
     list() {
       return prisma.emCluster.findMany({
@@ -111,56 +113,23 @@ export function createEmClustersService({ prisma, clock }: AdminDeps) {
       return requireFound(await prisma.emCluster.findUnique({ where: { id } }), 'emCluster');
     },
 
-    async create(actor: Actor, input: Input) {
+    create(actor: Actor, input: Input) {
       const data = clusterFields(input);
-      try {
-        return await prisma.$transaction(async (tx) => {
-          if (await tx.emCluster.findUnique({ where: { name: data.name } })) throw duplicate(data.name);
-          const cluster = await tx.emCluster.create({ data });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'emCluster.create',
-              subjectType: 'emCluster',
-              subjectId: cluster.id,
-              details: { before: null, after: snapshot(cluster) },
-            },
-            clock.now(),
-          );
-          return cluster;
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicate(data.name);
-        throw error;
-      }
+      return change(actor, { onDuplicate: () => duplicate(data.name) }, async (tx, audit) => {
+        const cluster = await tx.emCluster.create({ data });
+        await audit('emCluster.create', 'emCluster', cluster.id, asCreated(snapshot(cluster)));
+        return cluster;
+      });
     },
 
-    async update(actor: Actor, id: number, input: Input) {
+    update(actor: Actor, id: number, input: Input) {
       const data = clusterFields(input);
-      try {
-        return await prisma.$transaction(async (tx) => {
-          const before = requireFound(await tx.emCluster.findUnique({ where: { id } }), 'emCluster');
-          const clash = await tx.emCluster.findUnique({ where: { name: data.name } });
-          if (clash && clash.id !== id) throw duplicate(data.name);
-          const cluster = await tx.emCluster.update({ where: { id }, data });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'emCluster.update',
-              subjectType: 'emCluster',
-              subjectId: id,
-              details: changes(snapshot(before), snapshot(cluster)),
-            },
-            clock.now(),
-          );
-          return cluster;
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicate(data.name);
-        throw error;
-      }
+      return change(actor, { onDuplicate: () => duplicate(data.name) }, async (tx, audit) => {
+        const before = requireFound(await tx.emCluster.findUnique({ where: { id } }), 'emCluster');
+        const cluster = await tx.emCluster.update({ where: { id }, data });
+        await audit('emCluster.update', 'emCluster', id, changes(snapshot(before), snapshot(cluster)));
+        return cluster;
+      });
     },
   };
 }

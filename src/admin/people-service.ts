@@ -1,16 +1,16 @@
 import { randomInt } from 'node:crypto';
-import { recordAudit } from '../audit/audit-log.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Db } from '../db/database.js';
 import { forbidden, invalidFields, invalidInput, msg, type Message } from '../errors.js';
 import type { Role } from '../booking/booking-service.js';
 import { revokeAccess } from './access-revocation.js';
 import { mayChange, type StaffActor } from './people-permissions.js';
-import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps, type Tx } from './admin-deps.js';
-import { csvColumn, csvLine, importError } from './desks-service.js';
+import { changeRunner, requireFound, type AdminDeps, type Tx } from './admin-deps.js';
 import { readCsvTable } from './csv.js';
+import { onePage } from './paging.js';
+import { importRows, ImportProblems, LinesSeen, viaCsvLine } from './csv-import.js';
 import { setTeam, teamNameOf, teamNames } from './person-team.js';
-import { changes, Fields, pick, type Input } from './validation.js';
+import { asCreated, changes, Fields, pick, type Input } from './validation.js';
 
 /**
  * People: accounts, roles, EM identity. Passwords: staff either type an initial password
@@ -38,6 +38,16 @@ export const PEOPLE_CSV_COLUMNS = {
 } as const;
 
 export const PAGE_SIZE = 50;
+/** By name, as people look for each other; the email breaks ties between namesakes. */
+const LISTED_BY_NAME = [
+  { displayName: 'asc' },
+  { email: 'asc' },
+] satisfies Db.Prisma.UserOrderByWithRelationInput[];
+/** What the people list shows beside each person. */
+const LISTED_WITH = {
+  homeSite: { select: { name: true } },
+  teams: { select: { team: { select: { name: true } } } },
+} as const satisfies Db.Prisma.UserInclude;
 
 // No 0/o, 1/l/i: read aloud or copied from a screen without mistakes. 16 of 31 symbols ≈ 79 bits.
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -58,6 +68,19 @@ export const PERSON_FIELDS = [
 ] as const;
 export type PersonFields = Pick<Db.User, (typeof PERSON_FIELDS)[number]>;
 const snapshot = (u: PersonFields) => pick(u, PERSON_FIELDS);
+
+/** The trail's before/after of an account and its team (`team` undefined: left as it was). */
+function teamChanges(
+  before: PersonFields,
+  after: PersonFields,
+  teamBefore: string | null,
+  team?: string | null,
+) {
+  return changes(
+    { ...snapshot(before), team: teamBefore },
+    { ...snapshot(after), team: team === undefined ? teamBefore : team },
+  );
+}
 
 function personFields(f: Fields) {
   const displayName = f.text('displayName', 'problem.label.name', { required: true, max: 100 });
@@ -90,7 +113,9 @@ async function emUserIdClash(tx: Tx, emUserId: string | null, selfId: number | n
   return other && other.id !== selfId ? other : null;
 }
 
-export function createPeopleService({ prisma, clock }: AdminDeps) {
+export function createPeopleService(deps: AdminDeps) {
+  const { prisma, clock } = deps;
+  const change = changeRunner(deps);
   async function siteIdFrom(
     f: Fields,
     field: string,
@@ -129,22 +154,13 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
             ],
           }
         : {};
-      const page = Math.max(1, Math.min(query.page ?? 1, 100_000));
-      const [total, people] = await Promise.all([
+      const { rows: people, ...paged } = await onePage(
+        query.page,
+        PAGE_SIZE,
         prisma.user.count({ where }),
-        prisma.user.findMany({
-          where,
-          // By name, as people look for each other; the email breaks ties between namesakes.
-          orderBy: [{ displayName: 'asc' }, { email: 'asc' }],
-          skip: (page - 1) * PAGE_SIZE,
-          take: PAGE_SIZE,
-          include: {
-            homeSite: { select: { name: true } },
-            teams: { select: { team: { select: { name: true } } } },
-          },
-        }),
-      ]);
-      return { q, page, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), people };
+        (window) => prisma.user.findMany({ where, orderBy: LISTED_BY_NAME, include: LISTED_WITH, ...window }),
+      );
+      return { q, ...paged, people };
     },
 
     /** The person, with their team (department) and the team names to suggest. */
@@ -171,36 +187,22 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       mayGrant(actor, role);
       const password = typed ?? generatePassword();
       const passwordHash = await hashPassword(password);
-      try {
-        const user = await prisma.$transaction(async (tx) => {
-          if (await tx.user.findUnique({ where: { email } }))
-            throw invalidFields({ email: msg('problem.people.hasAccount', { email }) });
-          const clash = await emUserIdClash(tx, person.emUserId, null);
-          if (clash) {
-            throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
-          }
-          const created = await tx.user.create({
-            // Staff know this password: the person chooses their own at first sign-in.
-            data: { email, role, ...person, homeSiteId, passwordHash, mustChangePassword: true },
-          });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'user.create',
-              subjectType: 'user',
-              subjectId: created.id,
-              details: { before: null, after: snapshot(created) },
-            },
-            clock.now(),
-          );
-          return created;
-        }, TX_OPTIONS);
-        return { user, password, generated: typed === null };
-      } catch (error) {
-        if (isUniqueViolation(error)) throw invalidInput(msg('problem.people.taken', { email }));
-        throw error;
-      }
+      const taken = () => invalidInput(msg('problem.people.taken', { email }));
+      const user = await change(actor, { onDuplicate: taken }, async (tx, audit) => {
+        if (await tx.user.findUnique({ where: { email } }))
+          throw invalidFields({ email: msg('problem.people.hasAccount', { email }) });
+        const clash = await emUserIdClash(tx, person.emUserId, null);
+        if (clash) {
+          throw invalidFields({ emUserId: emUserIdTaken(person.emUserId!, clash.email) });
+        }
+        const created = await tx.user.create({
+          // Staff know this password: the person chooses their own at first sign-in.
+          data: { email, role, ...person, homeSiteId, passwordHash, mustChangePassword: true },
+        });
+        await audit('user.create', 'user', created.id, asCreated(snapshot(created)));
+        return created;
+      });
+      return { user, password, generated: typed === null };
     },
 
     async update(actor: StaffActor, id: number, input: Input) {
@@ -214,7 +216,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       const roleGiven = f.raw('role') !== '';
       const role = roleGiven ? f.oneOf('role', 'problem.label.role', ROLES) : null;
       f.done();
-      return prisma.$transaction(async (tx) => {
+      return change(actor, async (tx, audit) => {
         const before = requireFound(await tx.user.findUnique({ where: { id } }), 'person');
         switch (mayChange(actor, before, { role, disabled })) {
           case 'edit-admin':
@@ -243,22 +245,9 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         if (disabled && !before.disabled)
           await revokeAccess(tx, id, actor, 'account disabled by staff', clock);
         else if (user.role !== before.role) await endSessions(tx, id, clock.now());
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'user.update',
-            subjectType: 'user',
-            subjectId: id,
-            details: changes(
-              { ...snapshot(before), team: teamBefore },
-              { ...snapshot(user), team: team === undefined ? teamBefore : team },
-            ),
-          },
-          clock.now(),
-        );
+        await audit('user.update', 'user', id, teamChanges(before, user, teamBefore, team));
         return user;
-      }, TX_OPTIONS);
+      });
     },
 
     /** A new generated password, shown once; the person is signed out everywhere. */
@@ -267,16 +256,11 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
       if (mayChange(actor, target, {}) === 'edit-admin') throw forbidden(msg('problem.people.resetAdmin'));
       const password = generatePassword();
       const passwordHash = await hashPassword(password);
-      await prisma.$transaction(async (tx) => {
+      await change(actor, async (tx, audit) => {
         await tx.user.update({ where: { id }, data: { passwordHash, mustChangePassword: true } });
         await endSessions(tx, id, clock.now());
-        await recordAudit(
-          tx,
-          actor,
-          { action: 'user.password-reset', subjectType: 'user', subjectId: id, details: {} },
-          clock.now(),
-        );
-      }, TX_OPTIONS);
+        await audit('user.password-reset', 'user', id, {});
+      });
       return { user: target, password };
     },
 
@@ -289,9 +273,9 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
     async importCsv(actor: StaffActor, text: string) {
       const table = readCsvTable(text, PEOPLE_CSV_COLUMNS);
       if (table.rows.length === 0) throw invalidInput(msg('problem.people.noRows'));
-      const errors: Record<string, Message> = {};
-      const emails = new Map<string, number>();
-      const emIds = new Map<string, number>();
+      const problems = new ImportProblems();
+      const emails = new LinesSeen();
+      const emIds = new LinesSeen();
       const sites = new Map(
         (await prisma.site.findMany({ select: { id: true, name: true } })).map((s) => [
           s.name.toLowerCase(),
@@ -299,12 +283,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         ]),
       );
       const rows = table.rows.map((row) => {
-        const input: Input = {};
-        for (const c of table.columns) input[c] = row.values[c];
-        const f = new Fields(input, {
-          prefix: csvLine(row.line),
-          describe: csvColumn,
-        });
+        const f = problems.fields(row, table.columns);
         const email = f.email('email', 'problem.label.email');
         const role = f.raw('role') === '' ? null : f.oneOf('role', 'problem.label.role', ROLES);
         if (role && mayChange(actor, null, { role }) === 'grant-admin')
@@ -317,20 +296,10 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           if (homeSiteId === undefined)
             f.fail('homeSite', 'homeSite', msg('problem.people.noSuchSite', { name }));
         }
-        if (emails.has(email))
-          f.fail('email', 'email', msg('problem.csv.alsoOnLine', { value: email, line: emails.get(email)! }));
-        emails.set(email, row.line);
-        if (person.emUserId) {
-          const emKey = person.emUserId.toLowerCase();
-          if (emIds.has(emKey))
-            f.fail(
-              'emUserId',
-              'emUserId',
-              msg('problem.csv.alsoOnLine', { value: person.emUserId, line: emIds.get(emKey)! }),
-            );
-          emIds.set(emKey, row.line);
-        }
-        Object.entries(f.errors).forEach(([field, message]) => (errors[`${row.line}:${field}`] = message));
+        emails.check(f, 'email', email, row.line);
+        if (person.emUserId)
+          emIds.check(f, 'emUserId', person.emUserId, row.line, person.emUserId.toLowerCase());
+        problems.keep(row.line, f);
         return {
           line: row.line,
           email,
@@ -342,7 +311,7 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
           team: f.isPresent('team') ? f.text('team', 'column "team"', { max: 80 }) || null : undefined,
         };
       });
-      if (Object.keys(errors).length > 0) throw importError(errors);
+      problems.throwIfAny();
 
       // argon2id is slow on purpose: hash new people's passwords before the transaction opens.
       const known = new Set(
@@ -359,127 +328,80 @@ export function createPeopleService({ prisma, clock }: AdminDeps) {
         passwords.set(row.email, { password, hash: await hashPassword(password) });
       }
 
-      const result = await prisma.$transaction(async (tx) => {
-        let created = 0;
-        let updated = 0;
-        const now = clock.now();
-        for (const row of rows) {
-          const fail = (field: string, message: Message) =>
-            (errors[`${row.line}:${field}`] = msg('problem.csv.lineProblem', {
-              line: row.line,
-              problem: message,
-            }));
-          const inColumn = (column: string, problem: Message) =>
-            msg('problem.csv.columnProblem', { column, problem });
-          const before = await tx.user.findUnique({ where: { email: row.email } });
-          const clash = await emUserIdClash(tx, row.emUserId ?? null, before?.id ?? null);
-          if (clash) {
-            fail(
+      const result = await importRows(change, actor, 'user', rows, problems, async (tx, audit, row) => {
+        const fail = (field: string, message: Message) => problems.add(row.line, field, message);
+        const inColumn = (column: string, problem: Message) =>
+          msg('problem.csv.columnProblem', { column, problem });
+        const before = await tx.user.findUnique({ where: { email: row.email } });
+        const clash = await emUserIdClash(tx, row.emUserId ?? null, before?.id ?? null);
+        if (clash) {
+          fail(
+            'emUserId',
+            inColumn(
               'emUserId',
-              inColumn(
-                'emUserId',
-                msg('problem.people.emUserIdTaken', { id: row.emUserId!, email: clash.email }),
-              ),
-            );
-            continue;
-          }
-          const data = {
-            displayName: row.displayName,
-            ...(row.emUserId !== undefined ? { emUserId: row.emUserId } : {}),
-            ...(row.deviceProfile !== undefined ? { deviceProfile: row.deviceProfile } : {}),
-            ...(row.homeSiteId !== undefined ? { homeSiteId: row.homeSiteId } : {}),
-          };
-          if (before) {
-            const refusal = mayChange(actor, before, { role: row.role });
-            if (refusal === 'edit-admin') {
-              fail('email', msg('problem.people.isAdmin', { email: row.email }));
-              continue;
-            }
-            if (refusal === 'change-role') {
-              fail(
-                'role',
-                inColumn('role', msg('problem.people.roleByAdmin', { email: row.email, role: before.role })),
-              );
-              continue;
-            }
-            if (refusal === 'own-role') {
-              fail('role', inColumn('role', msg('problem.people.ownRoleCsv')));
-              continue;
-            }
-            const teamBefore = await teamNameOf(tx, before.id);
-            const user = await tx.user.update({
-              where: { id: before.id },
-              data: { ...data, ...(row.role ? { role: row.role } : {}) },
-            });
-            if (row.team !== undefined) await setTeam(tx, user.id, row.team);
-            // As on the form: a changed role ends sessions and API tokens.
-            if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
-            updated++;
-            await recordAudit(
-              tx,
-              actor,
-              {
-                action: 'user.update',
-                subjectType: 'user',
-                subjectId: user.id,
-                details: {
-                  ...changes(
-                    { ...snapshot(before), team: teamBefore },
-                    { ...snapshot(user), team: row.team === undefined ? teamBefore : row.team },
-                  ),
-                  via: { csvLine: row.line },
-                },
-              },
-              now,
-            );
-          } else {
-            const secret = passwords.get(row.email);
-            if (!secret) {
-              fail('email', msg('problem.people.createdMeanwhile', { email: row.email }));
-              continue;
-            }
-            const user = await tx.user.create({
-              data: {
-                email: row.email,
-                role: row.role ?? 'EMPLOYEE',
-                passwordHash: secret.hash,
-                mustChangePassword: true,
-                ...data,
-              },
-            });
-            if (row.team) await setTeam(tx, user.id, row.team);
-            created++;
-            await recordAudit(
-              tx,
-              actor,
-              {
-                action: 'user.create',
-                subjectType: 'user',
-                subjectId: user.id,
-                details: {
-                  before: null,
-                  after: { ...snapshot(user), team: row.team ?? null },
-                  via: { csvLine: row.line },
-                },
-              },
-              now,
-            );
-          }
+              msg('problem.people.emUserIdTaken', { id: row.emUserId!, email: clash.email }),
+            ),
+          );
+          return 'refused';
         }
-        if (Object.keys(errors).length > 0) throw importError(errors);
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'user.import',
-            subjectType: 'user',
-            subjectId: '*',
-            details: { created, updated, rows: rows.length },
+        const data = {
+          displayName: row.displayName,
+          ...(row.emUserId !== undefined ? { emUserId: row.emUserId } : {}),
+          ...(row.deviceProfile !== undefined ? { deviceProfile: row.deviceProfile } : {}),
+          ...(row.homeSiteId !== undefined ? { homeSiteId: row.homeSiteId } : {}),
+        };
+        if (before) {
+          const refusal = mayChange(actor, before, { role: row.role });
+          if (refusal === 'edit-admin') {
+            fail('email', msg('problem.people.isAdmin', { email: row.email }));
+            return 'refused';
+          }
+          if (refusal === 'change-role') {
+            fail(
+              'role',
+              inColumn('role', msg('problem.people.roleByAdmin', { email: row.email, role: before.role })),
+            );
+            return 'refused';
+          }
+          if (refusal === 'own-role') {
+            fail('role', inColumn('role', msg('problem.people.ownRoleCsv')));
+            return 'refused';
+          }
+          const teamBefore = await teamNameOf(tx, before.id);
+          const user = await tx.user.update({
+            where: { id: before.id },
+            data: { ...data, ...(row.role ? { role: row.role } : {}) },
+          });
+          if (row.team !== undefined) await setTeam(tx, user.id, row.team);
+          // As on the form: a changed role ends sessions and API tokens.
+          if (user.role !== before.role) await endSessions(tx, user.id, clock.now());
+          await audit('user.update', 'user', user.id, {
+            ...teamChanges(before, user, teamBefore, row.team),
+            ...viaCsvLine(row.line),
+          });
+          return 'updated';
+        }
+        const secret = passwords.get(row.email);
+        if (!secret) {
+          fail('email', msg('problem.people.createdMeanwhile', { email: row.email }));
+          return 'refused';
+        }
+        const user = await tx.user.create({
+          data: {
+            email: row.email,
+            role: row.role ?? 'EMPLOYEE',
+            passwordHash: secret.hash,
+            mustChangePassword: true,
+            ...data,
           },
-          now,
-        );
-        return { created, updated };
-      }, TX_OPTIONS);
+        });
+        if (row.team) await setTeam(tx, user.id, row.team);
+        await audit('user.create', 'user', user.id, {
+          ...asCreated({ ...snapshot(user), team: row.team ?? null }),
+          ...viaCsvLine(row.line),
+        });
+        return 'created';
+      });
       return {
         ...result,
         passwords: rows

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { recordAudit, type Actor } from '../audit/audit-log.js';
+import type { Actor } from '../audit/audit-log.js';
 import { inUse, invalidFields, invalidInput, msg } from '../errors.js';
-import { isOccupantPrivacy, OCCUPANT_PRIVACY } from '../booking/occupant-privacy.js';
-import { isLanguage, LANGUAGES } from '../i18n/languages.js';
-import { isUniqueViolation, requireFound, TX_OPTIONS, type AdminDeps } from './admin-deps.js';
+import { OCCUPANT_PRIVACY } from '../booking/occupant-privacy.js';
+import { LANGUAGES } from '../i18n/languages.js';
+import { changeRunner, requireFound, type AdminDeps, type Tx } from './admin-deps.js';
 import { checkFloorPlan } from './floor-plan.js';
-import { changes, Fields, type Input } from './validation.js';
+import { asCreated, changes, Fields, type Input } from './validation.js';
 
 /** Sites (zone, EM cluster), their booking policy, and floors with their plans. */
 export type SitesService = ReturnType<typeof createSitesService>;
@@ -57,11 +57,19 @@ export const POLICY_FIELDS = [
   'releaseNoShowAfterMinutes',
 ] as const;
 
+/** What a site or a floor still holds, when that keeps it from being deleted. */
+const STILL_HOLDS = {
+  site: (site: string, count: number) => msg('problem.sites.siteHasFloors', { site, count }),
+  floor: (floor: string, count: number) => msg('problem.sites.floorHasDesks', { floor, count }),
+};
+
 /** "07:00" <-> 420 minutes after local midnight. */
 export const minutesToHhmm = (m: number) =>
   `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
-export function createSitesService({ prisma, clock }: AdminDeps) {
+export function createSitesService(deps: AdminDeps) {
+  const { prisma } = deps;
+  const change = changeRunner(deps);
   async function siteFields(input: Input) {
     const f = new Fields(input);
     const name = f.text('name', 'problem.label.name', { required: true, max: 100 });
@@ -78,30 +86,15 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
     }
     // The language of the site's phones until a person is identified, and of emails and
     // calendar texts for people who chose none. Left out (the API, older forms): unchanged.
-    const languageRaw = f.raw('defaultLanguage');
-    if (languageRaw !== '' && !isLanguage(languageRaw))
-      f.fail(
-        'defaultLanguage',
-        'problem.label.defaultLanguage',
-        msg('problem.fields.oneOf', { allowed: LANGUAGES.join(', ') }),
-      );
+    const defaultLanguage = f.setting('defaultLanguage', 'problem.label.defaultLanguage', LANGUAGES);
     // Who sees the names at taken desks (booking/occupant-privacy.ts). Left out: unchanged.
-    const privacyRaw = f.raw('occupantPrivacy');
-    if (privacyRaw !== '' && !isOccupantPrivacy(privacyRaw))
-      f.fail(
-        'occupantPrivacy',
-        'problem.label.occupantPrivacy',
-        msg('problem.fields.oneOf', { allowed: OCCUPANT_PRIVACY.join(', ') }),
-      );
+    const occupantPrivacy = f.setting('occupantPrivacy', 'problem.label.occupantPrivacy', OCCUPANT_PRIVACY);
     f.done();
-    return {
-      name,
-      timeZone,
-      address,
-      emClusterId,
-      ...(isLanguage(languageRaw) ? { defaultLanguage: languageRaw } : {}),
-      ...(isOccupantPrivacy(privacyRaw) ? { occupantPrivacy: privacyRaw } : {}),
+    const settings = {
+      ...(defaultLanguage && { defaultLanguage }),
+      ...(occupantPrivacy && { occupantPrivacy }),
     };
+    return { name, timeZone, address, emClusterId, ...settings };
   }
 
   const duplicateSite = (name: string) =>
@@ -109,6 +102,26 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
 
   const duplicateFloor = (name: string) =>
     invalidFields({ name: msg('problem.sites.duplicateFloor', { name }) });
+
+  /**
+   * Deletes a site or a floor only when it holds nothing: one that holds floors or desks answers
+   * IN_USE, since deleting it would take desks, phones and bookings along.
+   */
+  function deleteEmpty(
+    actor: Actor,
+    subjectType: 'site' | 'floor',
+    id: number,
+    find: (tx: Tx) => Promise<{ name: string | undefined; count: number }>,
+  ) {
+    return change(actor, async (tx, audit) => {
+      const found = await find(tx);
+      const name = requireFound(found.name, subjectType);
+      if (found.count > 0) throw inUse(STILL_HOLDS[subjectType](name, found.count));
+      if (subjectType === 'site') await tx.site.delete({ where: { id } });
+      else await tx.floor.delete({ where: { id } });
+      await audit(`${subjectType}.delete`, subjectType, id, { name });
+    });
+  }
 
   return {
     listSites() {
@@ -127,54 +140,21 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
 
     async createSite(actor: Actor, input: Input) {
       const data = await siteFields(input);
-      try {
-        return await prisma.$transaction(async (tx) => {
-          if (await tx.site.findUnique({ where: { name: data.name } })) throw duplicateSite(data.name);
-          const site = await tx.site.create({ data: { ...data, policy: { create: {} } } });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'site.create',
-              subjectType: 'site',
-              subjectId: site.id,
-              details: { before: null, after: siteSnapshot(site) },
-            },
-            clock.now(),
-          );
-          return site;
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicateSite(data.name);
-        throw error;
-      }
+      return change(actor, { onDuplicate: () => duplicateSite(data.name) }, async (tx, audit) => {
+        const site = await tx.site.create({ data: { ...data, policy: { create: {} } } });
+        await audit('site.create', 'site', site.id, asCreated(siteSnapshot(site)));
+        return site;
+      });
     },
 
     async updateSite(actor: Actor, id: number, input: Input) {
       const data = await siteFields(input);
-      try {
-        return await prisma.$transaction(async (tx) => {
-          const before = requireFound(await tx.site.findUnique({ where: { id } }), 'site');
-          const clash = await tx.site.findUnique({ where: { name: data.name } });
-          if (clash && clash.id !== id) throw duplicateSite(data.name);
-          const site = await tx.site.update({ where: { id }, data });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'site.update',
-              subjectType: 'site',
-              subjectId: id,
-              details: changes(siteSnapshot(before), siteSnapshot(site)),
-            },
-            clock.now(),
-          );
-          return site;
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicateSite(data.name);
-        throw error;
-      }
+      return change(actor, { onDuplicate: () => duplicateSite(data.name) }, async (tx, audit) => {
+        const before = requireFound(await tx.site.findUnique({ where: { id } }), 'site');
+        const site = await tx.site.update({ where: { id }, data });
+        await audit('site.update', 'site', id, changes(siteSnapshot(before), siteSnapshot(site)));
+        return site;
+      });
     },
 
     async getPolicy(siteId: number) {
@@ -246,7 +226,7 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       if (!f.errors.workdayEnd && data.workdayEndMinute <= data.workdayStartMinute)
         f.fail('workdayEnd', 'problem.label.workingHoursEnd', msg('problem.fields.afterStart'));
       f.done();
-      return prisma.$transaction(async (tx) => {
+      return change(actor, async (tx, audit) => {
         requireFound(await tx.site.findUnique({ where: { id: siteId } }), 'site');
         const before = await tx.bookingPolicy.findUnique({ where: { siteId } });
         const policy = await tx.bookingPolicy.upsert({
@@ -258,19 +238,9 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
           p
             ? Object.fromEntries(POLICY_FIELDS.map((k) => [k, p[k]]))
             : Object.fromEntries(POLICY_FIELDS.map((k) => [k, null]));
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'policy.update',
-            subjectType: 'site',
-            subjectId: siteId,
-            details: changes(pick(before), pick(policy)),
-          },
-          clock.now(),
-        );
+        await audit('policy.update', 'site', siteId, changes(pick(before), pick(policy)));
         return policy;
-      }, TX_OPTIONS);
+      });
     },
 
     listFloors() {
@@ -306,32 +276,15 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       const name = f.text('name', 'problem.label.name', { required: true, max: 100 });
       const level = f.integer('level', 'problem.label.level', { min: -20, max: 300 });
       f.done();
-      try {
-        return await prisma.$transaction(async (tx) => {
-          if (!(await tx.site.findUnique({ where: { id: siteId } })))
-            throw invalidInput(msg('problem.sites.chooseListedSite'), {
-              fields: { siteId: msg('problem.sites.listedSiteField') },
-            }).about('siteId');
-          if (await tx.floor.findUnique({ where: { siteId_name: { siteId, name } } }))
-            throw duplicateFloor(name);
-          const floor = await tx.floor.create({ data: { siteId, name, level } });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'floor.create',
-              subjectType: 'floor',
-              subjectId: floor.id,
-              details: { before: null, after: floorSnapshot(floor) },
-            },
-            clock.now(),
-          );
-          return floor;
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicateFloor(name);
-        throw error;
-      }
+      return change(actor, { onDuplicate: () => duplicateFloor(name) }, async (tx, audit) => {
+        if (!(await tx.site.findUnique({ where: { id: siteId } })))
+          throw invalidInput(msg('problem.sites.chooseListedSite'), {
+            fields: { siteId: msg('problem.sites.listedSiteField') },
+          }).about('siteId');
+        const floor = await tx.floor.create({ data: { siteId, name, level } });
+        await audit('floor.create', 'floor', floor.id, asCreated(floorSnapshot(floor)));
+        return floor;
+      });
     },
 
     async updateFloor(actor: Actor, id: number, input: Input) {
@@ -341,81 +294,34 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       const planWidth = f.integer('planWidth', 'problem.label.planWidth', { min: 10, max: 100_000 });
       const planHeight = f.integer('planHeight', 'problem.label.planHeight', { min: 10, max: 100_000 });
       f.done();
-      try {
-        return await prisma.$transaction(async (tx) => {
-          const before = requireFound(await tx.floor.findUnique({ where: { id } }), 'floor');
-          const clash = await tx.floor.findUnique({
-            where: { siteId_name: { siteId: before.siteId, name } },
-          });
-          if (clash && clash.id !== id) throw duplicateFloor(name);
-          const floor = await tx.floor.update({
-            where: { id },
-            data: { name, level, planWidth, planHeight },
-          });
-          await recordAudit(
-            tx,
-            actor,
-            {
-              action: 'floor.update',
-              subjectType: 'floor',
-              subjectId: id,
-              details: changes(floorSnapshot(before), floorSnapshot(floor)),
-            },
-            clock.now(),
-          );
-          return floor;
-        }, TX_OPTIONS);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicateFloor(name);
-        throw error;
-      }
+      return change(actor, { onDuplicate: () => duplicateFloor(name) }, async (tx, audit) => {
+        const before = requireFound(await tx.floor.findUnique({ where: { id } }), 'floor');
+        const floor = await tx.floor.update({
+          where: { id },
+          data: { name, level, planWidth, planHeight },
+        });
+        await audit('floor.update', 'floor', id, changes(floorSnapshot(before), floorSnapshot(floor)));
+        return floor;
+      });
     },
 
     /**
      * Deletes a site that holds no floors (its booking policy goes with it; people whose home it
-     * was keep their accounts without a home site). A site with floors answers IN_USE: deleting
-     * it would take desks, phones and the booking history along.
+     * was keep their accounts without a home site).
      */
-    async deleteSite(actor: Actor, id: number) {
-      return prisma.$transaction(async (tx) => {
-        const site = requireFound(
-          await tx.site.findUnique({ where: { id }, include: { _count: { select: { floors: true } } } }),
-          'site',
-        );
-        if (site._count.floors > 0) {
-          throw inUse(msg('problem.sites.siteHasFloors', { site: site.name, count: site._count.floors }));
-        }
-        await tx.site.delete({ where: { id } });
-        await recordAudit(
-          tx,
-          actor,
-          { action: 'site.delete', subjectType: 'site', subjectId: id, details: { name: site.name } },
-          clock.now(),
-        );
-      }, TX_OPTIONS);
+    deleteSite(actor: Actor, id: number) {
+      return deleteEmpty(actor, 'site', id, async (tx) => ({
+        name: (await tx.site.findUnique({ where: { id } }))?.name,
+        count: await tx.floor.count({ where: { siteId: id } }),
+      }));
     },
 
-    /**
-     * Deletes a floor that holds no desks. A floor with desks answers IN_USE: take its desks out
-     * of use instead, so their bookings and history stay.
-     */
-    async deleteFloor(actor: Actor, id: number) {
-      return prisma.$transaction(async (tx) => {
-        const floor = requireFound(
-          await tx.floor.findUnique({ where: { id }, include: { _count: { select: { desks: true } } } }),
-          'floor',
-        );
-        if (floor._count.desks > 0) {
-          throw inUse(msg('problem.sites.floorHasDesks', { floor: floor.name, count: floor._count.desks }));
-        }
-        await tx.floor.delete({ where: { id } });
-        await recordAudit(
-          tx,
-          actor,
-          { action: 'floor.delete', subjectType: 'floor', subjectId: id, details: { name: floor.name } },
-          clock.now(),
-        );
-      }, TX_OPTIONS);
+    /** Deletes a floor that holds no desks: a floor with desks keeps them, out of use instead. */
+    deleteFloor(actor: Actor, id: number) {
+      return deleteEmpty(actor, 'floor', id, async (tx) => ({
+        name: (await tx.floor.findUnique({ where: { id } }))?.name,
+        count: await tx.desk.count({ where: { floorId: id } }),
+      }));
     },
 
     /** Checks and stores an uploaded SVG plan; the floor takes the plan's coordinate space. */
@@ -423,25 +329,15 @@ export function createSitesService({ prisma, clock }: AdminDeps) {
       if (file === undefined || file.length === 0)
         throw invalidFields({ plan: msg('problem.sites.choosePlan') });
       const plan = checkFloorPlan(file);
-      return prisma.$transaction(async (tx) => {
+      return change(actor, async (tx, audit) => {
         const before = requireFound(await tx.floor.findUnique({ where: { id: floorId } }), 'floor');
         const floor = await tx.floor.update({
           where: { id: floorId },
           data: { planSvg: plan.svg, planWidth: plan.width, planHeight: plan.height },
         });
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'floor.plan',
-            subjectType: 'floor',
-            subjectId: floorId,
-            details: changes(floorSnapshot(before), floorSnapshot(floor)),
-          },
-          clock.now(),
-        );
+        await audit('floor.plan', 'floor', floorId, changes(floorSnapshot(before), floorSnapshot(floor)));
         return floor;
-      }, TX_OPTIONS);
+      });
     },
   };
 }

@@ -108,6 +108,15 @@ export class Fields {
     return fallback ?? allowed[0]!;
   }
 
+  /** A setting left out or empty keeps what is stored (undefined); else exactly one of `allowed`. */
+  setting<T extends string>(field: string, label: string, allowed: readonly T[]): T | undefined {
+    const value = this.raw(field);
+    if (value === '') return undefined;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.fail(field, label, msg('problem.fields.oneOf', { allowed: allowed.join(', ') }));
+    return undefined;
+  }
+
   timeZone(field: string, label: string): string {
     const value = this.raw(field);
     if (!isValidTimeZone(value)) {
@@ -207,6 +216,9 @@ export function changes<T extends Record<string, unknown>>(
   }
   return { before: b, after: a };
 }
+
+/** The audit trail's before/after of a new row: nothing before. */
+export const asCreated = <T>(after: T) => ({ before: null, after });
 
 /** The named fields of a row: what its audit snapshot and its API view both show. */
 export function pick<T, K extends keyof T>(row: T, keys: readonly K[]): Pick<T, K> {

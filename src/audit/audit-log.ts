@@ -41,3 +41,17 @@ export async function recordAudit(tx: Tx, actor: Actor, entry: AuditEntry, at: D
   const event = webhookEventForAudit(entry.action);
   if (event) await enqueueReservationEvent(tx, event, Number(entry.subjectId), at);
 }
+
+/** Appends one actor's entries within one transaction: `audit(action, subjectType, subjectId, details)`. */
+export type AuditTrail = (
+  action: string,
+  subjectType: string,
+  subjectId: string | number,
+  details?: Record<string, unknown>,
+) => Promise<void>;
+
+/** The audit trail of one change: its actor, its transaction and its instant. */
+export function auditTrail(tx: Tx, actor: Actor, at: Date): AuditTrail {
+  return (action, subjectType, subjectId, details) =>
+    recordAudit(tx, actor, { action, subjectType, subjectId, details }, at);
+}

@@ -62,23 +62,21 @@ export const overlappingForDesk = (db: Raw, deskId: number, startsAt: Date, ends
 export const overlappingForUser = (db: Raw, userId: number, startsAt: Date, endsAt: Date, exceptId = 0) =>
   firstOverlap(db, 'userId', userId, startsAt, endsAt, exceptId);
 
-export interface DeskRow {
+/** A desk as the floor plan places it. */
+interface DeskOnPlan {
   id: number;
   label: string;
   features: string[];
   posX: number;
   posY: number;
   bookable: boolean;
+}
+
+export interface DeskRow extends DeskOnPlan {
   phone: { deviceName: string } | null;
 }
 
-export interface DeskAvailability {
-  id: number;
-  label: string;
-  features: string[];
-  posX: number;
-  posY: number;
-  bookable: boolean;
+export interface DeskAvailability extends DeskOnPlan {
   /** Bookable and free for the whole range. */
   available: boolean;
   /** Held (for part of the range at least) by the person asking. */

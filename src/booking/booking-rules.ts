@@ -58,6 +58,8 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   checkInClosesMinutesAfter: 30,
 });
 
+const POLICY_FIELDS = Object.keys(DEFAULT_POLICY) as (keyof Policy)[];
+
 /**
  * Rules staff may waive when booking for someone else (`enforcePolicy: false`): the
  * ones about the calendar and the person's quota. Never waived: a start in the past
@@ -382,16 +384,8 @@ export function localRange(
 export function policyOf(site: { policy: Policy | null }): Policy {
   const p = site.policy;
   if (!p) return DEFAULT_POLICY;
-  return {
-    maxDaysAhead: p.maxDaysAhead,
-    maxBookingMinutes: p.maxBookingMinutes,
-    maxBookingsPerDay: p.maxBookingsPerDay,
-    workdayStartMinute: p.workdayStartMinute,
-    workdayEndMinute: p.workdayEndMinute,
-    workingDays: p.workingDays,
-    checkInOpensMinutesBefore: p.checkInOpensMinutesBefore,
-    checkInClosesMinutesAfter: p.checkInClosesMinutesAfter,
-  };
+  // Only the fields the rules read (the default names them all): a row holds more.
+  return Object.fromEntries(POLICY_FIELDS.map((k) => [k, p[k]])) as unknown as Policy;
 }
 
 /** The range of a request is sane before any policy: valid instants, end after start, not absurdly long. */

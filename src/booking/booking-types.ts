@@ -1,6 +1,7 @@
 import type { Actor } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import type { Message } from '../errors.js';
+import type { Log } from '../log.js';
 import type { DeskAvailability } from './availability.js';
 import type { Policy } from './booking-rules.js';
 
@@ -23,10 +24,7 @@ export const isStaffActor = (actor: BookingActor) => actor.role === 'FACILITIES'
 
 export type Reservation = Db.Reservation;
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type Logger = Pick<Log, 'info' | 'warn'>;
 
 export interface Alternative {
   id: number;

@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
 import { formatInZone, zoneAbbreviation } from '../i18n/formats.js';
 import { translator } from '../i18n/translator.js';
+import type { Log } from '../log.js';
 import type { Clock } from '../time/clock.js';
 
 /**
@@ -37,10 +38,7 @@ export interface Notifier {
   close(): Promise<void>;
 }
 
-export interface NotifierLog {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type NotifierLog = Pick<Log, 'info' | 'error'>;
 
 export interface Notice {
   to: string;

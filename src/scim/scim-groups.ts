@@ -1,17 +1,13 @@
-import { recordAudit } from '../audit/audit-log.js';
+import { auditTrail } from '../audit/audit-log.js';
 import { mapsRoles, roleFromGroups, type GroupRoleLists } from '../auth/oidc/group-roles.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import type { Clock } from '../time/clock.js';
 import { ScimError, invalidValue, scimNotFound } from './scim-errors.js';
 import { matcher, parseFilter, simpleEq } from './scim-filter.js';
-import { applyPatch } from './scim-patch.js';
+import { scimActor, scimMeta, scimResource, taken, type Tx } from './scim-resource.js';
 import { GROUP_SCHEMA } from './scim-schemas.js';
-import { scimActor } from './scim-users.js';
 
-type Tx = Db.Prisma.TransactionClient;
 type TeamRow = Db.Team & { members: { user: { id: number; email: string; displayName: string } }[] };
-
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
 const KNOWN = new Set(['schemas', 'id', 'externalid', 'meta', 'displayname', 'members']);
 
 interface GroupFields {
@@ -85,20 +81,10 @@ export function createScimGroups(deps: {
               $ref: `${base}/Users/${m.user.id}`,
             })),
           }),
-      meta: {
-        resourceType: 'Group',
-        created: t.createdAt.toISOString(),
-        lastModified: t.updatedAt.toISOString(),
-        location: `${base}/Groups/${t.id}`,
-      },
+      meta: scimMeta('Group', t, base),
     };
   }
   type ScimGroup = ReturnType<typeof toScim>;
-
-  const idOf = (id: string) => {
-    if (!/^\d{1,9}$/.test(id)) throw scimNotFound('Group', id);
-    return Number(id);
-  };
 
   async function load(tx: Tx | PrismaClient, id: number): Promise<TeamRow> {
     const t = await tx.team.findUnique({ where: { id }, include });
@@ -120,17 +106,10 @@ export function createScimGroups(deps: {
       );
       if (role === p.role) continue;
       await tx.user.update({ where: { id: p.id }, data: { role } });
-      await recordAudit(
-        tx,
-        scimActor,
-        {
-          action: 'user.role-from-groups',
-          subjectType: 'user',
-          subjectId: p.id,
-          details: { before: p.role, after: role },
-        },
-        clock.now(),
-      );
+      await auditTrail(tx, scimActor, clock.now())('user.role-from-groups', 'user', p.id, {
+        before: p.role,
+        after: role,
+      });
     }
   }
 
@@ -138,18 +117,12 @@ export function createScimGroups(deps: {
     const clash = await tx.team.findFirst({
       where: { name: { equals: f.name, mode: 'insensitive' }, ...(before ? { id: { not: before.id } } : {}) },
     });
-    if (clash)
-      throw new ScimError(409, `A group named "${f.name}" already exists (id ${clash.id}).`, 'uniqueness');
+    if (clash) throw taken(`A group named "${f.name}" already exists (id ${clash.id}).`);
     if (f.externalId) {
       const ext = await tx.team.findFirst({
         where: { externalId: f.externalId, ...(before ? { id: { not: before.id } } : {}) },
       });
-      if (ext)
-        throw new ScimError(
-          409,
-          `externalId ${f.externalId} already belongs to group ${ext.id}.`,
-          'uniqueness',
-        );
+      if (ext) throw taken(`externalId ${f.externalId} already belongs to group ${ext.id}.`);
     }
     const known = await tx.user.findMany({
       where: { id: { in: f.memberIds }, deprovisionedAt: null },
@@ -170,23 +143,24 @@ export function createScimGroups(deps: {
     if (added.length)
       await tx.teamMember.createMany({ data: added.map((userId) => ({ teamId: team.id, userId })) });
     const renamed = before !== null && before.name !== f.name;
-    await recordAudit(
-      tx,
-      scimActor,
+    await auditTrail(tx, scimActor, clock.now())(
+      before ? 'team.scim-update' : 'team.scim-create',
+      'team',
+      team.id,
       {
-        action: before ? 'team.scim-update' : 'team.scim-create',
-        subjectType: 'team',
-        subjectId: team.id,
-        details: { name: f.name, ...(renamed ? { renamedFrom: before.name } : {}), added, removed },
+        name: f.name,
+        ...(renamed ? { renamedFrom: before.name } : {}),
+        added,
+        removed,
       },
-      clock.now(),
     );
     // A rename can change what role the whole team's names give.
     await syncRoles(tx, renamed ? [...new Set([...had, ...memberIds])] : [...added, ...removed]);
     return team.id;
   }
 
-  const inTx = <T>(fn: (tx: Tx) => Promise<T>) => prisma.$transaction(fn, TX_OPTIONS);
+  const resource = scimResource(prisma, { type: 'Group', load, show: toScim, fields: groupFields, write });
+  const { idOf, inTx } = resource;
 
   return {
     async list(filterText: string | undefined, options: { members?: boolean } = {}): Promise<ScimGroup[]> {
@@ -213,42 +187,19 @@ export function createScimGroups(deps: {
 
     async create(body: unknown): Promise<ScimGroup> {
       const f = groupFields(body);
-      const id = await inTx((tx) => write(tx, null, f));
-      return toScim(await load(prisma, id));
+      return resource.shown(await inTx((tx) => write(tx, null, f)));
     },
 
-    async replace(id: string, body: unknown): Promise<ScimGroup> {
-      const f = groupFields(body);
-      await inTx(async (tx) => write(tx, await load(tx, idOf(id)), f));
-      return toScim(await load(prisma, idOf(id)));
-    },
-
-    async patch(id: string, body: unknown): Promise<ScimGroup> {
-      await inTx(async (tx) => {
-        const before = await load(tx, idOf(id));
-        const { meta: _meta, ...current } = toScim(before);
-        const patched = applyPatch(current, body) as Record<string, unknown>;
-        delete patched.meta;
-        await write(tx, before, groupFields(patched));
-      });
-      return toScim(await load(prisma, idOf(id)));
-    },
+    replace: resource.replace,
+    patch: resource.patch,
 
     async remove(id: string): Promise<void> {
       await inTx(async (tx) => {
         const before = await load(tx, idOf(id));
         await tx.team.delete({ where: { id: before.id } });
-        await recordAudit(
-          tx,
-          scimActor,
-          {
-            action: 'team.scim-delete',
-            subjectType: 'team',
-            subjectId: before.id,
-            details: { name: before.name },
-          },
-          clock.now(),
-        );
+        await auditTrail(tx, scimActor, clock.now())('team.scim-delete', 'team', before.id, {
+          name: before.name,
+        });
         await syncRoles(
           tx,
           before.members.map((m) => m.user.id),

@@ -1,18 +1,15 @@
 import { revokeAccess } from '../admin/access-revocation.js';
-import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { auditTrail } from '../audit/audit-log.js';
 import { NO_PASSWORD } from '../auth/oidc/oidc-accounts.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import type { Clock } from '../time/clock.js';
 import { ScimError, invalidValue, scimNotFound } from './scim-errors.js';
 import { matcher, parseFilter, simpleEq } from './scim-filter.js';
-import { applyPatch, scimBoolean } from './scim-patch.js';
+import { scimBoolean } from './scim-patch.js';
+import { scimActor, scimMeta, scimResource, taken, type Tx } from './scim-resource.js';
 import { EM_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA } from './scim-schemas.js';
 
-type Tx = Db.Prisma.TransactionClient;
 type UserRow = Db.User & { teams: { team: { id: number; name: string } }[] };
-
-export const scimActor: Actor = { id: null, label: 'scim' };
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
 
 // Core User attributes of RFC 7643 that Roost accepts and does not keep (directories send
 // them whenever they are mapped); anything else unknown is refused with a message.
@@ -155,20 +152,10 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
         ...(u.emUserId ? { emUserId: u.emUserId } : {}),
         ...(u.deviceProfile ? { deviceProfile: u.deviceProfile } : {}),
       },
-      meta: {
-        resourceType: 'User',
-        created: u.createdAt.toISOString(),
-        lastModified: u.updatedAt.toISOString(),
-        location: `${base}/Users/${u.id}`,
-      },
+      meta: scimMeta('User', u, base),
     };
   }
   type ScimUser = ReturnType<typeof toScim>;
-
-  const idOf = (id: string) => {
-    if (!/^\d{1,9}$/.test(id)) throw scimNotFound('User', id);
-    return Number(id);
-  };
 
   async function load(tx: Tx | PrismaClient, id: number): Promise<UserRow> {
     const u = await tx.user.findUnique({ where: { id }, include });
@@ -176,40 +163,24 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
     return u;
   }
 
+  /** The pre-checks of the unique userName, externalId and EM user ID, naming who has them. */
   async function clashes(tx: Tx, f: UserFields, selfId: number | null) {
-    const not = selfId === null ? {} : { id: { not: selfId } };
-    const email = await tx.user.findFirst({ where: { email: f.email, ...not }, select: { id: true } });
-    if (email)
-      throw new ScimError(
-        409,
-        `A user with userName ${f.email} already exists (id ${email.id}).`,
-        'uniqueness',
-      );
-    if (f.externalId) {
-      const ext = await tx.user.findFirst({
-        where: { externalId: f.externalId, ...not },
-        select: { id: true },
+    const holder = (where: Db.Prisma.UserWhereInput) =>
+      tx.user.findFirst({
+        where: { ...where, ...(selfId === null ? {} : { id: { not: selfId } }) },
+        select: { id: true, email: true },
       });
-      if (ext)
-        throw new ScimError(
-          409,
-          `externalId ${f.externalId} already belongs to user ${ext.id}.`,
-          'uniqueness',
-        );
-    }
-    if (f.emUserId) {
-      const em = await tx.user.findFirst({
-        where: { emUserId: f.emUserId, ...not },
-        select: { email: true },
-      });
-      if (em)
-        throw new ScimError(409, `EM user ID ${f.emUserId} already belongs to ${em.email}.`, 'uniqueness');
-    }
+    const email = await holder({ email: f.email });
+    if (email) throw taken(`A user with userName ${f.email} already exists (id ${email.id}).`);
+    const ext = f.externalId ? await holder({ externalId: f.externalId }) : null;
+    if (ext) throw taken(`externalId ${f.externalId} already belongs to user ${ext.id}.`);
+    const em = f.emUserId ? await holder({ emUserId: f.emUserId }) : null;
+    if (em) throw taken(`EM user ID ${f.emUserId} already belongs to ${em.email}.`);
   }
 
   /** Writes fields onto a person; deactivation takes effect at once through revokeAccess. */
   async function write(tx: Tx, before: Db.User | null, f: UserFields): Promise<number> {
-    const now = clock.now();
+    const audit = auditTrail(tx, scimActor, clock.now());
     await clashes(tx, f, before?.id ?? null);
     const data = {
       email: f.email,
@@ -224,12 +195,7 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
     };
     if (!before) {
       const created = await tx.user.create({ data: { ...data, passwordHash: NO_PASSWORD } });
-      await recordAudit(
-        tx,
-        scimActor,
-        { action: 'user.scim-create', subjectType: 'user', subjectId: created.id, details: { ...data } },
-        now,
-      );
+      await audit('user.scim-create', 'user', created.id, { ...data });
       return created.id;
     }
     await tx.user.update({ where: { id: before.id }, data: { ...data, deprovisionedAt: null } });
@@ -237,29 +203,27 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
       Object.entries(data).filter(([k, v]) => (before as Record<string, unknown>)[k] !== v),
     );
     if (Object.keys(changed).length > 0 || before.deprovisionedAt) {
-      await recordAudit(
-        tx,
-        scimActor,
-        {
-          action: 'user.scim-update',
-          subjectType: 'user',
-          subjectId: before.id,
-          details: {
-            before: Object.fromEntries(
-              Object.keys(changed).map((k) => [k, (before as Record<string, unknown>)[k]]),
-            ),
-            after: changed,
-          },
-        },
-        now,
-      );
+      await audit('user.scim-update', 'user', before.id, {
+        before: Object.fromEntries(
+          Object.keys(changed).map((k) => [k, (before as Record<string, unknown>)[k]]),
+        ),
+        after: changed,
+      });
     }
     if (!f.active && !before.disabled)
       await revokeAccess(tx, before.id, scimActor, 'SCIM: active set to false', clock);
     return before.id;
   }
 
-  const inTx = <T>(fn: (tx: Tx) => Promise<T>) => prisma.$transaction(fn, TX_OPTIONS);
+  const resource = scimResource(prisma, {
+    type: 'User',
+    load,
+    show: toScim,
+    fields: userFields,
+    write,
+    readOnly: ['groups'],
+  });
+  const { idOf, inTx } = resource;
 
   return {
     toScim,
@@ -290,9 +254,7 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
         .filter(test);
     },
 
-    async get(id: string): Promise<ScimUser> {
-      return toScim(await load(prisma, idOf(id)));
-    },
+    get: (id: string): Promise<ScimUser> => resource.shown(idOf(id)),
 
     async create(body: unknown): Promise<ScimUser> {
       const f = userFields(body);
@@ -301,27 +263,12 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
         const gone = await tx.user.findFirst({ where: { email: f.email, deprovisionedAt: { not: null } } });
         return write(tx, gone, f);
       });
-      return toScim(await load(prisma, id));
+      return resource.shown(id);
     },
 
-    async replace(id: string, body: unknown): Promise<ScimUser> {
-      const f = userFields(body);
-      await inTx(async (tx) => write(tx, await load(tx, idOf(id)), f));
-      return toScim(await load(prisma, idOf(id)));
-    },
-
-    async patch(id: string, body: unknown): Promise<ScimUser> {
-      await inTx(async (tx) => {
-        const before = await load(tx, idOf(id));
-        const { groups: _groups, meta: _meta, ...current } = toScim(before);
-        const patched = applyPatch(current, body) as Record<string, unknown>;
-        // groups is read-only on a User (RFC 7643 4.1.2): change membership through /Groups.
-        delete patched.groups;
-        delete patched.meta;
-        await write(tx, before, userFields(patched));
-      });
-      return toScim(await load(prisma, idOf(id)));
-    },
+    // groups is read-only on a User (RFC 7643 4.1.2): change membership through /Groups.
+    replace: resource.replace,
+    patch: resource.patch,
 
     /**
      * DELETE: access ends at once (sessions, tokens, bookings, phone), the person leaves every
@@ -337,17 +284,9 @@ export function createScimUsers(deps: { prisma: PrismaClient; clock: Clock; base
           where: { id: before.id },
           data: { disabled: true, deprovisionedAt: clock.now(), externalId: null, oidcSubject: null },
         });
-        await recordAudit(
-          tx,
-          scimActor,
-          {
-            action: 'user.scim-delete',
-            subjectType: 'user',
-            subjectId: before.id,
-            details: { email: before.email },
-          },
-          clock.now(),
-        );
+        await auditTrail(tx, scimActor, clock.now())('user.scim-delete', 'user', before.id, {
+          email: before.email,
+        });
       });
     },
   };

@@ -6,6 +6,13 @@ import { RoostError } from '../errors.js';
 import type { PhonePins } from '../phone-service/phone-pins.js';
 import { publicUrls } from './public-url.js';
 
+/** The PIN form: the new PIN, typed twice. */
+const PinBody = Type.Object({
+  pin: Type.String({ maxLength: 64 }),
+  confirm: Type.String({ maxLength: 64 }),
+  _csrf: Type.Optional(Type.String()),
+});
+
 /**
  * The signed-in person's own settings for issue 8: the PIN typed on desk phones, and the
  * private calendar feed. Forms POST then redirect, except where a secret is shown once
@@ -33,16 +40,7 @@ export async function accountRoutes(
 
   typed.post(
     '/account/phone-pin',
-    {
-      config: { access: 'user' },
-      schema: {
-        body: Type.Object({
-          pin: Type.String({ maxLength: 64 }),
-          confirm: Type.String({ maxLength: 64 }),
-          _csrf: Type.Optional(Type.String()),
-        }),
-      },
-    },
+    { config: { access: 'user' }, schema: { body: PinBody } },
     async (request, reply) => {
       const { pin, confirm } = request.body;
       if (pin !== confirm)

@@ -25,6 +25,8 @@ export interface AccountSecurityOptions {
   totp: Totp;
 }
 
+/** Route options of the pages only a signed-in person sees. */
+const signedIn = { config: { access: 'user' as const } };
 const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
 const PasswordBody = Type.Object(
   {
@@ -77,9 +79,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     });
   }
 
-  app.get('/account/password', { config: { access: 'user' } }, async (request, reply) =>
-    passwordPage(request, reply),
-  );
+  app.get('/account/password', signedIn, async (request, reply) => passwordPage(request, reply));
 
   typed.post(
     '/account/password',
@@ -204,9 +204,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     });
   }
 
-  app.get('/account/tokens', { config: { access: 'user' } }, async (request, reply) =>
-    tokensPage(request, reply, null),
-  );
+  app.get('/account/tokens', signedIn, async (request, reply) => tokensPage(request, reply, null));
 
   // Shows the new token in the response itself: only its hash is stored.
   typed.post(
@@ -272,9 +270,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, opts: AccountS
     });
   }
 
-  app.get('/account/totp', { config: { access: 'user' } }, async (request, reply) =>
-    totpPage(request, reply),
-  );
+  app.get('/account/totp', signedIn, async (request, reply) => totpPage(request, reply));
 
   typed.post(
     '/account/totp/enable',

@@ -18,7 +18,7 @@ import type { MyDesks } from '../booking/my-desks.js';
 import { nearestFreeDesk } from '../booking/near-team.js';
 import type { TeamQueries } from '../booking/team-queries.js';
 import { MINUTE_MS } from '../time/clock.js';
-import { buildFindModel, type FindDeps, type FindInput } from './booking-view.js';
+import { buildFindModel, type FindDeps, type FindInput, type FindModel } from './booking-view.js';
 import { renderHome, type HomeDeps } from './home-view.js';
 import { statusFor } from './errors.js';
 
@@ -96,6 +96,19 @@ export async function bookingRoutes(
   const { bookings, clock, team, myDesks } = opts;
   const find: FindDeps = { bookings, team };
   const home: HomeDeps = { bookings, team, myDesks, clock };
+
+  /** A change to one booking refused: the home page again, the problem beside that booking. */
+  const refusedOnHome = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    reservationId: number,
+    field: 'end' | null,
+  ) => {
+    if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
+    const refusal = { message: request.say(error.text), reservationId, field };
+    return renderHome(home, request, reply, refusal, statusFor[error.code]);
+  };
 
   /** Re-renders the find page with what went wrong and the person's input. */
   async function refused(request: FastifyRequest, reply: FastifyReply, error: RoostError, input: FindInput) {
@@ -197,14 +210,10 @@ export async function bookingRoutes(
       const actor = actorFor(request.user!);
       const before = await bookings.get({ actor, reservationId: id });
       if (!(await myDesks.undoableUntil(request.user!.id, id)))
-        return reply
-          .flash('error', request.t('book.flash.undoTooLate', { desk: before.desk.label }))
-          .redirect('/', 303);
+        return flashHome(reply, 'error', request.t('book.flash.undoTooLate', { desk: before.desk.label }));
       if (before.canCancel) await bookings.cancel({ actor, reservationId: id });
       else await bookings.release({ actor, reservationId: id });
-      return reply
-        .flash('success', request.t('book.flash.undone', { desk: before.desk.label }))
-        .redirect('/', 303);
+      return flashHome(reply, 'success', request.t('book.flash.undone', { desk: before.desk.label }));
     },
   );
 
@@ -215,12 +224,8 @@ export async function bookingRoutes(
       const { id } = request.params as Static<typeof IdParams>;
       const before = await bookings.get({ actor: actorFor(request.user!), reservationId: id });
       const { cancelled } = await myDesks.cancelSeries(actorFor(request.user!), id);
-      return reply
-        .flash(
-          'success',
-          request.t('book.flash.seriesCancelled', { desk: before.desk.label, count: cancelled }),
-        )
-        .redirect('/', 303);
+      const done = request.t('book.flash.seriesCancelled', { desk: before.desk.label, count: cancelled });
+      return flashHome(reply, 'success', done);
     },
   );
 
@@ -259,16 +264,9 @@ export async function bookingRoutes(
         try {
           const before = await bookings.get({ actor, reservationId: id });
           await bookings[method]({ actor, reservationId: id });
-          return reply.flash('success', request.t(done, { desk: before.desk.label })).redirect('/', 303);
+          return flashHome(reply, 'success', request.t(done, { desk: before.desk.label }));
         } catch (error) {
-          if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
-          return renderHome(
-            home,
-            request,
-            reply,
-            { message: request.say(error.text), reservationId: id, field: null },
-            statusFor[error.code],
-          );
+          return refusedOnHome(request, reply, error, id, null);
         }
       },
     );
@@ -290,25 +288,17 @@ export async function bookingRoutes(
             ? localRange(zone, localDate(zone, before.startsAt), '00:00', '24:00').endsAt
             : wallTimeOn(zone, localDate(zone, before.startsAt), end);
         await bookings.extend({ actor, reservationId: id, endsAt });
-        return reply
-          .flash(
-            'success',
-            request.t('book.flash.extended', {
-              desk: before.desk.label,
-              time: end,
-              zone: zoneAbbreviation(request.lang, zone, before.startsAt),
-            }),
-          )
-          .redirect('/', 303);
-      } catch (error) {
-        if (!(error instanceof RoostError) || error.code === 'NOT_FOUND') throw error;
-        return renderHome(
-          home,
-          request,
+        return flashHome(
           reply,
-          { message: request.say(error.text), reservationId: id, field: 'end' },
-          statusFor[error.code],
+          'success',
+          request.t('book.flash.extended', {
+            desk: before.desk.label,
+            time: end,
+            zone: zoneAbbreviation(request.lang, zone, before.startsAt),
+          }),
         );
+      } catch (error) {
+        return refusedOnHome(request, reply, error, id, 'end');
       }
     },
   );
@@ -360,6 +350,10 @@ function formInput<T extends { date: string; start: string; end: string }>(body:
   };
 }
 
+/** After a change on the home page (POST, then redirect): a flash, and the home page again. */
+const flashHome = (reply: FastifyReply, kind: 'success' | 'error', message: string) =>
+  reply.flash(kind, message).redirect('/', 303);
+
 function wallTimeOn(zone: string, date: string, time: string): Date {
   try {
     return wallTimeToInstant(zone, parseWallTime(date, time));
@@ -370,15 +364,7 @@ function wallTimeOn(zone: string, date: string, time: string): Date {
 }
 
 /** The find page's search as a query string (links to the confirmation step keep it). */
-function findQueryString(input: {
-  siteId: number;
-  floorId: number;
-  date: string;
-  start: string;
-  end: string;
-  features: string[];
-  now: boolean;
-}) {
+function findQueryString(input: FindModel['input']) {
   const q = new URLSearchParams({
     siteId: String(input.siteId),
     floorId: String(input.floorId),

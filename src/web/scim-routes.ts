@@ -23,6 +23,14 @@ interface ScimRouteOptions {
   base: string;
 }
 
+/** What the write routes need of the Users and the Groups service. */
+interface ScimWrites {
+  create(body: unknown): Promise<{ meta: { location: string } }>;
+  replace(id: string, body: unknown): Promise<object>;
+  patch(id: string, body: unknown): Promise<object>;
+  remove(id: string): Promise<void>;
+}
+
 const SCIM_TYPE = 'application/scim+json; charset=utf-8';
 const BODY_LIMIT = 1024 * 1024;
 
@@ -166,6 +174,21 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
   const withId = { config, schema: { params: ScimId } };
   const withIdAndQuery = { config, schema: { params: ScimId, querystring: ScimQuery } };
 
+  /** Create (201 with its location), replace, patch and delete: alike for Users and Groups. */
+  function writes(path: '/Users' | '/Groups', resources: ScimWrites) {
+    typed.post(path, { config }, async (request, reply) => {
+      const created = await resources.create(request.body);
+      reply.status(201).header('location', created.meta.location);
+      return created;
+    });
+    typed.put(`${path}/:id`, withId, async (request) => resources.replace(request.params.id, request.body));
+    typed.patch(`${path}/:id`, withId, async (request) => resources.patch(request.params.id, request.body));
+    typed.delete(`${path}/:id`, withId, async (request, reply) => {
+      await resources.remove(request.params.id);
+      return reply.status(204).send();
+    });
+  }
+
   // Discovery.
   app.get('/ServiceProviderConfig', { config }, async () => serviceProviderConfig(base));
   app.get('/ResourceTypes', { config }, async () => {
@@ -194,17 +217,7 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
   typed.get('/Users/:id', withIdAndQuery, async (request) =>
     shape(await users.get(request.params.id), request.query),
   );
-  typed.post('/Users', { config }, async (request, reply) => {
-    const user = await users.create(request.body);
-    reply.status(201).header('location', user.meta.location);
-    return user;
-  });
-  typed.put('/Users/:id', withId, async (request) => users.replace(request.params.id, request.body));
-  typed.patch('/Users/:id', withId, async (request) => users.patch(request.params.id, request.body));
-  typed.delete('/Users/:id', withId, async (request, reply) => {
-    await users.remove(request.params.id);
-    return reply.status(204).send();
-  });
+  writes('/Users', users);
 
   // Groups (teams).
   const membersWanted = (q: Query) => !listed(q.excludedAttributes).has('members');
@@ -214,15 +227,5 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRouteOptions) {
   typed.get('/Groups/:id', withIdAndQuery, async (request) =>
     shape(await groups.get(request.params.id, { members: membersWanted(request.query) }), request.query),
   );
-  typed.post('/Groups', { config }, async (request, reply) => {
-    const group = await groups.create(request.body);
-    reply.status(201).header('location', group.meta.location);
-    return group;
-  });
-  typed.put('/Groups/:id', withId, async (request) => groups.replace(request.params.id, request.body));
-  typed.patch('/Groups/:id', withId, async (request) => groups.patch(request.params.id, request.body));
-  typed.delete('/Groups/:id', withId, async (request, reply) => {
-    await groups.remove(request.params.id);
-    return reply.status(204).send();
-  });
+  writes('/Groups', groups);
 }

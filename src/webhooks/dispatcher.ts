@@ -17,14 +17,11 @@ import https from 'node:https';
 import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import type { PrismaClient } from '../db/database.js';
+import type { Log } from '../log.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, type Clock } from '../time/clock.js';
 import type { UrlGuard } from './url-guard.js';
 
-export interface DispatcherLog {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type DispatcherLog = Log;
 
 export interface WebhookDispatcherOptions {
   prisma: PrismaClient;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changes, Fields, normaliseDeviceName, parseFeatures } from '../../src/admin/validation.js';
-import { csvColumn, csvLine } from '../../src/admin/desks-service.js';
+import { csvColumn, csvLine } from '../../src/admin/csv-import.js';
 import { RoostError } from '../../src/errors.js';
 import { renderMessage, renderMessages } from '../../src/i18n/render-message.js';
 

@@ -6,7 +6,7 @@ import { DESK_CSV_COLUMNS, type DesksService } from '../../admin/desks-service.j
 import { planDataUrl } from '../../admin/floor-plan.js';
 import type { SitesService } from '../../admin/sites-service.js';
 import { invalidInput, msg } from '../../errors.js';
-import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
+import { doneTo, noErrors, staff, submitForm } from './staff-helpers.js';
 import { IdParams } from '../route-schemas.js';
 
 /** Text of an uploaded file field, or of a pasted textarea when no file was chosen. */
@@ -19,6 +19,12 @@ export function uploadedText(form: Record<string, unknown>, fileField: string, t
     fields: { [fileField]: msg('problem.upload.csvMissing') },
   });
 }
+
+/** An import form shown again: its columns, and the CSV text pasted (a chosen file is not kept). */
+export const importPage = (columns: object, values: Record<string, unknown>) => ({
+  columns,
+  values: { csv: typeof values.csv === 'string' ? values.csv : '' },
+});
 
 /** Floors with their plans, and desks with their phones; desk CSV import. */
 export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesService; desks: DesksService }) {
@@ -38,15 +44,14 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   );
 
   app.post('/staff/floors', staff, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const floor = await sites.createFloor(actorOf(request), form);
-      return reply
-        .flash('success', request.t('flash.floorCreated', { floor: floor.name }))
-        .redirect(`/staff/floors/${floor.id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/floors.eta', () => floorsPage(valuesOf(form)));
-    }
+    return submitForm(request, reply, 'staff/floors.eta', floorsPage, async (form, actor) => {
+      const floor = await sites.createFloor(actor, form);
+      return doneTo(
+        reply,
+        `/staff/floors/${floor.id}`,
+        request.t('flash.floorCreated', { floor: floor.name }),
+      );
+    });
   });
 
   const floorPage = async (
@@ -82,51 +87,40 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
 
   typed.post('/staff/floors/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'floor');
-    const form = formOf(request);
-    try {
-      await sites.updateFloor(actorOf(request), id, form);
-      return reply.flash('success', request.t('flash.floorSaved')).redirect(`/staff/floors/${id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/floor.eta', () =>
-        floorPage(id, { floorValues: valuesOf(form), form: 'floor' }),
-      );
-    }
+    const again = (floorValues: Record<string, unknown>) => floorPage(id, { floorValues, form: 'floor' });
+    return submitForm(request, reply, 'staff/floor.eta', again, async (form, actor) => {
+      await sites.updateFloor(actor, id, form);
+      return doneTo(reply, `/staff/floors/${id}`, request.t('flash.floorSaved'));
+    });
   });
 
   typed.post('/staff/floors/:id/plan', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'floor');
-    const form = formOf(request);
-    try {
-      const plan = form.plan;
-      const floor = await sites.uploadPlan(
-        actorOf(request),
-        id,
-        Buffer.isBuffer(plan) ? plan : typeof plan === 'string' ? plan : undefined,
-      );
-      return reply
-        .flash(
-          'success',
-          request.t('flash.planUploaded', { width: floor.planWidth, height: floor.planHeight }),
-        )
-        .redirect(`/staff/floors/${id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/floor.eta', () => floorPage(id, { form: 'plan' }));
-    }
+    return submitForm(
+      request,
+      reply,
+      'staff/floor.eta',
+      () => floorPage(id, { form: 'plan' }),
+      async (form, actor) => {
+        const plan = Buffer.isBuffer(form.plan)
+          ? form.plan
+          : typeof form.plan === 'string'
+            ? form.plan
+            : undefined;
+        const floor = await sites.uploadPlan(actor, id, plan);
+        const size = { width: floor.planWidth, height: floor.planHeight };
+        return doneTo(reply, `/staff/floors/${id}`, request.t('flash.planUploaded', size));
+      },
+    );
   });
 
   typed.post('/staff/floors/:id/desks', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'floor');
-    const form = formOf(request);
-    try {
-      const desk = await desks.createDesk(actorOf(request), id, form);
-      return reply
-        .flash('success', request.t('flash.deskCreated', { desk: desk.label }))
-        .redirect(`/staff/floors/${id}#desks`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/floor.eta', () =>
-        floorPage(id, { deskValues: valuesOf(form), form: 'desk' }),
-      );
-    }
+    const again = (deskValues: Record<string, unknown>) => floorPage(id, { deskValues, form: 'desk' });
+    return submitForm(request, reply, 'staff/floor.eta', again, async (form, actor) => {
+      const desk = await desks.createDesk(actor, id, form);
+      return doneTo(reply, `/staff/floors/${id}#desks`, request.t('flash.deskCreated', { desk: desk.label }));
+    });
   });
 
   const deskPage = async (id: number, values?: Record<string, unknown>) => {
@@ -155,21 +149,11 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
   );
 
   app.post('/staff/desks/import', staff, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const result = await desks.importCsv(actorOf(request), uploadedText(form, 'file', 'csv'));
-      return reply
-        .flash(
-          'success',
-          request.t('flash.desksImported', { created: result.created, updated: result.updated }),
-        )
-        .redirect('/staff/floors', 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/desks-import.eta', () => ({
-        columns: DESK_CSV_COLUMNS,
-        values: { csv: typeof form.csv === 'string' ? form.csv : '' },
-      }));
-    }
+    const again = (values: Record<string, unknown>) => importPage(DESK_CSV_COLUMNS, values);
+    return submitForm(request, reply, 'staff/desks-import.eta', again, async (form, actor) => {
+      const { created, updated } = await desks.importCsv(actor, uploadedText(form, 'file', 'csv'));
+      return doneTo(reply, '/staff/floors', request.t('flash.desksImported', { created, updated }));
+    });
   });
 
   typed.get('/staff/desks/:id', staffWithId, async (request, reply) =>
@@ -178,14 +162,10 @@ export async function floorsRoutes(app: FastifyInstance, opts: { sites: SitesSer
 
   typed.post('/staff/desks/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'desk');
-    const form = formOf(request);
-    try {
-      const desk = await desks.updateDesk(actorOf(request), id, form);
-      return reply
-        .flash('success', request.t('flash.deskSaved', { desk: desk.label }))
-        .redirect(`/staff/desks/${id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/desk.eta', () => deskPage(id, valuesOf(form)));
-    }
+    const again = (values: Record<string, unknown>) => deskPage(id, values);
+    return submitForm(request, reply, 'staff/desk.eta', again, async (form, actor) => {
+      const desk = await desks.updateDesk(actor, id, form);
+      return doneTo(reply, `/staff/desks/${id}`, request.t('flash.deskSaved', { desk: desk.label }));
+    });
   });
 }

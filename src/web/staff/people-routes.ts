@@ -9,17 +9,8 @@ import type { SitesService } from '../../admin/sites-service.js';
 import { localDate } from '../../time/zones.js';
 import { formattersFor } from '../i18n-plugin.js';
 import { auditRow } from './audit-sentences.js';
-import { uploadedText } from './floors-routes.js';
-import {
-  actorOf,
-  formOf,
-  noErrors,
-  pageOf,
-  queryString,
-  rerender,
-  staff,
-  valuesOf,
-} from './staff-helpers.js';
+import { importPage, uploadedText } from './floors-routes.js';
+import { actorOf, doneTo, noErrors, pageOf, queryString, staff, submitForm } from './staff-helpers.js';
 import { IdParams, PageQuery } from '../route-schemas.js';
 
 /** The people list: a search text and a page. */
@@ -79,15 +70,13 @@ export async function peopleRoutes(
   );
 
   app.post('/staff/people', staff, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const { user, password, generated } = await people.create(actorOf(request), form);
+    // A refused form never shows the password typed again.
+    const again = ({ password: _omit, ...values }: Record<string, unknown>) => newPage(request, values);
+    return submitForm(request, reply, 'staff/person-new.eta', again, async (form, actor) => {
+      const { user, password, generated } = await people.create(actor, form);
       reply.status(201);
       return reply.render('staff/password.eta', { person: user, password, generated, created: true });
-    } catch (error) {
-      const { password: _omit, ...values } = valuesOf(form);
-      return rerender(error, reply, 'staff/person-new.eta', () => newPage(request, values));
-    }
+    });
   });
 
   app.get('/staff/people/import', staff, async (_request, reply) =>
@@ -95,16 +84,13 @@ export async function peopleRoutes(
   );
 
   app.post('/staff/people/import', staff, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const result = await people.importCsv(actorOf(request), uploadedText(form, 'file', 'csv'));
-      return reply.render('staff/people-imported.eta', result);
-    } catch (error) {
-      return rerender(error, reply, 'staff/people-import.eta', () => ({
-        columns: PEOPLE_CSV_COLUMNS,
-        values: { csv: typeof form.csv === 'string' ? form.csv : '' },
-      }));
-    }
+    const again = (values: Record<string, unknown>) => importPage(PEOPLE_CSV_COLUMNS, values);
+    return submitForm(request, reply, 'staff/people-import.eta', again, async (form, actor) =>
+      reply.render(
+        'staff/people-imported.eta',
+        await people.importCsv(actor, uploadedText(form, 'file', 'csv')),
+      ),
+    );
   });
 
   /** The person, their bookings (paged, latest first) and the latest changes to their account. */
@@ -167,17 +153,11 @@ export async function peopleRoutes(
 
   typed.post('/staff/people/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'person');
-    const form = formOf(request);
-    try {
-      const user = await people.update(actorOf(request), id, form);
-      return reply
-        .flash('success', request.t('flash.personSaved', { name: user.displayName }))
-        .redirect(`/staff/people/${id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/person.eta', () =>
-        personPage(request, id, request.query.page, valuesOf(form)),
-      );
-    }
+    const again = (values: Record<string, unknown>) => personPage(request, id, request.query.page, values);
+    return submitForm(request, reply, 'staff/person.eta', again, async (form, actor) => {
+      const user = await people.update(actor, id, form);
+      return doneTo(reply, `/staff/people/${id}`, request.t('flash.personSaved', { name: user.displayName }));
+    });
   });
 
   typed.post('/staff/people/:id/password', staffWithId, async (request, reply) => {

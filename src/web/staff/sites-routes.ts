@@ -4,16 +4,14 @@ import { parseId } from '../../admin/admin-deps.js';
 import { API_PROFILES, type EmClustersService } from '../../admin/em-clusters-service.js';
 import { minutesToHhmm, type SitesService } from '../../admin/sites-service.js';
 import { RoostError } from '../../errors.js';
-import { actorOf, adminOnly, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
+import { adminOnly, doneTo, noErrors, staff, submitForm } from './staff-helpers.js';
 import { IdParams } from '../route-schemas.js';
 
 /** A refused password reference may be a password typed by mistake: never echo it back. */
-function withoutBadSecret(error: unknown, form: Record<string, unknown>) {
-  const values = valuesOf(form);
+function withoutBadSecret(values: Record<string, unknown>, error: unknown) {
   const fields =
     error instanceof RoostError ? (error.details.fields as Record<string, string> | undefined) : undefined;
-  if (fields?.secretRef) values.secretRef = '';
-  return values;
+  return fields?.secretRef ? { ...values, secretRef: '' } : values;
 }
 
 /** Sites, booking policies and (admins only) EM clusters. */
@@ -40,15 +38,10 @@ export async function sitesRoutes(
   );
 
   app.post('/staff/sites', staff, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const site = await sites.createSite(actorOf(request), form);
-      return reply
-        .flash('success', request.t('flash.siteCreated', { site: site.name }))
-        .redirect(`/staff/sites/${site.id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/sites.eta', () => sitesPage(valuesOf(form)));
-    }
+    return submitForm(request, reply, 'staff/sites.eta', sitesPage, async (form, actor) => {
+      const site = await sites.createSite(actor, form);
+      return doneTo(reply, `/staff/sites/${site.id}`, request.t('flash.siteCreated', { site: site.name }));
+    });
   });
 
   const sitePage = async (id: number, values?: Record<string, unknown>) => {
@@ -74,15 +67,11 @@ export async function sitesRoutes(
 
   typed.post('/staff/sites/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'site');
-    const form = formOf(request);
-    try {
-      const site = await sites.updateSite(actorOf(request), id, form);
-      return reply
-        .flash('success', request.t('flash.siteSaved', { site: site.name }))
-        .redirect(`/staff/sites/${id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/site.eta', () => sitePage(id, valuesOf(form)));
-    }
+    const again = (values: Record<string, unknown>) => sitePage(id, values);
+    return submitForm(request, reply, 'staff/site.eta', again, async (form, actor) => {
+      const site = await sites.updateSite(actor, id, form);
+      return doneTo(reply, `/staff/sites/${id}`, request.t('flash.siteSaved', { site: site.name }));
+    });
   });
 
   app.get('/staff/policies', staff, async (_request, reply) => {
@@ -118,16 +107,15 @@ export async function sitesRoutes(
 
   typed.post('/staff/policies/:id', staffWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'site');
-    const form = formOf(request);
-    try {
-      await sites.updatePolicy(actorOf(request), id, form);
-      return reply.flash('success', request.t('flash.policySaved')).redirect(`/staff/policies/${id}`, 303);
-    } catch (error) {
-      const values = valuesOf(form);
+    const again = (values: Record<string, unknown>) => {
       const days = values.workingDays;
-      values.workingDays = Array.isArray(days) ? days.map(String) : days === undefined ? [] : [String(days)];
-      return rerender(error, reply, 'staff/policy.eta', () => policyPage(id, values));
-    }
+      const workingDays = Array.isArray(days) ? days.map(String) : days === undefined ? [] : [String(days)];
+      return policyPage(id, { ...values, workingDays });
+    };
+    return submitForm(request, reply, 'staff/policy.eta', again, async (form, actor) => {
+      await sites.updatePolicy(actor, id, form);
+      return doneTo(reply, `/staff/policies/${id}`, request.t('flash.policySaved'));
+    });
   });
 
   const clusterDefaults = {
@@ -149,15 +137,13 @@ export async function sitesRoutes(
   );
 
   app.post('/staff/clusters', adminOnly, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const cluster = await clusters.create(actorOf(request), form);
-      return reply
-        .flash('success', request.t('flash.clusterCreated', { name: cluster.name }))
-        .redirect(`/staff/clusters/${cluster.id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/clusters.eta', () => clustersPage(withoutBadSecret(error, form)));
-    }
+    const again = (values: Record<string, unknown>, error: unknown) =>
+      clustersPage(withoutBadSecret(values, error));
+    return submitForm(request, reply, 'staff/clusters.eta', again, async (form, actor) => {
+      const cluster = await clusters.create(actor, form);
+      const saved = request.t('flash.clusterCreated', { name: cluster.name });
+      return doneTo(reply, `/staff/clusters/${cluster.id}`, saved);
+    });
   });
 
   const clusterPage = async (id: number, values?: Record<string, unknown>) => {
@@ -171,16 +157,11 @@ export async function sitesRoutes(
 
   typed.post('/staff/clusters/:id', adminWithId, async (request, reply) => {
     const id = parseId(request.params.id, 'emCluster');
-    const form = formOf(request);
-    try {
-      const cluster = await clusters.update(actorOf(request), id, form);
-      return reply
-        .flash('success', request.t('flash.clusterSaved', { name: cluster.name }))
-        .redirect(`/staff/clusters/${id}`, 303);
-    } catch (error) {
-      return rerender(error, reply, 'staff/cluster.eta', () =>
-        clusterPage(id, withoutBadSecret(error, form)),
-      );
-    }
+    const again = (values: Record<string, unknown>, error: unknown) =>
+      clusterPage(id, withoutBadSecret(values, error));
+    return submitForm(request, reply, 'staff/cluster.eta', again, async (form, actor) => {
+      const cluster = await clusters.update(actor, id, form);
+      return doneTo(reply, `/staff/clusters/${id}`, request.t('flash.clusterSaved', { name: cluster.name }));
+    });
   });
 }

@@ -79,3 +79,34 @@ export function queryString(params: Record<string, unknown>): string {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** The data of a form's page shown again: around the values typed, after `error` refused them. */
+export type FormPage = (
+  values: Record<string, unknown>,
+  error: unknown,
+) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+/**
+ * A staff form's POST: `save` hands the form to one service call and answers (with `doneTo`,
+ * or a page of its own). When the service refuses the input (INVALID_INPUT), `template` shows
+ * the form again with what was typed and the problems, 400 (see `rerender`); any other error
+ * goes to the error handler.
+ */
+export async function submitForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  page: FormPage,
+  save: (form: Record<string, unknown>, actor: StaffActor) => Promise<unknown>,
+): Promise<unknown> {
+  const form = formOf(request);
+  try {
+    return await save(form, actorOf(request));
+  } catch (error) {
+    return rerender(error, reply, template, () => page(valuesOf(form), error));
+  }
+}
+
+/** A form that worked: a flash says so, and the next page is a redirect (POST, then 303). */
+export const doneTo = (reply: FastifyReply, to: string, message: string) =>
+  reply.flash('success', message).redirect(to, 303);

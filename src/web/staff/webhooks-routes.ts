@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseId } from '../../admin/admin-deps.js';
 import { WEBHOOK_EVENTS } from '../../outbox/events.js';
 import type { WebhookEndpointsService } from '../../webhooks/endpoints-service.js';
-import { actorOf, formOf, noErrors, rerender, staff, valuesOf } from './staff-helpers.js';
+import { actorOf, doneTo, noErrors, staff, submitForm } from './staff-helpers.js';
 import { IdParams } from '../route-schemas.js';
 
 /** Message keys by value (written out so the catalogue check sees every key used). */
@@ -44,19 +44,14 @@ export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: Web
   );
 
   app.post('/staff/webhooks', staff, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      const { endpoint, secret } = await webhooks.create(actorOf(request), form);
+    const again = (values: Record<string, unknown>) => listPage(request, values);
+    return submitForm(request, reply, 'staff/webhooks.eta', again, async (form, actor) => {
+      const { endpoint, secret } = await webhooks.create(actor, form);
       // The secret is shown on this page and never again: no redirect that could lose it.
       reply.header('cache-control', 'no-store');
-      return reply.status(201).render('staff/webhook-created.eta', {
-        title: request.t('webhooks.created.title'),
-        endpoint,
-        secret,
-      });
-    } catch (error) {
-      return rerender(error, reply, 'staff/webhooks.eta', () => listPage(request, valuesOf(form)));
-    }
+      const title = request.t('webhooks.created.title');
+      return reply.status(201).render('staff/webhook-created.eta', { title, endpoint, secret });
+    });
   });
 
   typed.get('/staff/webhooks/:id', staffWithId, async (request, reply) => {
@@ -74,8 +69,6 @@ export async function webhooksRoutes(app: FastifyInstance, opts: { webhooks: Web
     const id = parseId(request.params.id, 'webhook');
     const endpoint = await webhooks.get(id);
     await webhooks.remove(actorOf(request), id);
-    return reply
-      .flash('success', request.t('webhooks.removed', { url: endpoint.url }))
-      .redirect('/staff/webhooks', 303);
+    return doneTo(reply, '/staff/webhooks', request.t('webhooks.removed', { url: endpoint.url }));
   });
 }
