@@ -93,10 +93,3 @@ export const notFound = (thing: Findable, id?: number | string) =>
   new RoostError('NOT_FOUND', msg(NOT_FOUND_KEYS[thing], { id: id === undefined ? 'none' : String(id) }));
 export const inUse = (text: Message) => new RoostError('IN_USE', text);
 export const forbidden = (text: Message = msg('problem.forbidden')) => new RoostError('FORBIDDEN', text);
-
-/**
- * A sentence written before its module moved to catalogue keys (webhooks/, insight/, auth/):
- * shown as it is in every language. Never used in booking/, admin/, scheduler/ or
- * phone-service/ (test/i18n/domain-messages.test.ts fails there).
- */
-export const untranslated = (text: string) => msg('problem.untranslated', { text });

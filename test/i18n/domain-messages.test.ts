@@ -10,7 +10,7 @@ import { createTranslator } from '../../src/i18n/translator.js';
  * errors, form-field problems and status texts are catalogue keys with parameters (Messages,
  * src/i18n/message.ts), and web/ says them in the reader's language. This reads those modules
  * and fails on English prose where an error or a person's message is made, on a key missing
- * in a catalogue, and on the untranslated() escape hatch.
+ * in a catalogue, and on untranslated(), an escape hatch that is gone and must not come back.
  */
 const root = path.resolve(import.meta.dirname, '../..');
 const DOMAIN = ['src/booking', 'src/admin', 'src/scheduler', 'src/phone-service'];
