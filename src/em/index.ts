@@ -14,13 +14,5 @@ export {
   emRetryClass,
   type EmRetryClass,
 } from './em-codes.js';
-export type {
-  DeviceUser,
-  EmApiProfile,
-  EmFailure,
-  EmLogger,
-  EmOutcome,
-  LoginDuration,
-  UserDeviceProfiles,
-  UserDevices,
-} from './em-types.js';
+// Every type of the client's vocabulary (results, failures, durations, the logger).
+export type * from './em-types.js';

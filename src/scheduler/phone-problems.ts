@@ -20,20 +20,25 @@ export type PhoneProblem =
   | 'no-em-user'
   | 'other';
 
-const byCode: ReadonlyMap<number, PhoneProblem> = new Map([
-  [EM_CODE.DEVICE_NOT_FOUND, 'unknown-phone'],
-  [EM_CODE.PROFILE_NOT_FOUND, 'unknown-user'],
-  [EM_CODE.USER_NOT_FOUND, 'unknown-user'],
-  [EM_CODE.DEVICE_LOGON_DISABLED_AT_LOGOUT, 'em-disabled'],
-  [EM_CODE.DEVICE_LOGON_DISABLED, 'em-disabled'],
-  [EM_CODE.APP_USER_UNAUTHORIZED, 'phone-system-access'],
-  [EM_CODE.INVALID_APP_USER, 'phone-system-access'],
-  [EM_CODE.USER_LACKS_PROXY_RIGHTS, 'phone-system-access'],
-  [EM_CODE.UNTRUSTED_IP, 'phone-system-access'],
-  [EM_CODE.PROXY_NOT_ALLOWED, 'phone-system-access'],
-  [EM_CODE.ANOTHER_USER_LOGGED_IN, 'phone-taken'],
-  [EM_CODE.USER_LOGGED_IN_ELSEWHERE, 'phone-taken'],
-]);
+const codesOf: [PhoneProblem, number[]][] = [
+  ['unknown-phone', [EM_CODE.DEVICE_NOT_FOUND]],
+  ['unknown-user', [EM_CODE.PROFILE_NOT_FOUND, EM_CODE.USER_NOT_FOUND]],
+  ['em-disabled', [EM_CODE.DEVICE_LOGON_DISABLED_AT_LOGOUT, EM_CODE.DEVICE_LOGON_DISABLED]],
+  [
+    'phone-system-access',
+    [
+      EM_CODE.APP_USER_UNAUTHORIZED,
+      EM_CODE.INVALID_APP_USER,
+      EM_CODE.USER_LACKS_PROXY_RIGHTS,
+      EM_CODE.UNTRUSTED_IP,
+      EM_CODE.PROXY_NOT_ALLOWED,
+    ],
+  ],
+  ['phone-taken', [EM_CODE.ANOTHER_USER_LOGGED_IN, EM_CODE.USER_LOGGED_IN_ELSEWHERE]],
+];
+const byCode: ReadonlyMap<number, PhoneProblem> = new Map(
+  codesOf.flatMap(([kind, codes]) => codes.map((code) => [code, kind] as const)),
+);
 
 export function phoneProblemOf(emCode: number | null | undefined): PhoneProblem {
   return emCode === null || emCode === undefined ? 'other' : (byCode.get(emCode) ?? 'other');
