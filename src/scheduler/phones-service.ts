@@ -64,6 +64,11 @@ export interface ClusterHealth {
   zone: string;
   nodes: NonNullable<FloorPhones['emNodes']>;
   waiting: NonNullable<FloorPhones['waiting']>;
+  /**
+   * Logins of current bookings stopped for a reason only a person can fix (FAILED, CONFLICT):
+   * the phone name, the person's EM user ID, EM on the phone, an occupant with a booking.
+   */
+  needPerson: number;
 }
 
 export interface PhonesService {
@@ -261,6 +266,14 @@ export function createPhonesService(opts: PhonesServiceOptions): PhonesService {
             zone,
             nodes: cc ? nodesOf(cc) : [],
             waiting: await waitingFor(c.id, now),
+            needPerson: await prisma.phoneAction.count({
+              where: {
+                kind: 'LOGIN',
+                state: { in: ['FAILED', 'CONFLICT'] },
+                reservation: coveringNow(now),
+                phone: { desk: { floor: { site: { emClusterId: c.id } } } },
+              },
+            }),
           };
         }),
       );

@@ -83,4 +83,38 @@ describe('facilities home: EM node health and alerts', () => {
     const page = await browser.get('/staff');
     expect(page.body).toMatch(/Knoten 1 \([^)]+\) antwortet seit .* nicht/);
   });
+  it('alerts at once for logins that need a person, and for a wait once it has lasted 15 minutes', async () => {
+    bench = await createBench({ target: 'pglite', n: 2, start: '2026-03-02T07:59:00Z', emBusyRetries: 0 });
+    const phones = createPhonesService({
+      prisma: bench.db.prisma,
+      clock: bench.clock,
+      emClients: bench.registry,
+      metrics: bench.scheduler.metrics,
+    });
+    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
+    await app.ready();
+    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
+    const browser = new Browser(app);
+    await browser.signIn(staff.email);
+    // Desk 0: EM stays busy for this phone. Desk 1: its phone's name is wrong (EM answers 11).
+    await bench.sim.fault({ code: 26, op: 'login', count: 100_000, deviceName: deviceName(0) });
+    await bench.db.prisma.phone.update({
+      where: { id: bench.desks[1]!.phoneId },
+      data: { deviceName: 'SEP0000DEADBEEF' },
+    });
+    await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
+    await bench.book(1, 1, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
+    await bench.at('2026-03-02T08:00:00Z');
+    const early = await browser.get('/staff');
+    // The wrong name needs a person at once; the busy phone is a passing fault so far.
+    expect(early.body.match(/role="alert">[^<]*/g)).toEqual([
+      expect.stringMatching(/1 phone login of a current booking needs a person \(EM cluster test\)/),
+    ]);
+    expect(early.body).toContain('href="/staff/phones?problems=1"');
+    for (const m of [5, 10, 15, 16]) await bench.at(`2026-03-02T08:${String(m).padStart(2, '0')}:00Z`);
+    const later = await browser.get('/staff');
+    const alerts = later.body.match(/role="alert">[^<]*/g) ?? [];
+    expect(alerts).toHaveLength(2);
+    expect(alerts[0]).toMatch(/1 phone login has been waiting for EM cluster test since Mon 2 Mar, 09:00/);
+  });
 });

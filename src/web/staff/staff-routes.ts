@@ -59,11 +59,15 @@ export async function staffRoutes(
     const lastingWaits = emHealth
       .filter((c) => c.waiting.lasting)
       .map((c) => ({ cluster: c.name, count: c.waiting.count, since: c.waiting.since, zone: c.zone }));
+    const needPerson = emHealth
+      .filter((c) => c.needPerson > 0)
+      .map((c) => ({ cluster: c.name, count: c.needPerson }));
     return reply.render('staff/index.eta', {
       ...(await opts.admin.counts()),
       emHealth,
       alerts,
       lastingWaits,
+      needPerson,
     });
   });
 
