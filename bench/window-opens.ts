@@ -29,6 +29,7 @@ import { createApiTokenStore } from '../src/auth/sessions.js';
 import { loadConfig } from '../src/config.js';
 import { createManualClock, DAY_MS } from '../src/time/clock.js';
 import { figures, openBenchDatabase, round } from './lib/bench-kit.js';
+import { resultsDir } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
 const PEOPLE = quick ? 200 : 1000;
@@ -297,11 +298,8 @@ async function main() {
         `truth        ${onDay} bookings on ${OPENED_DAY}; same desk overlapping ${result.truth.overlappingSameDesk}, ` +
         `same person ${result.truth.overlappingSamePerson}, over daily limit ${result.truth.peopleOverDailyLimit}`,
     );
-    const out = path.join(
-      import.meta.dirname,
-      'results',
-      `window-opens${db.kind === 'pglite' ? '-pglite' : ''}.json`,
-    );
+    // A --quick smoke run never replaces the reference figures (bench/results/quick/).
+    const out = path.join(resultsDir(quick), `window-opens${db.kind === 'pglite' ? '-pglite' : ''}.json`);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`written ${path.relative(process.cwd(), out)}`);
