@@ -43,6 +43,23 @@ export async function openBenchDatabase(
     await applyMigrations(db.adapterFactory);
     return { db, label: 'PGlite (in memory)', drop: () => db.close() };
   }
+  const throwAway = await createThrowAwayPostgres(url);
+  const db = await openDatabase({ databaseUrl: throwAway.url, poolSize });
+  await applyMigrations(db.adapterFactory);
+  return {
+    db,
+    label: throwAway.label,
+    drop: async () => {
+      await db.close();
+      await throwAway.drop();
+    },
+  };
+}
+
+/** A new, empty database beside `url` (on the same server), and how to drop it again. */
+async function createThrowAwayPostgres(
+  url: string,
+): Promise<{ url: string; label: string; drop: () => Promise<void> }> {
   const name = `roost_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -52,13 +69,10 @@ export async function openBenchDatabase(
   await admin.end();
   const benchUrl = new URL(url);
   benchUrl.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: benchUrl.toString(), poolSize });
-  await applyMigrations(db.adapterFactory);
   return {
-    db,
+    url: benchUrl.toString(),
     label: `PostgreSQL ${version}`,
     drop: async () => {
-      await db.close();
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -135,25 +149,12 @@ export async function createSharedBenchDatabase(): Promise<{
       drop: async () => rmSync(dataDir, { recursive: true, force: true }),
     };
   }
-  const name = `roost_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!
-    .server_version;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const benchUrl = new URL(url);
-  benchUrl.pathname = `/${name}`;
+  const throwAway = await createThrowAwayPostgres(url);
   return {
-    label: `PostgreSQL ${version}`,
-    env: { BENCH_TARGET_URL: benchUrl.toString() },
-    open: (poolSize = 10) => openDatabase({ databaseUrl: benchUrl.toString(), poolSize }),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
+    label: throwAway.label,
+    env: { BENCH_TARGET_URL: throwAway.url },
+    open: (poolSize = 10) => openDatabase({ databaseUrl: throwAway.url, poolSize }),
+    drop: throwAway.drop,
   };
 }
 

@@ -5,11 +5,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { createPhonesService } from '../../src/scheduler/phones-service.js';
-import { Browser, testConfig } from '../helpers/app.js';
-import { createUser } from '../helpers/factories.js';
-import { createBench, deviceName, emUser, type Bench } from './harness.js';
+import type { Browser } from '../helpers/app.js';
+import { createBench, deviceName, emUser, staffAppOn, type Bench } from './harness.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -23,17 +20,8 @@ describe('facilities home: EM node health and alerts', () => {
 
   it('alerts while a node is down, with health per node and phones waiting, and clears when it is back', async () => {
     bench = await createBench({ target: 'pglite', n: 3, nodes: 2, start: '2026-03-02T07:59:00Z' });
-    const phones = createPhonesService({
-      prisma: bench.db.prisma,
-      clock: bench.clock,
-      emClients: bench.registry,
-      metrics: bench.scheduler.metrics,
-    });
-    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
-    await app.ready();
-    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
-    const browser = new Browser(app);
-    await browser.signIn(staff.email);
+    let browser: Browser;
+    ({ app, browser } = await staffAppOn(bench));
 
     await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
     await bench.at('2026-03-02T07:59:30Z');
@@ -66,17 +54,8 @@ describe('facilities home: EM node health and alerts', () => {
 
   it('in German', async () => {
     bench = await createBench({ target: 'pglite', n: 1, nodes: 2, start: '2026-03-02T07:59:00Z' });
-    const phones = createPhonesService({
-      prisma: bench.db.prisma,
-      clock: bench.clock,
-      emClients: bench.registry,
-      metrics: bench.scheduler.metrics,
-    });
-    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
-    await app.ready();
-    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
-    const browser = new Browser(app, { 'accept-language': 'de' });
-    await browser.signIn(staff.email);
+    let browser: Browser;
+    ({ app, browser } = await staffAppOn(bench, { 'accept-language': 'de' }));
     await bench.book(0, 0, '2026-03-02T08:00:00Z', '2026-03-02T16:00:00Z');
     await bench.sim.control('PUT', 'nodes/1', { mode: 'unavailable' });
     await bench.at('2026-03-02T08:00:00Z');
@@ -85,17 +64,8 @@ describe('facilities home: EM node health and alerts', () => {
   });
   it('alerts at once for logins that need a person, and for a wait once it has lasted 15 minutes', async () => {
     bench = await createBench({ target: 'pglite', n: 2, start: '2026-03-02T07:59:00Z', emBusyRetries: 0 });
-    const phones = createPhonesService({
-      prisma: bench.db.prisma,
-      clock: bench.clock,
-      emClients: bench.registry,
-      metrics: bench.scheduler.metrics,
-    });
-    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
-    await app.ready();
-    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
-    const browser = new Browser(app);
-    await browser.signIn(staff.email);
+    let browser: Browser;
+    ({ app, browser } = await staffAppOn(bench));
     // Desk 0: EM stays busy for this phone. Desk 1: its phone's name is wrong (EM answers 11).
     await bench.sim.fault({ code: 26, op: 'login', count: 100_000, deviceName: deviceName(0) });
     await bench.db.prisma.phone.update({

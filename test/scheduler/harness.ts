@@ -17,7 +17,11 @@ import { createEmClientRegistry, type EmClientRegistry } from '../../src/schedul
 import { schedulePhoneActions, schedulePhoneActionsMany } from '../../src/scheduler/jobs.js';
 import { createManualClock, type ManualClock } from '../../src/time/clock.js';
 import { createTestDatabase, type DbTarget, type TestDatabase } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { createPhonesService } from '../../src/scheduler/phones-service.js';
+import { Browser, testConfig } from '../helpers/app.js';
+import { createUser } from '../helpers/factories.js';
 
 export const APP_USER = 'emapi';
 export const APP_PASSWORD = 'emapi-pass';
@@ -322,4 +326,32 @@ export async function createBench(opts: BenchOptions): Promise<Bench> {
 
 export async function actionsOf(bench: Bench, reservationId: number) {
   return bench.db.prisma.phoneAction.findMany({ where: { reservationId }, orderBy: { id: 'asc' } });
+}
+
+/**
+ * The web app over a bench's database, clock and EM clusters, with a facilities person signed
+ * in: for tests of the Phones page and the facilities home. Close `app` after the test.
+ */
+export async function staffAppOn(
+  bench: Bench,
+  headers: Record<string, string> = {},
+): Promise<{ app: FastifyInstance; browser: Browser }> {
+  const phones = createPhonesService({
+    prisma: bench.db.prisma,
+    clock: bench.clock,
+    emClients: bench.registry,
+    metrics: bench.scheduler.metrics,
+  });
+  const app = await buildApp({
+    config: testConfig(),
+    db: bench.db,
+    clock: bench.clock,
+    logger: false,
+    phones,
+  });
+  await app.ready();
+  const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
+  const browser = new Browser(app, headers);
+  await browser.signIn(staff.email);
+  return { app, browser };
 }

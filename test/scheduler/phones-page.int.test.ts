@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { createPhonesService } from '../../src/scheduler/phones-service.js';
-import { Browser, testConfig } from '../helpers/app.js';
+import { Browser } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
-import { createBench, deviceName, emUser, type Bench } from './harness.js';
+import { createBench, deviceName, emUser, staffAppOn, type Bench } from './harness.js';
 
 // Real HTTP to the emulator and a real database; a loaded CI machine can be slow.
 vi.setConfig({ testTimeout: 120_000 });
@@ -19,17 +17,8 @@ describe('staff Phones page and /metrics', () => {
 
   async function setUp() {
     bench = await createBench({ target: 'pglite', n: 3, start: '2026-03-02T07:59:00Z' });
-    const phones = createPhonesService({
-      prisma: bench.db.prisma,
-      clock: bench.clock,
-      emClients: bench.registry,
-      metrics: bench.scheduler.metrics,
-    });
-    app = await buildApp({ config: testConfig(), db: bench.db, clock: bench.clock, logger: false, phones });
-    await app.ready();
-    const staff = await createUser(bench.db.prisma, { role: 'FACILITIES', email: 'fac@test.example' });
-    const browser = new Browser(app);
-    await browser.signIn(staff.email);
+    let browser: Browser;
+    ({ app, browser } = await staffAppOn(bench));
     return browser;
   }
 
