@@ -6,7 +6,7 @@
 import type { PrismaClient } from '../db/database.js';
 import { pgErrorKind } from '../db/pg-errors.js';
 import { RoostError, listOf, msg, rangeIn, sentences, timeIn, zoneAt } from '../errors.js';
-import { desksOnFloor, markAvailability, overlappingOnFloor } from './availability.js';
+import { freeDesksOnFloor } from './availability.js';
 import type { RuleViolation } from './booking-rules.js';
 import type { Alternative } from './booking-types.js';
 
@@ -52,14 +52,14 @@ export async function alternatives(
   startsAt: Date,
   endsAt: Date,
 ): Promise<Alternative[]> {
-  const [desks, taken] = await Promise.all([
-    desksOnFloor(prisma, floorId),
-    overlappingOnFloor(prisma, floorId, startsAt, endsAt),
-  ]);
-  return markAvailability(desks, taken)
-    .filter((d) => d.available && d.id !== exceptDeskId)
-    .slice(0, MAX_ALTERNATIVES)
-    .map((d) => ({ id: d.id, label: d.label, features: d.features }));
+  const free = await freeDesksOnFloor(prisma, {
+    floorId,
+    exceptDeskId,
+    startsAt,
+    endsAt,
+    limit: MAX_ALTERNATIVES,
+  });
+  return free.map((d) => ({ id: d.id, label: d.label, features: d.features }));
 }
 
 export function conflictError(
