@@ -37,13 +37,15 @@ export async function overlappingOnFloor(
  * The first `limit` bookable desks of a floor (in label order, other than `exceptDeskId`) that no
  * active reservation overlaps for the range: what markAvailability would call available, asked
  * in one statement that returns only those rows. Each desk is tested through the desk
- * constraint's own index.
+ * constraint's own index. `floorId` may be a column of an enclosing query (booking-locks.ts).
  */
-export async function freeDesksOnFloor(
-  db: Raw,
-  q: { floorId: number; exceptDeskId: number; startsAt: Date; endsAt: Date; limit: number },
-): Promise<{ id: number; label: string; features: string[] }[]> {
-  return db.$queryRaw`
+export const freeDesksSql = (q: {
+  floorId: number | Db.Prisma.Sql;
+  exceptDeskId: number;
+  startsAt: Date;
+  endsAt: Date;
+  limit: number;
+}) => Db.Prisma.sql`
     SELECT d."id", d."label", d."features"
     FROM "Desk" d
     WHERE d."floorId" = ${q.floorId} AND d."bookable" AND d."id" <> ${q.exceptDeskId}
@@ -52,7 +54,15 @@ export async function freeDesksOnFloor(
           AND tstzrange(r."startsAt", r."endsAt", '[)') && tstzrange(${q.startsAt}::timestamptz, ${q.endsAt}::timestamptz, '[)'))
     ORDER BY d."label"
     LIMIT ${q.limit}`;
+
+export interface FreeDesk {
+  id: number;
+  label: string;
+  features: string[];
 }
+
+export const freeDesksOnFloor = (db: Raw, q: Parameters<typeof freeDesksSql>[0]): Promise<FreeDesk[]> =>
+  db.$queryRaw<FreeDesk[]>(freeDesksSql(q));
 
 /**
  * The first active reservation of a desk, or of a person, overlapping the range (not

@@ -14,6 +14,7 @@ import { addDays, localDate, startOfLocalDay } from '../time/zones.js';
 import { overlappingForDesk, overlappingForUser } from './availability.js';
 import {
   ConflictSignal,
+  MAX_ALTERNATIVES,
   alternatives,
   clashOf,
   conflictError,
@@ -167,10 +168,21 @@ export function createBookingCommands(deps: {
     try {
       // The common refusal first, without a transaction: the desk or the person is taken already
       // (with the calendar rules met, so the answer is the one the locked path would give).
-      const peek = await peekForBooking(prisma, { deskId, userId, startsAt, endsAt });
+      const peek = await peekForBooking(prisma, {
+        deskId,
+        userId,
+        startsAt,
+        endsAt,
+        alternatives: MAX_ALTERNATIVES,
+      });
       if (peek && !peek.userDisabled && bindingOf(rulesOf(peek, 0)).length === 0) {
         ctx.current = { deskLabel: peek.label, zone: peek.zone, floorId: peek.floorId };
-        if (peek.deskTaken) throw new ConflictSignal('desk');
+        if (peek.deskTaken)
+          throw conflictError(
+            'desk',
+            { ...ctx.current, startsAt, endsAt, forSelf: actor.id === userId },
+            peek.alternatives,
+          );
         if (peek.personTaken) throw new ConflictSignal('person');
       }
       return await inTransaction(async (tx) => {
@@ -200,8 +212,10 @@ export function createBookingCommands(deps: {
           endsAt,
           dayStartsAt: startOfLocalDay(zone, day),
           dayEndsAt: startOfLocalDay(zone, addDays(day, 1)),
+          floorId: facts.floorId,
+          alternatives: MAX_ALTERNATIVES,
         });
-        if (checks.deskTaken) throw new ConflictSignal('desk');
+        if (checks.deskTaken) throw new ConflictSignal('desk', checks.alternatives);
         if (checks.personTaken) throw new ConflictSignal('person');
         const violations = rulesWith(checks.otherBookingsThatDay);
         const binding = bindingOf(violations);
@@ -241,7 +255,11 @@ export function createBookingCommands(deps: {
         const d = await loadDesk(prisma, deskId);
         desk = { deskLabel: d.label, zone: d.floor.site.timeZone, floorId: d.floorId };
       }
-      const alts = taken === 'desk' ? await alternatives(prisma, desk.floorId, deskId, startsAt, endsAt) : [];
+      const found = error instanceof ConflictSignal ? error.alternatives : undefined;
+      const alts =
+        taken === 'desk'
+          ? (found ?? (await alternatives(prisma, desk.floorId, deskId, startsAt, endsAt)))
+          : [];
       throw conflictError(taken, { ...desk, startsAt, endsAt, forSelf: actor.id === userId }, alts);
     }
   }

@@ -10,7 +10,7 @@ import { freeDesksOnFloor } from './availability.js';
 import type { RuleViolation } from './booking-rules.js';
 import type { Alternative } from './booking-types.js';
 
-const MAX_ALTERNATIVES = 5;
+export const MAX_ALTERNATIVES = 5;
 
 /** What a booking clashed with: the desk (taken by someone else) or the person (booked elsewhere). */
 export type OverlapKind = 'desk' | 'person';
@@ -30,9 +30,15 @@ export function ruleError(violations: RuleViolation[]): RoostError {
 /** Broken rules one after another, each a sentence. */
 const sentencesOf = (violations: RuleViolation[]) => sentences(violations.map((v) => v.message));
 
-/** Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside. */
+/**
+ * Thrown inside a transaction when the pre-check finds a clash; turned into a conflict outside,
+ * with the free desks the check found when it found them (else they are asked for then).
+ */
 export class ConflictSignal extends Error {
-  constructor(readonly taken: OverlapKind) {
+  constructor(
+    readonly taken: OverlapKind,
+    readonly alternatives?: Alternative[],
+  ) {
     super(`overlap: ${taken}`);
   }
 }

@@ -1,4 +1,5 @@
 import { Db } from '../db/database.js';
+import { freeDesksSql, type FreeDesk } from './availability.js';
 import { policyOf, type Policy } from './booking-rules.js';
 import type { Tx } from './booking-types.js';
 
@@ -61,23 +62,48 @@ export async function lockForBooking(tx: Tx, deskId: number, userId: number): Pr
   return row ? factsOf(row) : null;
 }
 
+/** Up to `limit` free desks of the floor other than the wanted one, as one JSON array column. */
+const alternativesSql = (q: {
+  floorId: number | Db.Prisma.Sql;
+  deskId: number;
+  startsAt: Date;
+  endsAt: Date;
+  limit: number;
+}) => Db.Prisma.sql`
+  (SELECT coalesce(json_agg(json_build_object('id', a."id", 'label', a."label", 'features', a."features")
+    ORDER BY a."label"), '[]'::json)
+   FROM (${freeDesksSql({ ...q, exceptDeskId: q.deskId })}) a)`;
+
 /**
- * Before any transaction or lock, in one round trip: the same facts, and whether the desk or
- * the person is already taken in [startsAt, endsAt). When the booking window opens for a
- * popular day most requests want a desk someone just got; they are answered from this read
- * instead of queueing for that desk's lock with a pooled connection held. A "free" here
- * proves nothing: the locked checks and the exclusion constraints decide.
+ * Before any transaction or lock, in one round trip: the same facts, whether the desk or the
+ * person is already taken in [startsAt, endsAt), and when the desk is, up to `alternatives` free
+ * desks on its floor to offer instead. When the booking window opens for a popular day most
+ * requests want a desk someone just got; they are answered from this read instead of queueing
+ * for that desk's lock with a pooled connection held. A "free" here proves nothing: the locked
+ * checks and the exclusion constraints decide.
  */
 export async function peekForBooking(
   db: Tx,
-  q: { deskId: number; userId: number; startsAt: Date; endsAt: Date },
-): Promise<(BookingFacts & { deskTaken: boolean; personTaken: boolean }) | null> {
-  const rows = await db.$queryRaw<(FactsRow & { deskTaken: boolean; personTaken: boolean })[]>`
-    SELECT facts.*,
-      ${takenSql(q)}
-    FROM (${factsSql(q.deskId, q.userId)}) facts`;
+  q: { deskId: number; userId: number; startsAt: Date; endsAt: Date; alternatives: number },
+): Promise<(BookingFacts & { deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] }) | null> {
+  const rows = await db.$queryRaw<
+    (FactsRow & { deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] | null })[]
+  >`
+    SELECT facts.*, taken.*,
+      CASE WHEN taken."deskTaken" THEN
+        ${alternativesSql({ ...q, floorId: Db.Prisma.sql`facts."floorId"`, limit: q.alternatives })}
+      END AS "alternatives"
+    FROM (${factsSql(q.deskId, q.userId)}) facts
+      CROSS JOIN LATERAL (SELECT ${takenSql(q)}) taken`;
   const row = rows[0];
-  return row ? { ...factsOf(row), deskTaken: row.deskTaken, personTaken: row.personTaken } : null;
+  return row
+    ? {
+        ...factsOf(row),
+        deskTaken: row.deskTaken,
+        personTaken: row.personTaken,
+        alternatives: row.alternatives ?? [],
+      }
+    : null;
 }
 
 function factsOf(row: FactsRow): BookingFacts {
@@ -94,18 +120,43 @@ function factsOf(row: FactsRow): BookingFacts {
 
 /**
  * After the locks, in one round trip: the person's other active bookings starting that
- * local day, and whether the desk or the person is taken in [startsAt, endsAt) (the same
- * half-open test as the exclusion constraints, see availability.ts).
+ * local day, whether the desk or the person is taken in [startsAt, endsAt) (the same
+ * half-open test as the exclusion constraints, see availability.ts), and when the desk is
+ * (someone booked it while this request waited for its lock), up to `alternatives` free desks
+ * of `floorId` to offer instead.
  */
 export async function checkForBooking(
   tx: Tx,
-  q: { deskId: number; userId: number; startsAt: Date; endsAt: Date; dayStartsAt: Date; dayEndsAt: Date },
-): Promise<{ otherBookingsThatDay: number; deskTaken: boolean; personTaken: boolean }> {
-  const [row] = await tx.$queryRaw<{ sameDay: number; deskTaken: boolean; personTaken: boolean }[]>`
-    SELECT
+  q: {
+    deskId: number;
+    userId: number;
+    startsAt: Date;
+    endsAt: Date;
+    dayStartsAt: Date;
+    dayEndsAt: Date;
+    floorId: number;
+    alternatives: number;
+  },
+): Promise<{
+  otherBookingsThatDay: number;
+  deskTaken: boolean;
+  personTaken: boolean;
+  alternatives: FreeDesk[];
+}> {
+  const [row] = await tx.$queryRaw<
+    { sameDay: number; deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] | null }[]
+  >`
+    SELECT c.*,
+      CASE WHEN c."deskTaken" THEN ${alternativesSql({ ...q, limit: q.alternatives })} END AS "alternatives"
+    FROM (SELECT
       (SELECT count(*)::int FROM "Reservation"
         WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
           AND "startsAt" >= ${q.dayStartsAt}::timestamptz AND "startsAt" < ${q.dayEndsAt}::timestamptz) AS "sameDay",
-      ${takenSql(q)}`;
-  return { otherBookingsThatDay: row!.sameDay, deskTaken: row!.deskTaken, personTaken: row!.personTaken };
+      ${takenSql(q)}) c`;
+  return {
+    otherBookingsThatDay: row!.sameDay,
+    deskTaken: row!.deskTaken,
+    personTaken: row!.personTaken,
+    alternatives: row!.alternatives ?? [],
+  };
 }

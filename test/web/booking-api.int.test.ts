@@ -228,6 +228,14 @@ describe.each(dbTargets)('booking API (%s)', (target) => {
     expect(codes.filter((c) => c === 409)).toHaveLength(49);
     for (const r of results.filter((x) => x.statusCode === 409))
       expect(r.json()).toMatchObject({ taken: 'desk' });
+    // Refused before the lock (the winner had committed) or after it (it committed while this one
+    // waited): either way the same free desks are offered, never the taken one.
+    const offered = results
+      .filter((x) => x.statusCode === 409)
+      .map((r) => r.json<{ alternatives: { id: number }[] }>().alternatives.map((a) => a.id));
+    expect(new Set(offered.map((ids) => ids.join())).size).toBe(1);
+    expect(offered[0]!.length).toBeGreaterThan(0);
+    expect(offered[0]).not.toContain(deskIds[2]);
     expect(await db.prisma.reservation.count({ where: { deskId: deskIds[2] } })).toBe(1);
     expect(await db.prisma.phoneAction.count()).toBe(2);
   });
