@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { zoneLabel } from '../time/zones.js';
+import { shortZoneName, zoneLabel } from '../time/zones.js';
 import type { Language } from './languages.js';
 
 /**
@@ -44,7 +44,7 @@ export function formatInZone(lang: Language, zone: string, at: Date, style: Date
  */
 export function zoneAbbreviation(lang: Language, zone: string, at: Date): string {
   if (lang === 'de') {
-    const name = DateTime.fromJSDate(at, { zone }).setLocale('de-DE').offsetNameShort;
+    const name = shortZoneName(zone, at, 'de-DE');
     if (name && !/^(GMT|UTC)[+-]/.test(name)) return name;
   }
   return zoneLabel(zone, at);

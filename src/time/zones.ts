@@ -214,8 +214,29 @@ export function formatLocalTime(zone: string, at: Date): string {
  */
 export function zoneLabel(zone: string, at: Date): string {
   for (const locale of ['en-US', 'en-GB', 'en-AU', 'en-IN']) {
-    const name = DateTime.fromJSDate(at, { zone }).setLocale(locale).offsetNameShort;
+    const name = shortZoneName(zone, at, locale);
     if (name && !/^(GMT|UTC)[+-]/.test(name)) return name;
   }
   return zone;
+}
+
+const shortNames = new Map<string, string | null>();
+
+/**
+ * The locale's short name of the zone at that instant ("CET", "MEZ"; "GMT+1" where it has none).
+ * Asking Intl for it builds a formatter each time, the dearest step of a 409's message, so the
+ * answer is kept per zone, UTC offset and locale: a zone's name for an offset does not change
+ * between one instant and another (historical renames aside, which pages never show).
+ */
+export function shortZoneName(zone: string, at: Date, locale: string): string | null {
+  const local = DateTime.fromJSDate(at, { zone });
+  const key = `${zone} ${local.offset} ${locale}`;
+  let name = shortNames.get(key);
+  if (name === undefined) {
+    // A bound on what odd input could make it hold; real use holds a few entries per site zone.
+    if (shortNames.size >= 1000) shortNames.clear();
+    name = local.setLocale(locale).offsetNameShort;
+    shortNames.set(key, name);
+  }
+  return name;
 }

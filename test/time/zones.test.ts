@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { WallTimeError, parseWallTime, wallTimeToInstant, zoneLabel } from '../../src/time/zones.js';
+import {
+  WallTimeError,
+  parseWallTime,
+  shortZoneName,
+  wallTimeToInstant,
+  zoneLabel,
+} from '../../src/time/zones.js';
 
 const instant = (zone: string, date: string, time: string) =>
   wallTimeToInstant(zone, parseWallTime(date, time)).toISOString();
@@ -49,5 +55,29 @@ describe('wall time to UTC instants', () => {
     expect(zoneLabel('Europe/Berlin', new Date('2026-12-01T08:00:00Z'))).toBe('CET');
     expect(zoneLabel('Europe/Berlin', new Date('2026-07-01T08:00:00Z'))).toBe('CEST');
     expect(zoneLabel('America/New_York', new Date('2026-07-01T08:00:00Z'))).toBe('EDT');
+  });
+
+  it('names the zone by the offset in force at each instant, asked again across the change (names are kept)', () => {
+    // The hour before and after the clocks go forward in Berlin (01:00 UTC on 28 March 2027),
+    // each asked twice and interleaved, in English and German.
+    const before = new Date('2027-03-28T00:59:00Z');
+    const after = new Date('2027-03-28T01:00:00Z');
+    const asked = [before, after, before, after].map((at) => [
+      zoneLabel('Europe/Berlin', at),
+      shortZoneName('Europe/Berlin', at, 'de-DE'),
+    ]);
+    expect(asked).toEqual([
+      ['CET', 'MEZ'],
+      ['CEST', 'MESZ'],
+      ['CET', 'MEZ'],
+      ['CEST', 'MESZ'],
+    ]);
+    // Zones at the same offset keep their own names.
+    const july = new Date('2027-07-01T12:00:00Z');
+    expect(['Europe/London', 'Europe/Paris', 'Africa/Lagos'].map((z) => zoneLabel(z, july))).toEqual([
+      'BST',
+      'CEST',
+      'Africa/Lagos',
+    ]);
   });
 });
