@@ -32,6 +32,7 @@ import {
   type RuleViolation,
 } from './booking-rules.js';
 import { checkForBooking, lockForBooking, peekForBooking, type BookingFacts } from './booking-locks.js';
+import { createTurns } from './desk-turns.js';
 import {
   isStaffActor,
   type BookingActor,
@@ -59,6 +60,7 @@ export function createBookingCommands(deps: {
   log?: Logger;
 }): BookingCommands {
   const { prisma, clock } = deps;
+  const deskTurns = createTurns<number>();
 
   /** Runs a booking transaction, once more after a deadlock or serialization failure. */
   async function inTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -165,9 +167,9 @@ export function createBookingCommands(deps: {
         desk: { label: facts.label, bookable: facts.bookable },
         otherBookingsThatDay,
       });
-    try {
-      // The common refusal first, without a transaction: the desk or the person is taken already
-      // (with the calendar rules met, so the answer is the one the locked path would give).
+    // The common refusal, without a transaction: the desk or the person is taken already (with
+    // the calendar rules met, so the answer is the one the locked path would give).
+    const refuseIfTaken = async () => {
       const peek = await peekForBooking(prisma, {
         deskId,
         userId,
@@ -185,7 +187,9 @@ export function createBookingCommands(deps: {
           );
         if (peek.personTaken) throw new ConflictSignal('person');
       }
-      return await inTransaction(async (tx) => {
+    };
+    const lockAndBook = () =>
+      inTransaction(async (tx) => {
         // Bookings of one desk, and of one person, queue behind each other here: one
         // statement locks the desk row, then the person's (the lock marks follow the FROM
         // list, so two bookings cannot wait on each other in a cycle; a deadlock would be
@@ -247,6 +251,10 @@ export function createBookingCommands(deps: {
         deps.log?.info({ bookingId: reservation.id, deskId, userId }, 'desk booked');
         return reservation;
       });
+    try {
+      await refuseIfTaken();
+      // After waiting for another booking of this desk, most likely it got the desk: ask again.
+      return await deskTurns.inTurn(deskId, lockAndBook, refuseIfTaken);
     } catch (error) {
       const taken = clashOf(error);
       if (!taken) throw error;

@@ -96,6 +96,50 @@ describe.each(dbTargets)('booking service (%s)', (target) => {
     expect(await db.prisma.auditEvent.count({ where: { actorId: bob.id } })).toBe(0);
   });
 
+  // Needs a second connection held open beside the booking's own, which PGlite (one connection)
+  // cannot give: it is defined for PostgreSQL only, which CI runs too.
+  if (target === 'postgres')
+    it('refuses with free desks after the lock when another instance booked the desk while this one waited', async () => {
+      const startsAt = local('2026-12-02', '09:00');
+      const endsAt = local('2026-12-02', '17:00');
+      let lockHeld!: () => void;
+      const held = new Promise<void>((resolve) => (lockHeld = resolve));
+      let commit!: () => void;
+      const committing = new Promise<void>((resolve) => (commit = resolve));
+      // The other instance: the desk locked and Bob's booking written, not yet committed.
+      const other = db.prisma.$transaction(
+        async (tx) => {
+          await tx.$queryRaw`SELECT "id" FROM "Desk" WHERE "id" = ${deskId(0)} FOR UPDATE`;
+          await tx.reservation.create({ data: { deskId: deskId(0), userId: bob.id!, startsAt, endsAt } });
+          lockHeld();
+          await committing;
+        },
+        { timeout: 20_000 },
+      );
+      await held;
+      // Ada's peek sees the desk free (Bob's row is not committed), so she waits for the lock.
+      const refused = rejection(book(ada, 0, '2026-12-02', '09:00', '17:00'));
+      let waiting = 0;
+      for (let i = 0; i < 500 && waiting === 0; i++) {
+        const [row] = await db.prisma.$queryRaw<{ waiting: number }[]>`
+          SELECT count(*)::int AS "waiting" FROM pg_stat_activity
+          WHERE "datname" = current_database() AND "wait_event_type" = 'Lock'`;
+        waiting = row!.waiting;
+        if (waiting === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(waiting).toBe(1);
+      commit();
+      await other;
+      const error = await refused;
+      expect(error.code).toBe('BOOKING_CONFLICT');
+      expect(error.details.taken).toBe('desk');
+      expect((error.details.alternatives as { label: string }[]).map((a) => a.label)).toEqual([
+        '1.02',
+        '1.03',
+      ]);
+      expect(await db.prisma.reservation.count({ where: { userId: ada.id! } })).toBe(0);
+    });
+
   it('answers "taken: person" when the same person already holds another desk', async () => {
     await book(ada, 0, '2026-12-02', '09:00', '12:00');
     const error = await rejection(book(ada, 1, '2026-12-02', '11:00', '13:00'));
