@@ -32,10 +32,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Clock } from '../src/time/clock.js';
-import { systemClock } from '../src/time/clock.js';
+import { DAY_MS, systemClock } from '../src/time/clock.js';
 import { createSharedBenchDatabase } from './lib/bench-kit.js';
 import { writeResult } from './lib/results.js';
-import { APP_PASSWORD, rushFixture, rushScheduler, simDevices, sleep, tickLoop } from './lib/rush-kit.js';
+import {
+  APP_PASSWORD,
+  rushFixture,
+  rushScheduler,
+  shiftBookings,
+  simDevices,
+  sleep,
+  tickLoop,
+} from './lib/rush-kit.js';
 
 const quick = process.argv.includes('--quick');
 const NODES = 3;
@@ -180,14 +188,27 @@ async function setUp(
   clock: Clock,
   when: { startsAt: Date } | { startsInMs: number },
 ) {
-  const run = await prepareRun(name, n, leadMinutes, when);
+  // Booked a day ahead and moved here, once this process is ready to tick, to the instant the run
+  // needs: the preparing process's exit and this one's connecting must not eat into it.
+  const run = await prepareRun(
+    name,
+    n,
+    leadMinutes,
+    'startsAt' in when ? when : { startsAt: new Date(Date.now() + DAY_MS) },
+  );
   const db = await run.shared.open(10);
+  let startsAt = run.startsAt;
+  if ('startsInMs' in when) {
+    const target = new Date(Math.ceil((Date.now() + when.startsInMs) / 1000) * 1000);
+    await shiftBookings(db, target.getTime() - startsAt.getTime());
+    startsAt = target;
+  }
   const scheduler = rushScheduler(db, clock);
   const drop = async () => {
     await db.close();
     await run.shared.drop();
   };
-  return { ...run, db, drop, scheduler };
+  return { ...run, startsAt, db, drop, scheduler };
 }
 
 type Setup = Awaited<ReturnType<typeof setUp>>;

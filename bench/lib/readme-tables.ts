@@ -412,7 +412,7 @@ function emClusterRushTable(result: StoredResult): string {
         '>= 99.9 %',
       ],
       [
-        `Peak RSS of Roost's process (emulator in its own), ${int(r.big.phones)} phones`,
+        `Peak RSS of Roost's process (compiled, alone: emulator and bench in their own), ${int(r.big.phones)} phones`,
         `${int(r.big.peakRssMiB)} MiB`,
         '< 250 MiB',
       ],

@@ -102,6 +102,14 @@ export async function bookRush(
   );
 }
 
+/** Moves every booking, and its phone actions with it, by `shiftMs`. */
+export async function shiftBookings(db: Database, shiftMs: number): Promise<void> {
+  await db.prisma
+    .$executeRaw`UPDATE "Reservation" SET "startsAt" = "startsAt" + ${shiftMs} * interval '1 millisecond', "endsAt" = "endsAt" + ${shiftMs} * interval '1 millisecond'`;
+  await db.prisma
+    .$executeRaw`UPDATE "PhoneAction" SET "dueAt" = "dueAt" + ${shiftMs} * interval '1 millisecond'`;
+}
+
 export interface SimDevice {
   name: string;
   currentUser: string | null;

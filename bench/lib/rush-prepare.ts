@@ -7,7 +7,7 @@
 // the lead (phone actions move with their booking).
 import { DAY_MS } from '../../src/time/clock.js';
 import { openBenchTarget } from './bench-kit.js';
-import { bookRush, seedRush } from './rush-kit.js';
+import { bookRush, seedRush, shiftBookings } from './rush-kit.js';
 
 const args = JSON.parse(process.argv[2]!) as {
   desks: number;
@@ -31,11 +31,7 @@ let startsAt = args.startsAt ? new Date(args.startsAt) : new Date(Date.now() + D
 await bookRush(db, seeded, args.n, startsAt);
 if (args.startsInMs !== undefined) {
   const target = new Date(Math.ceil((Date.now() + args.startsInMs) / 1000) * 1000);
-  const shiftMs = target.getTime() - startsAt.getTime();
-  await db.prisma
-    .$executeRaw`UPDATE "Reservation" SET "startsAt" = "startsAt" + ${shiftMs} * interval '1 millisecond', "endsAt" = "endsAt" + ${shiftMs} * interval '1 millisecond'`;
-  await db.prisma
-    .$executeRaw`UPDATE "PhoneAction" SET "dueAt" = "dueAt" + ${shiftMs} * interval '1 millisecond'`;
+  await shiftBookings(db, target.getTime() - startsAt.getTime());
   startsAt = target;
 }
 await db.close();
