@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { userActor } from '../../src/audit/audit-log.js';
 import { createDesksService } from '../../src/admin/desks-service.js';
 import { phoneStatusOf } from '../../src/booking/booking-summary.js';
+import { RETRY_CURVES } from '../../src/scheduler/retry-policy.js';
 import { MINUTE_MS } from '../../src/time/clock.js';
 import { actionsOf, createBench, deviceName, emUser, fixture, type Bench } from './harness.js';
 
@@ -165,11 +166,16 @@ describe('lease renewal, deterministically (pglite)', () => {
 
 describe('26 for 26 minutes during a booking (pglite)', () => {
   let bench: Bench;
-  afterEach(() => bench?.close());
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await bench?.close();
+  });
 
   it('keeps trying without giving up, says so in plain words, tells facilities once, and logs in when EM has room', async () => {
     const waits: { clusterId: number; count: number; since: Date }[] = [];
     const owners: { reservationId: number; problem: string }[] = [];
+    // Every retry's jitter at its longest, so the wait after 08:26 is the worst case every run.
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
     bench = await createBench({
       target: 'pglite',
       n: 2,
@@ -212,8 +218,11 @@ describe('26 for 26 minutes during a booking (pglite)', () => {
       fixture: fixture(2, SIM_PARAMS),
       now: '2026-03-02T08:26:00Z',
     });
-    for (const s of [10, 20, 30, 40, 50, 60, 70]) {
-      await bench.at(new Date(Date.parse('2026-03-02T08:26:00Z') + s * 1000).toISOString());
+    // The last busy answer came at 08:26 at the latest; its retry is due within the busy curve's
+    // cap with its jitter (up to 1.25 x, random), so the clock moves that far in 10 s ticks.
+    const roomAt = Date.parse('2026-03-02T08:26:00Z');
+    for (let t = roomAt + 10_000; t <= roomAt + RETRY_CURVES.busy.capMs * 1.25 + 10_000; t += 10_000) {
+      await bench.at(new Date(t).toISOString());
       if ((await bench.sim.userOn(deviceName(0))) !== null) break;
     }
     expect(await bench.sim.userOn(deviceName(0))).toBe(emUser(0));
