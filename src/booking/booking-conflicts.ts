@@ -51,21 +51,14 @@ export function clashOf(error: unknown): OverlapKind | null {
 }
 
 /** Up to five other desks on the floor free for the whole range. */
-export async function alternatives(
+export function alternatives(
   prisma: PrismaClient,
   floorId: number,
   exceptDeskId: number,
   startsAt: Date,
   endsAt: Date,
 ): Promise<Alternative[]> {
-  const free = await freeDesksOnFloor(prisma, {
-    floorId,
-    exceptDeskId,
-    startsAt,
-    endsAt,
-    limit: MAX_ALTERNATIVES,
-  });
-  return free.map((d) => ({ id: d.id, label: d.label, features: d.features }));
+  return freeDesksOnFloor(prisma, { floorId, exceptDeskId, startsAt, endsAt, limit: MAX_ALTERNATIVES });
 }
 
 export function conflictError(
