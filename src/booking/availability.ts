@@ -39,13 +39,15 @@ export async function overlappingOnFloor(
  * in one statement that returns only those rows. Each desk is tested through the desk
  * constraint's own index. `floorId` may be a column of an enclosing query (booking-locks.ts).
  */
-export const freeDesksSql = (q: {
+export interface FreeDesksQuery {
   floorId: number | Db.Prisma.Sql;
   exceptDeskId: number;
   startsAt: Date;
   endsAt: Date;
   limit: number;
-}) => Db.Prisma.sql`
+}
+
+export const freeDesksSql = (q: FreeDesksQuery) => Db.Prisma.sql`
     SELECT d."id", d."label", d."features"
     FROM "Desk" d
     WHERE d."floorId" = ${q.floorId} AND d."bookable" AND d."id" <> ${q.exceptDeskId}
@@ -61,7 +63,7 @@ export interface FreeDesk {
   features: string[];
 }
 
-export const freeDesksOnFloor = (db: Raw, q: Parameters<typeof freeDesksSql>[0]): Promise<FreeDesk[]> =>
+export const freeDesksOnFloor = (db: Raw, q: FreeDesksQuery): Promise<FreeDesk[]> =>
   db.$queryRaw<FreeDesk[]>(freeDesksSql(q));
 
 /**

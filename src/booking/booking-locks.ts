@@ -1,5 +1,5 @@
 import { Db } from '../db/database.js';
-import { freeDesksSql, type FreeDesk } from './availability.js';
+import { freeDesksSql, type FreeDesk, type FreeDesksQuery } from './availability.js';
 import { policyOf, type Policy } from './booking-rules.js';
 import type { Tx } from './booking-types.js';
 
@@ -62,17 +62,15 @@ export async function lockForBooking(tx: Tx, deskId: number, userId: number): Pr
   return row ? factsOf(row) : null;
 }
 
-/** Up to `limit` free desks of the floor other than the wanted one, as one JSON array column. */
-const alternativesSql = (q: {
-  floorId: number | Db.Prisma.Sql;
-  deskId: number;
-  startsAt: Date;
-  endsAt: Date;
-  limit: number;
-}) => Db.Prisma.sql`
+/** Up to `limit` free desks of the floor to offer instead of the one asked for, as one JSON column. */
+const insteadSql = (
+  q: { deskId: number; startsAt: Date; endsAt: Date },
+  floorId: FreeDesksQuery['floorId'],
+  limit: number,
+) => Db.Prisma.sql`
   (SELECT coalesce(json_agg(json_build_object('id', a."id", 'label', a."label", 'features', a."features")
     ORDER BY a."label"), '[]'::json)
-   FROM (${freeDesksSql({ ...q, exceptDeskId: q.deskId })}) a)`;
+   FROM (${freeDesksSql({ floorId, exceptDeskId: q.deskId, startsAt: q.startsAt, endsAt: q.endsAt, limit })}) a)`;
 
 /**
  * Before any transaction or lock, in one round trip: the same facts, whether the desk or the
@@ -91,7 +89,7 @@ export async function peekForBooking(
   >`
     SELECT facts.*, taken.*,
       CASE WHEN taken."deskTaken" THEN
-        ${alternativesSql({ ...q, floorId: Db.Prisma.sql`facts."floorId"`, limit: q.alternatives })}
+        ${insteadSql(q, Db.Prisma.sql`facts."floorId"`, q.alternatives)}
       END AS "alternatives"
     FROM (${factsSql(q.deskId, q.userId)}) facts
       CROSS JOIN LATERAL (SELECT ${takenSql(q)}) taken`;
@@ -147,7 +145,7 @@ export async function checkForBooking(
     { sameDay: number; deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] | null }[]
   >`
     SELECT c.*,
-      CASE WHEN c."deskTaken" THEN ${alternativesSql({ ...q, limit: q.alternatives })} END AS "alternatives"
+      CASE WHEN c."deskTaken" THEN ${insteadSql(q, q.floorId, q.alternatives)} END AS "alternatives"
     FROM (SELECT
       (SELECT count(*)::int FROM "Reservation"
         WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
