@@ -381,8 +381,8 @@ async function recovery() {
 }
 
 // --only big|noLead|withLead|recovery: that part alone, printed and not written (for working on it).
-const only = process.argv[process.argv.indexOf('--only') + 1];
 if (process.argv.includes('--only')) {
+  const only = process.argv[process.argv.indexOf('--only') + 1];
   const parts = {
     big: () => leadRushApart('big', BIG_N),
     noLead,

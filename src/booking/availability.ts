@@ -33,12 +33,6 @@ export async function overlappingOnFloor(
       AND tstzrange(r."startsAt", r."endsAt") && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz)`;
 }
 
-/**
- * The first `limit` bookable desks of a floor (in label order, other than `exceptDeskId`) that no
- * active reservation overlaps for the range: what markAvailability would call available, asked
- * in one statement that returns only those rows. Each desk is tested through the desk
- * constraint's own index. `floorId` may be a column of an enclosing query (booking-locks.ts).
- */
 export interface FreeDesksQuery {
   floorId: number | Db.Prisma.Sql;
   exceptDeskId: number;
@@ -47,6 +41,12 @@ export interface FreeDesksQuery {
   limit: number;
 }
 
+/**
+ * The first `limit` bookable desks of a floor (in label order, other than `exceptDeskId`) that no
+ * active reservation overlaps for the range: what markAvailability would call available, asked
+ * in one statement that returns only those rows. Each desk is tested through the desk
+ * constraint's own index. `floorId` may be a column of an enclosing query (booking-locks.ts).
+ */
 export const freeDesksSql = (q: FreeDesksQuery) => Db.Prisma.sql`
     SELECT d."id", d."label", d."features"
     FROM "Desk" d
@@ -57,6 +57,7 @@ export const freeDesksSql = (q: FreeDesksQuery) => Db.Prisma.sql`
     ORDER BY d."label"
     LIMIT ${q.limit}`;
 
+/** A desk free for the whole range asked about: what a refused booking offers instead. */
 export interface FreeDesk {
   id: number;
   label: string;

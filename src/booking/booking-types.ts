@@ -2,7 +2,7 @@ import type { Actor } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import type { Message } from '../errors.js';
 import type { Log } from '../log.js';
-import type { DeskAvailability } from './availability.js';
+import type { DeskAvailability, FreeDesk } from './availability.js';
 import type { Policy } from './booking-rules.js';
 
 export type Role = 'EMPLOYEE' | 'FACILITIES' | 'ADMIN';
@@ -26,11 +26,7 @@ export type Reservation = Db.Reservation;
 
 export type Logger = Pick<Log, 'info' | 'warn'>;
 
-export interface Alternative {
-  id: number;
-  label: string;
-  features: string[];
-}
+export type Alternative = FreeDesk;
 
 export interface PhoneStatus {
   /** waiting: the login is due but the phone system has not answered yet (an outage). */
