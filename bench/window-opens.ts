@@ -107,7 +107,7 @@ async function main() {
     });
     const users = await prisma.user.findMany({ orderBy: { id: 'asc' }, select: { id: true } });
     const clock = createManualClock(NOW);
-    const tokenStore = createApiTokenStore(prisma, clock);
+    const tokenStore = createApiTokenStore(db, clock);
     const tokens: string[] = [];
     for (const u of users) tokens.push(await tokenStore.issue(u.id));
     // Some history, so the constraints' indexes are not empty: every desk booked on past days.

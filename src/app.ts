@@ -170,8 +170,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     csrfOpts: { hmacKey: csrfHmacKey(config.sessionSecret) },
   });
   // Before the plugins that add routes (static files, API docs), so its onRoute check sees them.
-  const sessions = createSessionStore(db.prisma, clock);
-  const tokens = createApiTokenStore(db.prisma, clock);
+  const sessions = createSessionStore(db, clock);
+  const tokens = createApiTokenStore(db, clock);
   const totp = createTotp({ prisma: db.prisma, clock, secret: config.sessionSecret });
   await app.register(accessPlugin, { sessions, tokens, mustEnrolTotp: (user) => totp.mustEnrol(user) });
   await app.register(i18nPlugin);
@@ -220,6 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   const bookings = createBookingService({
     prisma: db.prisma,
+    sql: db.sql,
     clock,
     log: app.log,
     onChange: (change) => void notifyBookingChanged(notifier, change),

@@ -1,8 +1,10 @@
-import type { Db } from '../db/database.js';
+import { Db } from '../db/database.js';
+import { asSql, type SqlRunner } from '../db/sql.js';
 import { webhookEventForAudit } from '../outbox/events.js';
-import { enqueueReservationEvent, type OutboxTx } from '../outbox/outbox.js';
+import { enqueueReservationEvent } from '../outbox/outbox.js';
 
-type Tx = Pick<Db.PrismaClient, 'auditEvent'> & OutboxTx;
+/** A Prisma transaction (or client), or the booking path's own connection (db/sql.ts). */
+type Tx = SqlRunner;
 
 export interface Actor {
   id: number | null;
@@ -27,17 +29,10 @@ export interface AuditEntry {
  * that is a webhook event also goes into the webhook outbox here, in the same transaction.
  */
 export async function recordAudit(tx: Tx, actor: Actor, entry: AuditEntry, at: Date): Promise<void> {
-  await tx.auditEvent.create({
-    data: {
-      at,
-      actorId: actor.id,
-      actorLabel: actor.label,
-      action: entry.action,
-      subjectType: entry.subjectType,
-      subjectId: String(entry.subjectId),
-      details: JSON.parse(JSON.stringify(entry.details ?? {})),
-    },
-  });
+  await asSql(tx).rows(Db.Prisma.sql`
+    INSERT INTO "AuditEvent" ("at", "actorId", "actorLabel", "action", "subjectType", "subjectId", "details")
+    VALUES (${at}::timestamptz, ${actor.id}::int, ${actor.label}, ${entry.action}, ${entry.subjectType},
+      ${String(entry.subjectId)}, ${JSON.stringify(entry.details ?? {})}::jsonb)`);
   const event = webhookEventForAudit(entry.action);
   if (event) await enqueueReservationEvent(tx, event, Number(entry.subjectId), at);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { PrismaClient } from '../db/database.js';
+import { Db, type Database } from '../db/database.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR_MS, MINUTE_MS } from '../time/clock.js';
 
@@ -18,16 +18,14 @@ export interface SessionUser {
   mustChangePassword: boolean;
 }
 
-const userSelect = {
-  id: true,
-  email: true,
-  displayName: true,
-  role: true,
-  homeSiteId: true,
-  language: true,
-  mustChangePassword: true,
-  disabled: true,
-} as const;
+/**
+ * The person behind a session or token, as every request asks for it: plain SQL (db/sql.ts),
+ * since each API request and page view pays for this lookup before anything else.
+ */
+const userColumns = Db.Prisma.sql`u."id", u."email", u."displayName", u."role"::text AS "role",
+  u."homeSiteId", u."language", u."mustChangePassword", u."disabled"`;
+type UserRow = SessionUser & { disabled: boolean };
+const signedIn = ({ disabled: _disabled, ...user }: UserRow): SessionUser => user;
 
 // Only a hash of the session token is stored: a copy of the database does not let
 // anyone sign in as the users in it.
@@ -35,7 +33,9 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 /** The stored id of a session token (what CSRF tokens are bound to). */
 export const sessionKeyOf = digest;
 
-export function createSessionStore(prisma: PrismaClient, clock: Clock) {
+type Store = Pick<Database, 'prisma' | 'sql'>;
+
+export function createSessionStore({ prisma, sql }: Store, clock: Clock) {
   return {
     /** A brand-new session (a new id at every sign-in prevents session fixation). */
     async create(
@@ -53,13 +53,13 @@ export function createSessionStore(prisma: PrismaClient, clock: Clock) {
     },
     async lookup(token: string): Promise<SessionUser | null> {
       if (!token || token.length > 100) return null;
-      const row = await prisma.session.findUnique({
-        where: { id: digest(token) },
-        include: { user: { select: userSelect } },
-      });
-      if (!row || row.expiresAt <= clock.now() || row.user.disabled) return null;
-      const { disabled: _disabled, ...user } = row.user;
-      return user;
+      const [row] = await sql.rows<UserRow & { expiresAt: Date }>(Db.Prisma.sql`
+        SELECT ${userColumns}, s."expiresAt"
+        FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+        WHERE s."id" = ${digest(token)}`);
+      if (!row || row.expiresAt <= clock.now() || row.disabled) return null;
+      const { expiresAt: _expiresAt, ...user } = row;
+      return signedIn(user);
     },
     /** The ID token a single sign-on session started with (for the provider's sign-out), else null. */
     async oidcIdTokenOf(token: string): Promise<string | null> {
@@ -94,7 +94,7 @@ const LAST_USED_PRECISION_MS = MINUTE_MS;
 
 const tokenInfoSelect = { id: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true } as const;
 
-export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
+export function createApiTokenStore({ prisma, sql }: Store, clock: Clock) {
   /** Tokens that still work: not revoked, not expired. */
   const live = () => ({ revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: clock.now() } }] });
   return {
@@ -120,19 +120,23 @@ export function createApiTokenStore(prisma: PrismaClient, clock: Clock) {
     },
     async lookup(token: string): Promise<SessionUser | null> {
       if (!token.startsWith('roost_') || token.length > 100) return null;
-      const row = await prisma.apiToken.findUnique({
-        where: { tokenHash: digest(token) },
-        include: { user: { select: userSelect } },
-      });
-      if (!row || row.revokedAt || row.user.disabled) return null;
+      const [row] = await sql.rows<
+        UserRow & { tokenId: number; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null }
+      >(Db.Prisma.sql`
+        SELECT ${userColumns}, t."id" AS "tokenId", t."revokedAt", t."expiresAt", t."lastUsedAt"
+        FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId"
+        WHERE t."tokenHash" = ${digest(token)}`);
+      if (!row || row.revokedAt || row.disabled) return null;
       if (row.expiresAt && row.expiresAt <= clock.now()) return null;
       // "Last used" is shown to the day: one write a minute per token is plenty, and a script
       // sending many requests does not pay a committed write for each.
       const now = clock.now();
       if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS)
-        await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
-      const { disabled: _disabled, ...user } = row.user;
-      return user;
+        await sql.rows(
+          Db.Prisma.sql`UPDATE "ApiToken" SET "lastUsedAt" = ${now}::timestamptz WHERE "id" = ${row.tokenId}`,
+        );
+      const { tokenId: _id, revokedAt: _revoked, expiresAt: _expires, lastUsedAt: _used, ...user } = row;
+      return signedIn(user);
     },
     /** A person's working tokens, newest first. */
     async list(userId: number): Promise<ApiTokenInfo[]> {

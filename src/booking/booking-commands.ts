@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db, PrismaClient } from '../db/database.js';
 import { pgErrorKind } from '../db/pg-errors.js';
+import type { SqlDatabase } from '../db/sql.js';
 import { RoostError, invalidInput, msg, notFound, timeIn, zoneAt } from '../errors.js';
 import {
   cancelPhoneActions,
@@ -31,7 +32,14 @@ import {
   policyOf,
   type RuleViolation,
 } from './booking-rules.js';
-import { checkForBooking, lockForBooking, peekForBooking, type BookingFacts } from './booking-locks.js';
+import {
+  checkForBooking,
+  deskExists,
+  insertReservation,
+  lockForBooking,
+  peekForBooking,
+  type BookingFacts,
+} from './booking-locks.js';
 import { createTurns } from './desk-turns.js';
 import {
   isStaffActor,
@@ -56,23 +64,28 @@ export type BookingCommands = Pick<
 
 export function createBookingCommands(deps: {
   prisma: PrismaClient;
+  /** The same database in plain SQL, for the new booking's own path (booking-locks.ts). */
+  sql: SqlDatabase;
   clock: Clock;
   log?: Logger;
 }): BookingCommands {
-  const { prisma, clock } = deps;
+  const { prisma, sql, clock } = deps;
   const deskTurns = createTurns<number>();
 
-  /** Runs a booking transaction, once more after a deadlock or serialization failure. */
-  async function inTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  /** Runs `attempt`, once or twice more after a deadlock or serialization failure. */
+  async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
       try {
-        return await prisma.$transaction((tx) => fn(tx), TX_OPTIONS);
+        return await attempt();
       } catch (error) {
-        if (attempt >= 3 || pgErrorKind(error) !== 'retryable') throw error;
-        deps.log?.warn({ attempt }, 'booking transaction retried');
+        if (n >= 3 || pgErrorKind(error) !== 'retryable') throw error;
+        deps.log?.warn({ attempt: n }, 'booking transaction retried');
       }
     }
   }
+  /** A change to existing bookings: one Prisma transaction. */
+  const inTransaction = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+    retried(() => prisma.$transaction((tx) => fn(tx), TX_OPTIONS));
 
   async function loadDesk(db: Tx, deskId: number) {
     const desk = await db.desk.findUnique({
@@ -170,7 +183,7 @@ export function createBookingCommands(deps: {
     // The common refusal, without a transaction: the desk or the person is taken already (with
     // the calendar rules met, so the answer is the one the locked path would give).
     const refuseIfTaken = async () => {
-      const peek = await peekForBooking(prisma, {
+      const peek = await peekForBooking(sql, {
         deskId,
         userId,
         startsAt,
@@ -189,68 +202,73 @@ export function createBookingCommands(deps: {
       }
     };
     const lockAndBook = () =>
-      inTransaction(async (tx) => {
-        // Bookings of one desk, and of one person, queue behind each other here: one
-        // statement locks the desk row, then the person's (the lock marks follow the FROM
-        // list, so two bookings cannot wait on each other in a cycle; a deadlock would be
-        // retried anyway), and returns everything the rules need. The checks below run in
-        // the next statement, so they see every earlier winner; the constraints stay the truth.
-        const facts = await lockForBooking(tx, deskId, userId);
-        if (!facts) {
-          const deskExists = await tx.desk.count({ where: { id: deskId } });
-          throw deskExists ? notFound('person', userId) : notFound('desk', deskId);
-        }
-        if (facts.userDisabled) throw notFound('person', userId);
-        const zone = facts.zone;
-        ctx.current = { deskLabel: facts.label, zone, floorId: facts.floorId };
-        // Calendar rules first, without a round trip; an overlap next (it names the desk or
-        // booking in the way); the daily quota last, since an overlap usually explains it better.
-        const rulesWith = (otherBookingsThatDay: number) => rulesOf(facts, otherBookingsThatDay);
-        const calendar = bindingOf(rulesWith(0));
-        if (calendar.length > 0) throw ruleError(calendar);
-        const day = localDate(zone, startsAt);
-        const checks = await checkForBooking(tx, {
-          deskId,
-          userId,
-          startsAt,
-          endsAt,
-          dayStartsAt: startOfLocalDay(zone, day),
-          dayEndsAt: startOfLocalDay(zone, addDays(day, 1)),
-          floorId: facts.floorId,
-          alternatives: MAX_ALTERNATIVES,
-        });
-        if (checks.deskTaken) throw new ConflictSignal('desk', checks.alternatives);
-        if (checks.personTaken) throw new ConflictSignal('person');
-        const violations = rulesWith(checks.otherBookingsThatDay);
-        const binding = bindingOf(violations);
-        if (binding.length > 0) throw ruleError(binding);
+      retried(() =>
+        sql.transaction(async (tx) => {
+          // Bookings of one desk, and of one person, queue behind each other here: one
+          // statement locks the desk row, then the person's (the lock marks follow the FROM
+          // list, so two bookings cannot wait on each other in a cycle; a deadlock would be
+          // retried anyway), and returns everything the rules need. The checks below run in
+          // the next statement, so they see every earlier winner; the constraints stay the truth.
+          const facts = await lockForBooking(tx, deskId, userId);
+          if (!facts)
+            throw (await deskExists(tx, deskId)) ? notFound('person', userId) : notFound('desk', deskId);
+          if (facts.userDisabled) throw notFound('person', userId);
+          const zone = facts.zone;
+          ctx.current = { deskLabel: facts.label, zone, floorId: facts.floorId };
+          // Calendar rules first, without a round trip; an overlap next (it names the desk or
+          // booking in the way); the daily quota last, since an overlap usually explains it better.
+          const rulesWith = (otherBookingsThatDay: number) => rulesOf(facts, otherBookingsThatDay);
+          const calendar = bindingOf(rulesWith(0));
+          if (calendar.length > 0) throw ruleError(calendar);
+          const day = localDate(zone, startsAt);
+          const checks = await checkForBooking(tx, {
+            deskId,
+            userId,
+            startsAt,
+            endsAt,
+            dayStartsAt: startOfLocalDay(zone, day),
+            dayEndsAt: startOfLocalDay(zone, addDays(day, 1)),
+            floorId: facts.floorId,
+            alternatives: MAX_ALTERNATIVES,
+          });
+          if (checks.deskTaken) throw new ConflictSignal('desk', checks.alternatives);
+          if (checks.personTaken) throw new ConflictSignal('person');
+          const violations = rulesWith(checks.otherBookingsThatDay);
+          const binding = bindingOf(violations);
+          if (binding.length > 0) throw ruleError(binding);
 
-        const reservation = await tx.reservation.create({
-          data: { deskId, userId, startsAt, endsAt, createdById: actor.id, updatedById: actor.id },
-        });
-        if (facts.phoneId !== null)
-          await schedulePhoneActionsMany(tx, [{ ...reservation, phoneId: facts.phoneId }]);
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'reservation.create',
-            subjectType: 'Reservation',
-            subjectId: reservation.id,
-            details: {
-              deskId,
-              userId,
-              startsAt: startsAt.toISOString(),
-              endsAt: endsAt.toISOString(),
-              ...(actor.id !== userId ? { onBehalf: true } : {}),
-              ...(violations.length > binding.length ? { waivedRules: violations.map((v) => v.rule) } : {}),
+          const reservation = await insertReservation(tx, {
+            deskId,
+            userId,
+            startsAt,
+            endsAt,
+            createdById: actor.id,
+            updatedById: actor.id,
+          });
+          if (facts.phoneId !== null)
+            await schedulePhoneActionsMany(tx, [{ ...reservation, phoneId: facts.phoneId }]);
+          await recordAudit(
+            tx,
+            actor,
+            {
+              action: 'reservation.create',
+              subjectType: 'Reservation',
+              subjectId: reservation.id,
+              details: {
+                deskId,
+                userId,
+                startsAt: startsAt.toISOString(),
+                endsAt: endsAt.toISOString(),
+                ...(actor.id !== userId ? { onBehalf: true } : {}),
+                ...(violations.length > binding.length ? { waivedRules: violations.map((v) => v.rule) } : {}),
+              },
             },
-          },
-          now,
-        );
-        deps.log?.info({ bookingId: reservation.id, deskId, userId }, 'desk booked');
-        return reservation;
-      });
+            now,
+          );
+          deps.log?.info({ bookingId: reservation.id, deskId, userId }, 'desk booked');
+          return reservation;
+        }),
+      );
     try {
       await refuseIfTaken();
       // After waiting for another booking of this desk, most likely it got the desk: ask again.

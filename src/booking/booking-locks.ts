@@ -1,7 +1,12 @@
+/**
+ * The statements of one booking, on plain SQL (db/sql.ts): when a booking window opens these
+ * run a few hundred times a second, and Prisma's cost per statement would decide the rate.
+ */
 import { Db } from '../db/database.js';
+import type { SqlClient } from '../db/sql.js';
+import type { Reservation } from './booking-types.js';
 import { freeDesksSql, type FreeDesk, type FreeDesksQuery } from './availability.js';
 import { policyOf, type Policy } from './booking-rules.js';
-import type { Tx } from './booking-types.js';
 
 export interface BookingFacts {
   label: string;
@@ -56,8 +61,12 @@ const factsSql = (deskId: number, userId: number) => Db.Prisma.sql`
  * Locks the desk, then the person, and returns what the booking rules need about both, in
  * one round trip; null when the desk or the person does not exist.
  */
-export async function lockForBooking(tx: Tx, deskId: number, userId: number): Promise<BookingFacts | null> {
-  const rows = await tx.$queryRaw<FactsRow[]>`${factsSql(deskId, userId)} FOR UPDATE OF d, u`;
+export async function lockForBooking(
+  tx: SqlClient,
+  deskId: number,
+  userId: number,
+): Promise<BookingFacts | null> {
+  const rows = await tx.rows<FactsRow>(Db.Prisma.sql`${factsSql(deskId, userId)} FOR UPDATE OF d, u`);
   const row = rows[0];
   return row ? factsOf(row) : null;
 }
@@ -81,18 +90,20 @@ const insteadSql = (
  * checks and the exclusion constraints decide.
  */
 export async function peekForBooking(
-  db: Tx,
+  db: SqlClient,
   q: { deskId: number; userId: number; startsAt: Date; endsAt: Date; alternatives: number },
 ): Promise<(BookingFacts & { deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] }) | null> {
-  const rows = await db.$queryRaw<
-    (FactsRow & { deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] | null })[]
-  >`
+  const rows = await db.rows<
+    FactsRow & { deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] | null }
+  >(
+    Db.Prisma.sql`
     SELECT facts.*, taken.*,
       CASE WHEN taken."deskTaken" THEN
         ${insteadSql(q, Db.Prisma.sql`facts."floorId"`, q.alternatives)}
       END AS "alternatives"
     FROM (${factsSql(q.deskId, q.userId)}) facts
-      CROSS JOIN LATERAL (SELECT ${takenSql(q)}) taken`;
+      CROSS JOIN LATERAL (SELECT ${takenSql(q)}) taken`,
+  );
   const row = rows[0];
   return row
     ? {
@@ -124,7 +135,7 @@ function factsOf(row: FactsRow): BookingFacts {
  * of `floorId` to offer instead.
  */
 export async function checkForBooking(
-  tx: Tx,
+  tx: SqlClient,
   q: {
     deskId: number;
     userId: number;
@@ -141,20 +152,44 @@ export async function checkForBooking(
   personTaken: boolean;
   alternatives: FreeDesk[];
 }> {
-  const [row] = await tx.$queryRaw<
-    { sameDay: number; deskTaken: boolean; personTaken: boolean; alternatives: FreeDesk[] | null }[]
-  >`
+  const [row] = await tx.rows<{
+    sameDay: number;
+    deskTaken: boolean;
+    personTaken: boolean;
+    alternatives: FreeDesk[] | null;
+  }>(Db.Prisma.sql`
     SELECT c.*,
       CASE WHEN c."deskTaken" THEN ${insteadSql(q, q.floorId, q.alternatives)} END AS "alternatives"
     FROM (SELECT
       (SELECT count(*)::int FROM "Reservation"
         WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
           AND "startsAt" >= ${q.dayStartsAt}::timestamptz AND "startsAt" < ${q.dayEndsAt}::timestamptz) AS "sameDay",
-      ${takenSql(q)}) c`;
+      ${takenSql(q)}) c`);
   return {
     otherBookingsThatDay: row!.sameDay,
     deskTaken: row!.deskTaken,
     personTaken: row!.personTaken,
     alternatives: row!.alternatives ?? [],
   };
+}
+
+/** Whether the desk exists (a booking that found no desk-and-person row says which is missing). */
+export async function deskExists(db: SqlClient, deskId: number): Promise<boolean> {
+  const [row] = await db.rows<{ found: boolean }>(
+    Db.Prisma.sql`SELECT EXISTS (SELECT 1 FROM "Desk" WHERE "id" = ${deskId}) AS "found"`,
+  );
+  return row!.found;
+}
+
+/** The new booking's row, as Prisma would return it (updatedAt, which Prisma's @updatedAt would set, from the database's clock). */
+export async function insertReservation(
+  tx: SqlClient,
+  r: Pick<Reservation, 'deskId' | 'userId' | 'startsAt' | 'endsAt' | 'createdById' | 'updatedById'>,
+): Promise<Reservation> {
+  const [row] = await tx.rows<Reservation>(Db.Prisma.sql`
+    INSERT INTO "Reservation" ("deskId", "userId", "startsAt", "endsAt", "createdById", "updatedById", "updatedAt")
+    VALUES (${r.deskId}, ${r.userId}, ${r.startsAt}::timestamptz, ${r.endsAt}::timestamptz,
+      ${r.createdById}, ${r.updatedById}, now())
+    RETURNING *`);
+  return row!;
 }

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/database.js';
+import type { SqlDatabase } from '../db/sql.js';
 import type { Clock } from '../time/clock.js';
 import { createBookingCommands } from './booking-commands.js';
 import { createBookingQueries } from './booking-queries.js';
@@ -13,6 +14,8 @@ export { phoneStatusOf } from './booking-summary.js';
 
 export function createBookingService(deps: {
   prisma: PrismaClient;
+  /** The same database in plain SQL (db/sql.ts), for the new booking's own path. */
+  sql: SqlDatabase;
   clock: Clock;
   log?: Logger;
   /**

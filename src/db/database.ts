@@ -5,12 +5,15 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { listMigrationNames } from './migrations.js';
+import { pgSql, pgliteSql, type SqlDatabase } from './sql.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 export * as Db from '../generated/prisma/client.js';
 
 export interface Database {
   prisma: PrismaClient;
+  /** The same database through its own driver, for the hot paths (see sql.ts). */
+  sql: SqlDatabase;
   /** The same connection as a driver adapter factory, for the migration engine. */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   kind: 'pglite' | 'postgres';
@@ -48,11 +51,16 @@ export interface OpenDatabaseOptions {
 /** Opens the configured database: PostgreSQL through @prisma/adapter-pg, else PGlite. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const adapterFactory = new PrismaPg({
+    // One pool for Prisma and for plain SQL, so ROOST_DB_POOL (poolSize) is the one limit.
+    const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
     });
+    // pg drops a client whose idle connection fails; without a listener the 'error' event
+    // would end the process (Prisma's adapter adds its own only once it connects).
+    pool.on('error', () => {});
+    const adapterFactory = new PrismaPg(pool);
     const describe = redactUrl(options.databaseUrl);
     // A plain pg connection first: its errors (ECONNREFUSED, bad password, no such
     // database) say what to fix, where Prisma's wrap them in a generic code.
@@ -62,13 +70,24 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await probe.end();
     } catch (error) {
       await probe.end().catch(() => {});
+      await pool.end();
       throw new DatabaseUnavailableError(
         `cannot reach the database at ${describe} (${errorSummary(error)}); check DATABASE_URL and that PostgreSQL is running`,
         { cause: error },
       );
     }
     const prisma = new PrismaClient({ adapter: adapterFactory });
-    return { prisma, adapterFactory, kind: 'postgres', describe, close: () => prisma.$disconnect() };
+    return {
+      prisma,
+      sql: pgSql(pool),
+      adapterFactory,
+      kind: 'postgres',
+      describe,
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
   }
   const folder = options.dataDir?.startsWith('memory://')
     ? options.dataDir
@@ -92,6 +111,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const prisma = new PrismaClient({ adapter: adapterFactory });
   return {
     prisma,
+    sql: pgliteSql(pglite),
     adapterFactory,
     kind: 'pglite',
     describe: folder,

@@ -4,11 +4,16 @@
  * to the network (dispatcher.ts does), so a slow or dead receiver never holds up a booking.
  */
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '../db/database.js';
+import { Db } from '../db/database.js';
+import { asSql, type SqlRunner } from '../db/sql.js';
 import type { WebhookEvent } from './events.js';
 
-/** What the outbox needs from a transaction (or the client itself). */
-export type OutboxTx = Pick<PrismaClient, 'webhookEndpoint' | 'webhookDelivery' | 'reservation'>;
+/**
+ * What the outbox needs from a transaction (or the client itself): it writes in plain SQL, so
+ * the booking path can call it on its own connection (db/sql.ts), and everyone else through
+ * their Prisma transaction.
+ */
+export type OutboxTx = SqlRunner;
 
 /** The message body of every delivery (Standard Webhooks: type, timestamp, data). */
 export interface WebhookMessage {
@@ -26,28 +31,22 @@ async function enqueue(
   at: Date,
   data: () => Promise<Record<string, unknown> | null>,
 ): Promise<number> {
-  const endpoints = await tx.webhookEndpoint.findMany({
-    where: { events: { has: type } },
-    select: { id: true },
-  });
+  const sql = asSql(tx);
+  const endpoints = await sql.rows<{ id: number }>(
+    Db.Prisma.sql`SELECT "id" FROM "WebhookEndpoint" WHERE "events" @> ARRAY[${type}]::text[]`,
+  );
   if (endpoints.length === 0) return 0;
   const body = await data();
   if (!body) return 0;
   const messageId = newMessageId();
-  const payload: WebhookMessage = { type, timestamp: at.toISOString(), data: body };
-  const { count } = await tx.webhookDelivery.createMany({
-    data: endpoints.map((e) => ({
-      endpointId: e.id,
-      messageId,
-      eventType: type,
-      orderKey,
-      payload: JSON.parse(JSON.stringify(payload)),
-      createdAt: at,
-      nextAttemptAt: at,
-    })),
-    skipDuplicates: true,
-  });
-  return count;
+  const payload = JSON.stringify({ type, timestamp: at.toISOString(), data: body } satisfies WebhookMessage);
+  const inserted = await sql.rows<{ id: number }>(Db.Prisma.sql`
+    INSERT INTO "WebhookDelivery" ("endpointId", "messageId", "eventType", "orderKey", "payload", "createdAt", "nextAttemptAt")
+    SELECT e."id", ${messageId}, ${type}, ${orderKey}, ${payload}::jsonb, ${at}::timestamptz, ${at}::timestamptz
+    FROM unnest(${endpoints.map((e) => e.id)}::int[]) AS e("id")
+    ON CONFLICT ("endpointId", "messageId") DO NOTHING
+    RETURNING "id"`);
+  return inserted.length;
 }
 
 /** A booking changed: its state after the change, as the receiver will see it. */
@@ -58,13 +57,18 @@ export function enqueueReservationEvent(
   at: Date,
 ): Promise<number> {
   return enqueue(tx, type, `reservation:${reservationId}`, at, async () => {
-    const r = await tx.reservation.findUnique({
-      where: { id: reservationId },
-      include: {
-        desk: { include: { floor: { include: { site: true } }, phone: { select: { deviceName: true } } } },
-        user: { select: { id: true, email: true, displayName: true } },
-      },
-    });
+    const [r] = await asSql(tx).rows<ReservationEventRow>(Db.Prisma.sql`
+      SELECT r."id", r."status"::text AS "status", r."startsAt", r."endsAt", r."checkedInAt",
+        s."timeZone", u."id" AS "userId", u."email", u."displayName", d."id" AS "deskId", d."label",
+        f."id" AS "floorId", f."name" AS "floorName", s."id" AS "siteId", s."name" AS "siteName",
+        ph."deviceName"
+      FROM "Reservation" r
+        JOIN "User" u ON u."id" = r."userId"
+        JOIN "Desk" d ON d."id" = r."deskId"
+        JOIN "Floor" f ON f."id" = d."floorId"
+        JOIN "Site" s ON s."id" = f."siteId"
+        LEFT JOIN "Phone" ph ON ph."deskId" = d."id"
+      WHERE r."id" = ${reservationId}`);
     if (!r) return null;
     return {
       reservation: {
@@ -73,15 +77,34 @@ export function enqueueReservationEvent(
         start: r.startsAt.toISOString(),
         end: r.endsAt.toISOString(),
         checkedInAt: r.checkedInAt?.toISOString() ?? null,
-        timeZone: r.desk.floor.site.timeZone,
-        user: r.user,
-        desk: { id: r.desk.id, label: r.desk.label },
-        floor: { id: r.desk.floor.id, name: r.desk.floor.name },
-        site: { id: r.desk.floor.site.id, name: r.desk.floor.site.name },
-        phone: r.desk.phone ? { deviceName: r.desk.phone.deviceName } : null,
+        timeZone: r.timeZone,
+        user: { id: r.userId, email: r.email, displayName: r.displayName },
+        desk: { id: r.deskId, label: r.label },
+        floor: { id: r.floorId, name: r.floorName },
+        site: { id: r.siteId, name: r.siteName },
+        phone: r.deviceName === null ? null : { deviceName: r.deviceName },
       },
     };
   });
+}
+
+interface ReservationEventRow {
+  id: number;
+  status: string;
+  startsAt: Date;
+  endsAt: Date;
+  checkedInAt: Date | null;
+  timeZone: string;
+  userId: number;
+  email: string;
+  displayName: string;
+  deskId: number;
+  label: string;
+  floorId: number;
+  floorName: string;
+  siteId: number;
+  siteName: string;
+  deviceName: string | null;
 }
 
 export interface PhoneOutcome {

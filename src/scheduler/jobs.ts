@@ -1,4 +1,5 @@
-import type { Db } from '../db/database.js';
+import { Db } from '../db/database.js';
+import { asSql, type SqlRunner } from '../db/sql.js';
 import { MINUTE_MS } from '../time/clock.js';
 import { bookingAction, retiredAction } from './action-keys.js';
 
@@ -14,7 +15,7 @@ export const LASTING_WAIT_MS = 15 * MINUTE_MS;
  * causes it (nothing about phones lives only in memory). One action per booking and
  * purpose (action-keys.ts), so writing twice is harmless.
  */
-type Tx = Pick<Db.PrismaClient, 'phoneAction' | 'phone'>;
+type Tx = Pick<Db.PrismaClient, 'phoneAction' | 'phone' | '$queryRaw'>;
 
 interface BookingTimes {
   id: number;
@@ -30,53 +31,31 @@ const own = (reservationId: number, kind: 'LOGIN' | 'LOGOUT') =>
 /** A new booking: log its owner in at the start and out at the end (if the desk has a phone). */
 export async function schedulePhoneActions(tx: Tx, booking: BookingTimes): Promise<void> {
   const phone = await tx.phone.findUnique({ where: { deskId: booking.deskId }, select: { id: true } });
-  if (!phone) return;
-  await tx.phoneAction.createMany({
-    data: [
-      {
-        ...bookingAction('LOGIN', booking.id),
-        kind: 'LOGIN',
-        phoneId: phone.id,
-        reservationId: booking.id,
-        dueAt: booking.startsAt,
-      },
-      {
-        ...bookingAction('LOGOUT', booking.id),
-        kind: 'LOGOUT',
-        phoneId: phone.id,
-        reservationId: booking.id,
-        dueAt: booking.endsAt,
-      },
-    ],
-    skipDuplicates: true,
-  });
+  if (phone) await schedulePhoneActionsMany(tx, [{ ...booking, phoneId: phone.id }]);
 }
 
-/** Bulk variant for the seed and imports: one round trip for many bookings. */
+/**
+ * The same for many bookings whose phone is known, in one statement (plain SQL, so the booking
+ * path can run it on its own connection: db/sql.ts). Writing a booking's actions twice keeps
+ * the first (the idempotency key is unique).
+ */
 export async function schedulePhoneActionsMany(
-  tx: Tx,
+  db: SqlRunner,
   bookings: (BookingTimes & { phoneId: number })[],
 ): Promise<void> {
   if (bookings.length === 0) return;
-  await tx.phoneAction.createMany({
-    data: bookings.flatMap((b) => [
-      {
-        ...bookingAction('LOGIN', b.id),
-        kind: 'LOGIN' as const,
-        phoneId: b.phoneId,
-        reservationId: b.id,
-        dueAt: b.startsAt,
-      },
-      {
-        ...bookingAction('LOGOUT', b.id),
-        kind: 'LOGOUT' as const,
-        phoneId: b.phoneId,
-        reservationId: b.id,
-        dueAt: b.endsAt,
-      },
-    ]),
-    skipDuplicates: true,
-  });
+  const rows = bookings.flatMap((b) =>
+    (['LOGIN', 'LOGOUT'] as const).map((kind) => {
+      const { idempotencyKey, purpose, seq } = bookingAction(kind, b.id);
+      const dueAt = kind === 'LOGIN' ? b.startsAt : b.endsAt;
+      return Db.Prisma.sql`(${idempotencyKey}, ${kind}::"PhoneActionKind", ${purpose}::"PhoneActionPurpose",
+        ${seq}, ${b.phoneId}, ${b.id}, ${dueAt}::timestamptz, now())`;
+    }),
+  );
+  await asSql(db).rows(Db.Prisma.sql`
+    INSERT INTO "PhoneAction" ("idempotencyKey", "kind", "purpose", "seq", "phoneId", "reservationId", "dueAt", "updatedAt")
+    VALUES ${Db.Prisma.join(rows)}
+    ON CONFLICT ("idempotencyKey") DO NOTHING`);
 }
 
 /**

@@ -44,8 +44,8 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
     ];
     const person = await createUser(db.prisma);
     const other = await createUser(db.prisma);
-    const sessions = createSessionStore(db.prisma, clock);
-    const tokens = createApiTokenStore(db.prisma, clock);
+    const sessions = createSessionStore(db, clock);
+    const tokens = createApiTokenStore(db, clock);
     const session = await sessions.create(person.id);
     const token = await tokens.issue(person.id);
     const otherSession = await sessions.create(other.id);
@@ -108,7 +108,7 @@ describe.each(dbTargets)('revokeAccess (%s)', (target) => {
 
   it('runs inside the caller’s transaction, so a failure afterwards undoes it', async () => {
     const person = await createUser(db.prisma);
-    const sessions = createSessionStore(db.prisma, clock);
+    const sessions = createSessionStore(db, clock);
     const session = await sessions.create(person.id);
     await expect(
       db.prisma.$transaction(async (tx) => {

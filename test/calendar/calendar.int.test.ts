@@ -96,7 +96,7 @@ describe.each(dbTargets)('calendar feed and .ics downloads (%s)', (target) => {
     owner = await createUser(db.prisma);
     other = await createUser(db.prisma);
     staff = await createUser(db.prisma, { role: 'FACILITIES' });
-    const service = createBookingService({ prisma: db.prisma, clock });
+    const service = createBookingService({ prisma: db.prisma, sql: db.sql, clock });
     const actor = actorFor(owner);
     for (const b of BOOKINGS) {
       const r = await service.book({

@@ -6,6 +6,7 @@ import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { openPGlite } from '../../src/db/pglite.js';
+import { pgliteSql } from '../../src/db/sql.js';
 
 /**
  * Database tests run on PGlite always, and also on a served PostgreSQL when
@@ -44,6 +45,7 @@ async function clonedPGlite(): Promise<TestDatabase> {
   };
   return {
     prisma,
+    sql: pgliteSql(pglite),
     adapterFactory,
     kind: 'pglite',
     describe: 'memory:// (clone of a migrated template)',

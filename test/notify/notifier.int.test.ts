@@ -138,7 +138,7 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
 
   it('emails "cancelled by staff" when staff cancel, and nothing when the owner cancels', async () => {
     const notifier = createNotifier({ config: mailConfig(), prisma: db.prisma, clock });
-    const service = createBookingService({ prisma: db.prisma, clock });
+    const service = createBookingService({ prisma: db.prisma, sql: db.sql, clock });
     const mk = (day: string) =>
       service.book({
         actor: actorFor(ada),
@@ -173,7 +173,7 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
 
   it('emails the owner when the phone could not be logged in (for the scheduler to call)', async () => {
     const notifier = createNotifier({ config: mailConfig(), prisma: db.prisma, clock });
-    const service = createBookingService({ prisma: db.prisma, clock });
+    const service = createBookingService({ prisma: db.prisma, sql: db.sql, clock });
     const r = await service.book({
       actor: actorFor(ada),
       userId: ada.id,
@@ -241,7 +241,7 @@ describe.each(dbTargets)('email notices (%s)', (target) => {
       prisma: db.prisma,
       clock,
     });
-    const service = createBookingService({ prisma: db.prisma, clock });
+    const service = createBookingService({ prisma: db.prisma, sql: db.sql, clock });
     const r = await service.book({
       actor: actorFor(ada),
       userId: ada.id,

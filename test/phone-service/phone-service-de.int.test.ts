@@ -70,7 +70,7 @@ describe.each(dbTargets)('desk phone service in German (%s)', (target) => {
   });
 
   it('lets the owner check in and release in German; a person who chose English gets English', async () => {
-    const service = createBookingService({ prisma: bench.db.prisma, clock: bench.clock });
+    const service = createBookingService({ prisma: bench.db.prisma, sql: bench.db.sql, clock: bench.clock });
     const actor = actorFor({ ...(await userRow(1)), role: 'EMPLOYEE' });
     const r = await service.book({
       actor,

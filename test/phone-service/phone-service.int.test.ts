@@ -83,7 +83,8 @@ describe.each(cases)('desk phone service ($target, $lang)', ({ target, lang }) =
   let bench: Bench;
   let app: FastifyInstance;
   const { phone, emId, userRow } = ctx;
-  const bookings = () => createBookingService({ prisma: bench.db.prisma, clock: bench.clock });
+  const bookings = () =>
+    createBookingService({ prisma: bench.db.prisma, sql: bench.db.sql, clock: bench.clock });
 
   beforeAll(async () => {
     await ctx.bench.db.prisma.user.update({

@@ -307,8 +307,8 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
       const [d1, d2] = [await createDesk(db.prisma, floor.id), await createDesk(db.prisma, floor.id)];
       const u = (await scim('POST', '/Users', newUser())).body;
       const id = Number(u.id);
-      const session = await createSessionStore(db.prisma, clock).create(id);
-      const token = await createApiTokenStore(db.prisma, clock).issue(id);
+      const session = await createSessionStore(db, clock).create(id);
+      const token = await createApiTokenStore(db, clock).issue(id);
       const current = await db.prisma.reservation.create({
         data: { userId: id, deskId: d1.id, startsAt: at(-1), endsAt: at(5), status: 'CHECKED_IN' },
       });
@@ -323,8 +323,8 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
         Operations: [{ op: 'replace', path: 'active', value: false }],
       });
       expect(res.body.active).toBe(false);
-      expect(await createSessionStore(db.prisma, clock).lookup(session.token)).toBeNull();
-      expect(await createApiTokenStore(db.prisma, clock).lookup(token)).toBeNull();
+      expect(await createSessionStore(db, clock).lookup(session.token)).toBeNull();
+      expect(await createApiTokenStore(db, clock).lookup(token)).toBeNull();
       const page = await app.inject({
         method: 'GET',
         url: '/api/v1/reservations',
@@ -353,10 +353,10 @@ describe.each(dbTargets)('SCIM 2.0 at /scim/v2 (%s)', (target) => {
     it('DELETE revokes access, hides the user (404), and the same userName can come back', async () => {
       const input = newUser();
       const u = (await scim('POST', '/Users', input)).body;
-      const session = await createSessionStore(db.prisma, clock).create(Number(u.id));
+      const session = await createSessionStore(db, clock).create(Number(u.id));
       const del = await scim('DELETE', `/Users/${u.id}`);
       expect(del.status).toBe(204);
-      expect(await createSessionStore(db.prisma, clock).lookup(session.token)).toBeNull();
+      expect(await createSessionStore(db, clock).lookup(session.token)).toBeNull();
       expect((await scim('GET', `/Users/${u.id}`)).status).toBe(404);
       expect((await scim('GET', `/Users/${u.id}`)).body.status).toBe('404');
       const filtered = await scim(

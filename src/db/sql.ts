@@ -1,0 +1,75 @@
+/**
+ * Plain SQL on the database's own driver, beside Prisma, for the paths whose cost per
+ * statement decides how many people one instance serves: the booking window opening
+ * (bench/window-opens.ts). On PostgreSQL, Prisma's client spends about 250 µs of CPU on a
+ * raw statement and 800 µs on a transaction of two, where pg itself spends 70 and 170; at
+ * the moment a popular day becomes bookable that is the difference between queueing and
+ * answering. Statements are still built with `Db.Prisma.sql` (parameters, never spliced
+ * text), and the same SQL runs inside a Prisma transaction through `sqlOf`, so a rule
+ * written here has one home whichever path calls it.
+ *
+ * Rows come back as the driver gives them: timestamptz as Date, int as number, json parsed,
+ * arrays as arrays (pg and PGlite agree, and so does Prisma's $queryRaw). A bigint (count(*)
+ * without a cast) differs between them: cast to int in the SQL.
+ */
+import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import type pg from 'pg';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+
+export interface SqlClient {
+  /** The rows of one statement. */
+  rows<T>(query: Prisma.Sql): Promise<T[]>;
+}
+
+export interface SqlDatabase extends SqlClient {
+  /** Runs `fn` in one transaction on one connection: COMMIT when it returns, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+}
+
+/** A Prisma client or interactive transaction as a SqlClient (its statements stay in its transaction). */
+export const sqlOf = (prisma: Pick<PrismaClient, '$queryRaw'>): SqlClient => ({
+  rows: <T>(query: Prisma.Sql) => prisma.$queryRaw<T[]>(query),
+});
+
+/** The type of anything that can run SQL: a SqlClient, or a Prisma client or transaction. */
+export type SqlRunner = SqlClient | Pick<PrismaClient, '$queryRaw'>;
+
+export const asSql = (db: SqlRunner): SqlClient => ('rows' in db ? db : sqlOf(db));
+
+/** PostgreSQL through a pg pool (the one Prisma's adapter uses, so the pool size is one setting). */
+export function pgSql(pool: pg.Pool): SqlDatabase {
+  const on = (client: pg.Pool | pg.PoolClient): SqlClient => ({
+    rows: async <T>(query: Prisma.Sql) =>
+      (await client.query(query.text, query.values as unknown[])).rows as T[],
+  });
+  return {
+    ...on(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(on(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is not given back to the pool.
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+  };
+}
+
+/** PGlite: one connection; its transaction() holds it until COMMIT or ROLLBACK. */
+export function pgliteSql(pglite: PGlite): SqlDatabase {
+  const on = (client: PGlite | PGliteTransaction): SqlClient => ({
+    rows: async <T>(query: Prisma.Sql) => (await client.query<T>(query.text, query.values as unknown[])).rows,
+  });
+  return {
+    ...on(pglite),
+    transaction: (fn) => pglite.transaction((tx) => fn(on(tx))),
+  };
+}
