@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { shortZoneName, zoneLabel } from '../time/zones.js';
+import { luxonZone, shortZoneName, zoneLabel } from '../time/zones.js';
 import type { Language } from './languages.js';
 
 /**
@@ -33,7 +33,7 @@ const FORMATS: Record<Language, Record<DateStyle, Format>> = {
 export const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' };
 
 export function formatInZone(lang: Language, zone: string, at: Date, style: DateStyle): string {
-  const local = DateTime.fromJSDate(at, { zone }).setLocale(LOCALES[lang]);
+  const local = DateTime.fromJSDate(at, { zone: luxonZone(zone) }).setLocale(LOCALES[lang]);
   const format = FORMATS[lang][style];
   return 'tokens' in format ? local.toFormat(format.tokens) : local.toLocaleString(format.intl);
 }
@@ -60,7 +60,10 @@ export function zoneAbbreviation(lang: Language, zone: string, at: Date): string
 export function formatRange(lang: Language, zone: string, startsAt: Date, endsAt: Date): string {
   const at = (instant: Date) =>
     `${formatInZone(lang, zone, instant, 'dayWithYear')}, ${formatInZone(lang, zone, instant, 'time')}`;
-  const [start, end] = [DateTime.fromJSDate(startsAt, { zone }), DateTime.fromJSDate(endsAt, { zone })];
+  const [start, end] = [
+    DateTime.fromJSDate(startsAt, { zone: luxonZone(zone) }),
+    DateTime.fromJSDate(endsAt, { zone: luxonZone(zone) }),
+  ];
   const short = start.toISODate() === end.toISODate() && end.offset >= start.offset;
   return short
     ? `${at(startsAt)}–${formatInZone(lang, zone, endsAt, 'time')} ${zoneAbbreviation(lang, zone, startsAt)}`

@@ -1,6 +1,9 @@
+import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, MINUTE_MS } from '../../src/time/clock.js';
 import {
   WallTimeError,
+  luxonZone,
   parseWallTime,
   shortZoneName,
   wallTimeToInstant,
@@ -79,5 +82,62 @@ describe('wall time to UTC instants', () => {
       'CEST',
       'Africa/Lagos',
     ]);
+  });
+});
+
+describe('the zone luxon is given (luxonZone)', () => {
+  // Each zone changes its offset in its own way: by an hour, by half an hour (Lord Howe), at
+  // quarter-hour offsets (Kathmandu), south of the equator (Sydney) or not at all any more.
+  const zones = [
+    'Europe/Berlin',
+    'America/New_York',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Australia/Sydney',
+  ];
+
+  it('gives the offsets luxon itself gives, at every quarter hour of a year and around each change', () => {
+    for (const zone of zones) {
+      const plain = IANAZone.create(zone);
+      const remembering = luxonZone(zone);
+      expect(typeof remembering).not.toBe('string');
+      const start = Date.UTC(2026, 0, 1);
+      for (let ts = start; ts < start + 366 * DAY_MS; ts += 15 * MINUTE_MS) {
+        // Asked twice: the second answer comes from what the zone remembered.
+        for (const ask of [1, 2]) {
+          const got = DateTime.fromMillis(ts, { zone: remembering });
+          expect({ ask, ts, offset: got.offset }).toEqual({ ask, ts, offset: plain.offset(ts) });
+        }
+      }
+    }
+  });
+
+  it('converts wall times across a change as before: the gap refused, the repeated hour its first instant', () => {
+    expect(() =>
+      wallTimeToInstant('Europe/Berlin', { year: 2026, month: 3, day: 29, hour: 2, minute: 30 }),
+    ).toThrow(WallTimeError);
+    const repeated = wallTimeToInstant('Europe/Berlin', {
+      year: 2026,
+      month: 10,
+      day: 25,
+      hour: 2,
+      minute: 30,
+    });
+    expect(repeated.toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(
+      wallTimeToInstant('Europe/Berlin', {
+        year: 2026,
+        month: 10,
+        day: 25,
+        hour: 3,
+        minute: 30,
+      }).toISOString(),
+    ).toBe('2026-10-25T02:30:00.000Z');
+  });
+
+  it('leaves UTC and names that are no zone to luxon', () => {
+    expect(luxonZone('UTC')).toBe('UTC');
+    expect(luxonZone('Fantasia/Castle')).toBe('Fantasia/Castle');
+    expect(DateTime.fromMillis(0, { zone: luxonZone('Fantasia/Castle') }).isValid).toBe(false);
   });
 });

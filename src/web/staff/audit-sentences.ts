@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { luxonZone } from '../../time/zones.js';
 import type { AuditChange, AuditValue, AuditVia } from '../../admin/audit-changes.js';
 import type { MessageParams } from '../../i18n/translator.js';
 import type { Formatters } from '../i18n-plugin.js';
@@ -59,7 +60,7 @@ const instantsOf = (v: AuditValue | undefined): Date[] =>
  */
 export function auditSentence(change: AuditChange, t: Translate, fmt: Formatters, zone: string): string {
   const instants = [...instantsOf(change.before), ...instantsOf(change.after)];
-  const days = new Set(instants.map((at) => DateTime.fromJSDate(at, { zone }).toISODate()));
+  const days = new Set(instants.map((at) => DateTime.fromJSDate(at, { zone: luxonZone(zone) }).toISODate()));
   const timesOnly = instants.length > 0 && days.size === 1 && change.code === 'changed';
   const time = (at: Date) => fmt.date(zone, at, 'time');
   const word = (v: AuditValue | undefined, last: boolean): string => {
@@ -112,7 +113,7 @@ export const viaText = (via: AuditVia, t: Translate): string =>
 export function auditRow<E extends AuditRowEvent>(e: E, t: Translate, fmt: Formatters, viewerZone: string) {
   return {
     ...e,
-    when: `${fmt.date(viewerZone, e.at, 'dayWithYear')}, ${DateTime.fromJSDate(e.at, { zone: viewerZone }).toFormat('HH:mm:ss')}`,
+    when: `${fmt.date(viewerZone, e.at, 'dayWithYear')}, ${DateTime.fromJSDate(e.at, { zone: luxonZone(viewerZone) }).toFormat('HH:mm:ss')}`,
     actorName: e.actor ? `${e.actor.displayName} (${e.actor.email})` : e.actorLabel,
     sentences: e.changes.map((c) => auditSentence(c, t, fmt, e.zone)),
     via: e.via ? viaText(e.via, t) : null,
