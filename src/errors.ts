@@ -44,8 +44,9 @@ export class RoostError extends Error {
      */
     readonly details: Record<string, unknown> = {},
   ) {
-    // Error.message is for logs and stack traces: the English catalogue text.
-    super(renderMessage('en', text));
+    // Error.message (for logs and stack traces) is the English catalogue text, rendered when
+    // read (below): most errors are answered in the reader's language and never logged.
+    super();
     this.name = 'RoostError';
   }
 
@@ -55,6 +56,18 @@ export class RoostError extends Error {
     return this;
   }
 }
+
+// An accessor, not a class getter: TypeScript does not let an accessor override Error's
+// `message` property. Assigning a message (as some libraries do to add context) keeps it.
+Object.defineProperty(RoostError.prototype, 'message', {
+  configurable: true,
+  get(this: RoostError) {
+    return renderMessage('en', this.text);
+  },
+  set(this: RoostError, value: string) {
+    Object.defineProperty(this, 'message', { value, writable: true, configurable: true });
+  },
+});
 
 export const invalidInput = (text: Message, details?: Record<string, unknown>) =>
   new RoostError('INVALID_INPUT', text, details);

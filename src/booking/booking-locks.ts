@@ -21,6 +21,8 @@ export interface BookingFacts {
 /**
  * Whether the desk, and the person, hold an active booking overlapping [startsAt, endsAt): the
  * same half-open test as the exclusion constraints (see availability.ts). Two select items.
+ * The subqueries that select them end in OFFSET 0: without it PostgreSQL inlines them, and
+ * the CASE that reads "deskTaken" runs the desk's EXISTS a second time.
  */
 const takenSql = (q: { deskId: number; userId: number; startsAt: Date; endsAt: Date }) => {
   const range = Db.Prisma.sql`tstzrange(${q.startsAt}::timestamptz, ${q.endsAt}::timestamptz, '[)')`;
@@ -102,7 +104,7 @@ export async function peekForBooking(
         ${insteadSql(q, Db.Prisma.sql`facts."floorId"`, q.alternatives)}
       END AS "alternatives"
     FROM (${factsSql(q.deskId, q.userId)}) facts
-      CROSS JOIN LATERAL (SELECT ${takenSql(q)}) taken`,
+      CROSS JOIN LATERAL (SELECT ${takenSql(q)} OFFSET 0) taken`,
   );
   const row = rows[0];
   return row
@@ -164,7 +166,7 @@ export async function checkForBooking(
       (SELECT count(*)::int FROM "Reservation"
         WHERE "userId" = ${q.userId} AND "status" IN ('BOOKED', 'CHECKED_IN')
           AND "startsAt" >= ${q.dayStartsAt}::timestamptz AND "startsAt" < ${q.dayEndsAt}::timestamptz) AS "sameDay",
-      ${takenSql(q)}) c`);
+      ${takenSql(q)} OFFSET 0) c`);
   return {
     otherBookingsThatDay: row!.sameDay,
     deskTaken: row!.deskTaken,

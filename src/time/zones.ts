@@ -1,5 +1,5 @@
 import { DateTime, IANAZone, type Zone } from 'luxon';
-import { MINUTE_MS } from './clock.js';
+import { DAY_MS, MINUTE_MS } from './clock.js';
 
 /**
  * Wall time of a site <-> UTC instants, in one place.
@@ -203,6 +203,20 @@ export function parseCalendarDate(date: string): string {
   return text;
 }
 
+/**
+ * "YYYY-MM-DD" (a real day of the years 1900-2998, as parseCalendarDate allows) as the instant
+ * of its UTC midnight, else null. Calendar arithmetic on dates needs no zone, and the booking
+ * rules do it several times per request: through luxon's ISO parser it was 4 % of the CPU
+ * when a booking window opens (bench/window-opens.ts). Anything else is left to luxon.
+ */
+function utcMidnightOf(date: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m || Number(m[1]) < 1900 || Number(m[1]) > 2998) return null;
+  const midnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  // Date.UTC rolls 2026-02-30 over into March: only a day that reads back the same is one.
+  return new Date(midnight).toISOString().startsWith(date) ? midnight : null;
+}
+
 /** The wall time of an instant in `zone`. */
 export function instantToWallTime(zone: string, at: Date): WallTime {
   assertZone(zone);
@@ -218,12 +232,16 @@ export function localDate(zone: string, at: Date): string {
 
 /** ISO weekday (1 = Monday) of a local date. */
 export function isoWeekday(date: string): number {
-  return DateTime.fromISO(date, { zone: 'UTC' }).weekday;
+  const midnight = utcMidnightOf(date);
+  if (midnight === null) return DateTime.fromISO(date, { zone: 'UTC' }).weekday;
+  return new Date(midnight).getUTCDay() || 7;
 }
 
 /** Adds whole days to a local date "YYYY-MM-DD". */
 export function addDays(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+  const midnight = utcMidnightOf(date);
+  if (midnight === null) return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+  return new Date(midnight + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Midnight at the start of a local date, as an instant (midnight always exists in IANA zones we serve, but a gap at 00:00 is handled by taking the first instant of the day). */

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS, MINUTE_MS } from '../../src/time/clock.js';
 import {
   WallTimeError,
+  addDays,
+  isoWeekday,
   luxonZone,
   parseWallTime,
   shortZoneName,
@@ -139,5 +141,34 @@ describe('the zone luxon is given (luxonZone)', () => {
     expect(luxonZone('UTC')).toBe('UTC');
     expect(luxonZone('Fantasia/Castle')).toBe('Fantasia/Castle');
     expect(DateTime.fromMillis(0, { zone: luxonZone('Fantasia/Castle') }).isValid).toBe(false);
+  });
+});
+
+describe('calendar arithmetic on dates (addDays, isoWeekday)', () => {
+  const luxonAddDays = (date: string, days: number) =>
+    DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate();
+
+  it('agrees with luxon on every day of 1999-2031 and at the ends of the years allowed', () => {
+    const days: string[] = [];
+    for (let ms = Date.UTC(1999, 0, 1); ms < Date.UTC(2032, 0, 1); ms += DAY_MS)
+      days.push(new Date(ms).toISOString().slice(0, 10));
+    days.push('1900-01-01', '1900-03-01', '2000-02-29', '2100-02-28', '2998-12-31');
+    for (const date of days) {
+      expect({ date, weekday: isoWeekday(date) }).toEqual({
+        date,
+        weekday: DateTime.fromISO(date, { zone: 'UTC' }).weekday,
+      });
+      for (const n of [-400, -31, -1, 0, 1, 14, 29, 366])
+        expect({ date, n, got: addDays(date, n) }).toEqual({ date, n, got: luxonAddDays(date, n) });
+    }
+  });
+
+  it('crosses month ends, leap days and DST changes as calendar days', () => {
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2027-02-28', 1)).toBe('2027-03-01');
+    expect(addDays('2026-03-28', 2)).toBe('2026-03-30');
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(isoWeekday('2026-12-06')).toBe(7);
+    expect(isoWeekday('2026-12-07')).toBe(1);
   });
 });
