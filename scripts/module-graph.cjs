@@ -18,7 +18,7 @@ const modules = {
   },
   db: {
     path: '^src/(db|generated)/',
-    owns: 'database (PGlite or PostgreSQL), WASM migrations, Prisma client, Postgres error classes',
+    owns: 'database (PGlite or PostgreSQL), WASM migrations, Prisma client, plain SQL for hot paths, Postgres error classes',
     may: ['config', 'time', 'errors'],
   },
   i18n: { path: '^src/i18n/', owns: 'catalogues, language choice, formats', may: ['time'] },

@@ -6,7 +6,7 @@ import { Db } from '../db/database.js';
 import type { SqlClient } from '../db/sql.js';
 import type { Reservation } from './booking-types.js';
 import { freeDesksSql, type FreeDesk, type FreeDesksQuery } from './availability.js';
-import { policyOf, type Policy } from './booking-rules.js';
+import { policyColumnsSql, policyOfRow, type Policy } from './booking-rules.js';
 
 export interface BookingFacts {
   label: string;
@@ -48,9 +48,7 @@ type FactsRow = Policy & {
 /** What the booking rules need about a desk and a person (FROM and SELECT of both queries). */
 const factsSql = (deskId: number, userId: number) => Db.Prisma.sql`
     SELECT d."label", d."bookable", d."floorId", s."timeZone", ph."id" AS "phoneId", u."disabled",
-      p."id" AS "policyId", p."maxDaysAhead", p."maxBookingMinutes", p."maxBookingsPerDay",
-      p."workdayStartMinute", p."workdayEndMinute", p."workingDays",
-      p."checkInOpensMinutesBefore", p."checkInClosesMinutesAfter"
+      ${policyColumnsSql('p')}
     FROM "Desk" d
       CROSS JOIN "User" u
       JOIN "Floor" f ON f."id" = d."floorId"
@@ -125,7 +123,7 @@ function factsOf(row: FactsRow): BookingFacts {
     zone: row.timeZone,
     phoneId: row.phoneId,
     userDisabled: row.disabled,
-    policy: policyOf({ policy: row.policyId === null ? null : row }),
+    policy: policyOfRow(row),
   };
 }
 
@@ -183,7 +181,11 @@ export async function deskExists(db: SqlClient, deskId: number): Promise<boolean
   return row!.found;
 }
 
-/** The new booking's row, as Prisma would return it (updatedAt, which Prisma's @updatedAt would set, from the database's clock). */
+/**
+ * The new booking's row, as Prisma would return it (updatedAt, which Prisma's @updatedAt would
+ * set, from the database's clock). Its columns are named: a prepared statement (db/sql.ts) that
+ * returned * would fail once a migration added a column under a running Roost.
+ */
 export async function insertReservation(
   tx: SqlClient,
   r: Pick<Reservation, 'deskId' | 'userId' | 'startsAt' | 'endsAt' | 'createdById' | 'updatedById'>,
@@ -192,6 +194,7 @@ export async function insertReservation(
     INSERT INTO "Reservation" ("deskId", "userId", "startsAt", "endsAt", "createdById", "updatedById", "updatedAt")
     VALUES (${r.deskId}, ${r.userId}, ${r.startsAt}::timestamptz, ${r.endsAt}::timestamptz,
       ${r.createdById}, ${r.updatedById}, now())
-    RETURNING *`);
+    RETURNING "id", "deskId", "userId", "startsAt", "endsAt", "status"::text AS "status", "checkedInAt",
+      "createdById", "updatedById", "createdAt", "updatedAt", "seriesId"`);
   return row!;
 }

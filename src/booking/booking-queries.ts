@@ -1,10 +1,11 @@
-import type { PrismaClient } from '../db/database.js';
+import { Db, type PrismaClient } from '../db/database.js';
+import type { SqlDatabase } from '../db/sql.js';
 import { notFound } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { DAY_MS } from '../time/clock.js';
 import { desksOnFloor, markAvailability, overlappingOnFloor } from './availability.js';
 import { checkRange, policyOf } from './booking-rules.js';
-import { summarize, summaryInclude } from './booking-summary.js';
+import { summarize, summaryRows } from './booking-summary.js';
 import { isStaffActor, type BookingService } from './booking-types.js';
 
 /** Longest range the availability question may span. */
@@ -18,9 +19,11 @@ export type BookingQueries = Pick<
 /** What the pages and the API read: sites, availability, a person's bookings, one booking, a desk's place. */
 export function createBookingQueries({
   prisma,
+  sql,
   clock,
 }: {
   prisma: PrismaClient;
+  sql: SqlDatabase;
   clock: Clock;
 }): BookingQueries {
   return {
@@ -70,20 +73,17 @@ export function createBookingQueries({
 
     async listForUser(userId, opts = {}) {
       const now = clock.now();
-      const rows = await prisma.reservation.findMany({
-        where: { userId, status: { in: ['BOOKED', 'CHECKED_IN'] }, endsAt: { gt: opts.from ?? now } },
-        orderBy: { startsAt: 'asc' },
-        take: 200,
-        include: summaryInclude,
-      });
+      const rows = await summaryRows(
+        sql,
+        Db.Prisma.sql`r."userId" = ${userId} AND r."status" IN ('BOOKED', 'CHECKED_IN')
+          AND r."endsAt" > ${opts.from ?? now}::timestamptz`,
+        Db.Prisma.sql`ORDER BY r."startsAt", r."id" LIMIT 200`,
+      );
       return rows.map((r) => summarize(r, now));
     },
 
     async get({ actor, reservationId }) {
-      const r = await prisma.reservation.findUnique({
-        where: { id: reservationId },
-        include: summaryInclude,
-      });
+      const [r] = await summaryRows(sql, Db.Prisma.sql`r."id" = ${reservationId}`);
       if (!r || (!isStaffActor(actor) && r.userId !== actor.id)) throw notFound('booking', reservationId);
       return summarize(r, clock.now());
     },

@@ -1,3 +1,4 @@
+import { Db } from '../db/database.js';
 import { dayIn, invalidInput, listOf, msg, timeIn, zoneAt, type Message } from '../errors.js';
 import { DAY_MS, MINUTE_MS } from '../time/clock.js';
 import {
@@ -381,6 +382,17 @@ export function localRange(
 }
 
 /** A site's policy as the rules read it; the defaults when the site has none. */
+/**
+ * The policy's columns for a statement that joins "BookingPolicy" as `alias` (plain SQL,
+ * db/sql.ts), with its id as "policyId", so policyOfRow can tell a site without a policy.
+ */
+export const policyColumnsSql = (alias: string) =>
+  Db.Prisma.raw([`${alias}."id" AS "policyId"`, ...POLICY_FIELDS.map((f) => `${alias}."${f}"`)].join(', '));
+
+/** The policy of a row selected with policyColumnsSql. */
+export const policyOfRow = (row: Policy & { policyId: number | null }): Policy =>
+  policyOf({ policy: row.policyId === null ? null : row });
+
 export function policyOf(site: { policy: Policy | null }): Policy {
   const p = site.policy;
   if (!p) return DEFAULT_POLICY;

@@ -1,6 +1,14 @@
-import type { Db } from '../db/database.js';
+import { Db } from '../db/database.js';
+import { asSql, type SqlRunner } from '../db/sql.js';
 import { MINUTE_MS } from '../time/clock.js';
-import { checkInWindow, isInCheckInWindow, policyOf } from './booking-rules.js';
+import {
+  checkInWindow,
+  isInCheckInWindow,
+  policyColumnsSql,
+  policyOf,
+  policyOfRow,
+  type Policy,
+} from './booking-rules.js';
 import { extendDefault, latestEndFor } from './time-grid.js';
 import { LASTING_WAIT_MS } from '../scheduler/jobs.js';
 import type { BookingSummary, PhoneStatus } from './booking-types.js';
@@ -59,14 +67,109 @@ export function phoneStatusOf(
   }
 }
 
-export const summaryInclude = {
-  desk: { include: { floor: { include: { site: { include: { policy: true } } } }, phone: true } },
-  phoneActions: true,
-  createdBy: { select: { displayName: true } },
-  updatedBy: { select: { displayName: true } },
-} as const;
+/** What summarize reads of a booking (summaryRows loads it). */
+export interface SummaryRow {
+  id: number;
+  status: Db.Reservation['status'];
+  startsAt: Date;
+  endsAt: Date;
+  checkedInAt: Date | null;
+  userId: number;
+  createdById: number | null;
+  updatedById: number | null;
+  desk: {
+    id: number;
+    label: string;
+    features: string[];
+    floor: {
+      id: number;
+      name: string;
+      site: { id: number; name: string; timeZone: string; policy: Policy | null };
+    };
+    phone: { deviceName: string } | null;
+  };
+  phoneActions: Parameters<typeof phoneStatusOf>[0];
+  createdBy: { displayName: string } | null;
+  updatedBy: { displayName: string } | null;
+}
 
-type SummaryRow = Db.Prisma.ReservationGetPayload<{ include: typeof summaryInclude }>;
+type FlatSummaryRow = Omit<SummaryRow, 'desk' | 'phoneActions' | 'createdBy' | 'updatedBy'> &
+  Policy & {
+    policyId: number | null;
+    deskLabel: string;
+    deskFeatures: string[];
+    floorId: number;
+    floorName: string;
+    siteId: number;
+    siteName: string;
+    timeZone: string;
+    deviceName: string | null;
+    createdByName: string | null;
+    updatedByName: string | null;
+    deskId: number;
+    // A JSON column: its instants arrive as text.
+    phoneActions: (Omit<SummaryRow['phoneActions'][number], 'dueAt'> & { dueAt: string })[];
+  };
+
+/**
+ * The bookings `where` selects (over "Reservation" r), in the order and page `tail` names, with
+ * all a summary shows: one statement in plain SQL (db/sql.ts; through a Prisma client too), since
+ * every booking made through the API answers with its summary.
+ */
+export async function summaryRows(
+  db: SqlRunner,
+  where: Db.Prisma.Sql,
+  tail: Db.Prisma.Sql = Db.Prisma.empty,
+): Promise<SummaryRow[]> {
+  const rows = await asSql(db).rows<FlatSummaryRow>(Db.Prisma.sql`
+    SELECT r."id", r."status"::text AS "status", r."startsAt", r."endsAt", r."checkedInAt", r."userId",
+      r."createdById", r."updatedById", r."deskId", d."label" AS "deskLabel", d."features" AS "deskFeatures",
+      f."id" AS "floorId", f."name" AS "floorName", s."id" AS "siteId", s."name" AS "siteName", s."timeZone",
+      ${policyColumnsSql('p')}, ph."deviceName",
+      cb."displayName" AS "createdByName", ub."displayName" AS "updatedByName",
+      (SELECT coalesce(json_agg(json_build_object('kind', a."kind", 'state', a."state", 'dueAt', a."dueAt",
+          'lastOutcome', a."lastOutcome", 'purpose', a."purpose", 'attempts', a."attempts") ORDER BY a."id"), '[]'::json)
+        FROM "PhoneAction" a WHERE a."reservationId" = r."id") AS "phoneActions"
+    FROM "Reservation" r
+      JOIN "Desk" d ON d."id" = r."deskId"
+      JOIN "Floor" f ON f."id" = d."floorId"
+      JOIN "Site" s ON s."id" = f."siteId"
+      LEFT JOIN "BookingPolicy" p ON p."siteId" = s."id"
+      LEFT JOIN "Phone" ph ON ph."deskId" = d."id"
+      LEFT JOIN "User" cb ON cb."id" = r."createdById"
+      LEFT JOIN "User" ub ON ub."id" = r."updatedById"
+    WHERE ${where}
+    ${tail}`);
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    checkedInAt: row.checkedInAt,
+    userId: row.userId,
+    createdById: row.createdById,
+    updatedById: row.updatedById,
+    desk: {
+      id: row.deskId,
+      label: row.deskLabel,
+      features: row.deskFeatures,
+      floor: {
+        id: row.floorId,
+        name: row.floorName,
+        site: {
+          id: row.siteId,
+          name: row.siteName,
+          timeZone: row.timeZone,
+          policy: row.policyId === null ? null : policyOfRow(row),
+        },
+      },
+      phone: row.deviceName === null ? null : { deviceName: row.deviceName },
+    },
+    phoneActions: row.phoneActions.map((a) => ({ ...a, dueAt: new Date(a.dueAt) })),
+    createdBy: row.createdByName === null ? null : { displayName: row.createdByName },
+    updatedBy: row.updatedByName === null ? null : { displayName: row.updatedByName },
+  }));
+}
 
 export function summarize(r: SummaryRow, now: Date): BookingSummary {
   const site = r.desk.floor.site;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '../db/database.js';
+import { Db, type PrismaClient } from '../db/database.js';
 import { notFound } from '../errors.js';
 import type { Clock } from '../time/clock.js';
-import { summarize, summaryInclude } from './booking-summary.js';
+import { summarize, summaryRows } from './booking-summary.js';
 import type { BookingActor, BookingService, BookingSummary, SeriesResult } from './booking-types.js';
 
 /**
@@ -86,19 +86,13 @@ export function createMyDesks({
     /** Bookings that ended (or were cancelled, released), newest first; page 1 is the latest. */
     async past(userId: number, page: number): Promise<{ items: BookingSummary[]; hasMore: boolean }> {
       const now = clock.now();
-      const rows = await prisma.reservation.findMany({
-        where: {
-          userId,
-          OR: [
-            { endsAt: { lte: now } },
-            { status: { in: ['CANCELLED', 'RELEASED', 'COMPLETED', 'NO_SHOW'] } },
-          ],
-        },
-        orderBy: [{ startsAt: 'desc' }, { id: 'desc' }],
-        skip: (page - 1) * PAST_PAGE_SIZE,
-        take: PAST_PAGE_SIZE + 1,
-        include: summaryInclude,
-      });
+      const rows = await summaryRows(
+        prisma,
+        Db.Prisma.sql`r."userId" = ${userId}
+          AND (r."endsAt" <= ${now}::timestamptz OR r."status" IN ('CANCELLED', 'RELEASED', 'COMPLETED', 'NO_SHOW'))`,
+        Db.Prisma.sql`ORDER BY r."startsAt" DESC, r."id" DESC
+          OFFSET ${(page - 1) * PAST_PAGE_SIZE} LIMIT ${PAST_PAGE_SIZE + 1}`,
+      );
       return {
         items: rows.slice(0, PAST_PAGE_SIZE).map((r) => summarize(r, now)),
         hasMore: rows.length > PAST_PAGE_SIZE,

@@ -5,7 +5,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { listMigrationNames } from './migrations.js';
-import { pgSql, pgliteSql, type SqlDatabase } from './sql.js';
+import { pgSql, pgliteSql, plainSqlPool, type SqlDatabase } from './sql.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 export * as Db from '../generated/prisma/client.js';
@@ -44,23 +44,24 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string | undefined;
   /** PGlite's folder (`<dataDir>/pglite`), or `memory://` for a throw-away database. */
   dataDir?: string;
-  /** Pool size for a served PostgreSQL. */
+  /**
+   * Pool size for a served PostgreSQL, for each of the two pools: Prisma's and the plain-SQL
+   * path's (sql.ts), so a Roost opens up to twice this many connections.
+   */
   poolSize?: number;
 }
 
 /** Opens the configured database: PostgreSQL through @prisma/adapter-pg, else PGlite. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    // One pool for Prisma and for plain SQL, so ROOST_DB_POOL (poolSize) is the one limit.
-    const pool = new pg.Pool({
+    const poolConfig = {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
-    });
-    // pg drops a client whose idle connection fails; without a listener the 'error' event
-    // would end the process (Prisma's adapter adds its own only once it connects).
-    pool.on('error', () => {});
-    const adapterFactory = new PrismaPg(pool);
+    };
+    const adapterFactory = new PrismaPg(poolConfig);
+    // The plain-SQL path has connections of its own: they plan each statement once (sql.ts).
+    const pool = plainSqlPool(poolConfig);
     const describe = redactUrl(options.databaseUrl);
     // A plain pg connection first: its errors (ECONNREFUSED, bad password, no such
     // database) say what to fix, where Prisma's wrap them in a generic code.

@@ -102,4 +102,24 @@ describe.each(dbTargets)('plain SQL beside Prisma (%s)', (target) => {
     );
     expect(await count()).toBe(before);
   });
+
+  // PostgreSQL only: PGlite runs in this process, with no plan cache worth a setting.
+  if (target === 'postgres')
+    it("plans each statement once on its own connections, and leaves Prisma's planning alone", async () => {
+      const mode = Db.Prisma.sql`SELECT current_setting('plan_cache_mode') AS "mode"`;
+      expect(await db.sql.rows(mode)).toEqual([{ mode: 'force_generic_plan' }]);
+      expect(await sqlOf(db.prisma).rows(mode)).toEqual([{ mode: 'auto' }]);
+      // The same text twice on one connection: prepared once, then run from its plan.
+      const prepared = await db.sql.transaction(async (tx) => {
+        await count();
+        const one = sql`SELECT count(*)::int AS "n" FROM "Reservation" WHERE "deskId" = ${deskId}`;
+        await tx.rows(one);
+        await tx.rows(one);
+        return tx.rows<{ statement: string; generic: number }>(
+          sql`SELECT "statement", "generic_plans"::int AS "generic" FROM pg_prepared_statements WHERE "statement" LIKE '%FROM "Reservation" WHERE "deskId" = $1'`,
+        );
+      });
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0]!.generic).toBeGreaterThanOrEqual(2);
+    });
 });
