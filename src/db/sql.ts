@@ -44,16 +44,29 @@ export const asSql = (db: SqlRunner): SqlClient => ('rows' in db ? db : sqlOf(db
  * is looked up by its key (an id, a desk and a range), so one plan fits every call. Prisma keeps
  * its own pool with the default mode for every other query.
  */
-export function plainSqlPool(config: pg.PoolConfig): pg.Pool {
-  const pool = new pg.Pool(config);
-  // Queued before the first statement a new connection is given (pg runs a client's queries in order).
-  pool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => {});
-  });
+export function plainSqlPool(config: pg.PoolConfig & { connectionString: string }): pg.Pool {
+  // A startup option, so no connection runs a statement before it is set.
+  const pool = new pg.Pool(withStartupOption(config, '-c plan_cache_mode=force_generic_plan'));
   // pg drops a client whose idle connection fails; without a listener the 'error' event would
   // end the process.
   pool.on('error', () => {});
   return pool;
+}
+
+/**
+ * The config with `option` added to the connection's startup options. pg lets an `options`
+ * parameter in the URL win over the config's, so it goes into the URL when the URL can carry it
+ * (a socket path as host cannot: then into the config).
+ */
+function withStartupOption(config: pg.PoolConfig & { connectionString: string }, option: string) {
+  try {
+    const url = new URL(config.connectionString);
+    const own = url.searchParams.get('options');
+    url.searchParams.set('options', own ? `${own} ${option}` : option);
+    return { ...config, connectionString: url.toString() };
+  } catch {
+    return { ...config, options: option };
+  }
 }
 
 /**
