@@ -26,7 +26,7 @@
  * Database: PostgreSQL when DATABASE_URL is set (a throw-away database created beside it and
  * dropped afterwards), else PGlite in memory. On PGlite the database lives inside this
  * process, so its RSS includes the whole database; on PostgreSQL it is Roost's alone.
- * Writes bench/results/availability-scaling.json.
+ * Writes bench/results/availability-scaling.json (PGlite: availability-scaling-pglite.json).
  */
 import { writeResult } from './lib/results.js';
 import os from 'node:os';
@@ -390,7 +390,9 @@ async function main() {
       `throughput at ${stored.toLocaleString('en')} reservations: ${throughput.bookingsPerSecond} bookings/s ` +
         `(bare route ${bareThroughput.perSecond}/s, SELECT 1 ${selectOneThroughput.perSecond}/s); peak RSS ${result.memory.maxRssMiB} MiB`,
     );
-    const out = writeResult('availability-scaling', result, { database: label });
+    // PGlite's figures go beside PostgreSQL's, never over them (the README shows both).
+    const name = db.kind === 'pglite' ? 'availability-scaling-pglite' : 'availability-scaling';
+    const out = writeResult(name, result, { database: label });
     console.log(`written ${path.relative(process.cwd(), out)}`);
   } finally {
     await app?.close();

@@ -128,7 +128,10 @@ ${parts.join('\n')}
 
 // A quick run's chart goes beside its figures in bench/results/quick/, never over the reference.
 const results = resultsDir(isQuick());
-const input = path.join(results, 'availability-scaling.json');
+// PostgreSQL's figures when there are any, else PGlite's (a quick run without DATABASE_URL).
+const input = ['availability-scaling.json', 'availability-scaling-pglite.json']
+  .map((file) => path.join(results, file))
+  .reduce((found, file) => (existsSync(found) ? found : file));
 if (!existsSync(input)) {
   console.log(`chart: no ${path.relative(process.cwd(), input)} yet, nothing to draw`);
 } else {

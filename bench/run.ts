@@ -40,7 +40,7 @@ for (const [i, name] of benches.entries()) {
     `[${i + 1}/${benches.length}] ${name} ${result.status === 0 ? 'done' : 'FAILED'} in ${seconds} s`,
   );
 }
-// The scaling chart is drawn from whatever availability-scaling.json is in that folder now.
+// The scaling chart is drawn from the availability-scaling figures in that folder now (chart.ts).
 spawnSync(tsx, [path.join(here, 'chart.ts'), ...(quick ? ['--quick'] : [])], {
   stdio: 'inherit',
   env: process.env,
