@@ -77,18 +77,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         { cause: error },
       );
     }
-    const prisma = new PrismaClient({ adapter: adapterFactory });
-    return {
-      prisma,
-      sql: pgSql(pool),
-      adapterFactory,
-      kind: 'postgres',
-      describe,
-      close: async () => {
-        await prisma.$disconnect();
-        await pool.end();
-      },
-    };
+    return opened({ adapterFactory, sql: pgSql(pool), kind: 'postgres', describe }, () => pool.end());
   }
   const folder = options.dataDir?.startsWith('memory://')
     ? options.dataDir
@@ -108,17 +97,21 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       { cause: error },
     );
   }
-  const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return opened(
+    { adapterFactory: new PrismaPGlite(pglite), sql: pgliteSql(pglite), kind: 'pglite', describe: folder },
+    () => pglite.close(),
+  );
+}
+
+/** A Database over its adapter; closing it disconnects Prisma, then the driver under both paths. */
+function opened(parts: Omit<Database, 'prisma' | 'close'>, closeDriver: () => Promise<void>): Database {
+  const prisma = new PrismaClient({ adapter: parts.adapterFactory });
   return {
+    ...parts,
     prisma,
-    sql: pgliteSql(pglite),
-    adapterFactory,
-    kind: 'pglite',
-    describe: folder,
     close: async () => {
       await prisma.$disconnect();
-      await pglite.close();
+      await closeDriver();
     },
   };
 }
