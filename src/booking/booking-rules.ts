@@ -381,7 +381,6 @@ export function localRange(
   }
 }
 
-/** A site's policy as the rules read it; the defaults when the site has none. */
 /**
  * The policy's columns for a statement that joins "BookingPolicy" as `alias` (plain SQL,
  * db/sql.ts), with its id as "policyId", so policyOfRow can tell a site without a policy.
@@ -393,6 +392,7 @@ export const policyColumnsSql = (alias: string) =>
 export const policyOfRow = (row: Policy & { policyId: number | null }): Policy =>
   policyOf({ policy: row.policyId === null ? null : row });
 
+/** A site's policy as the rules read it; the defaults when the site has none. */
 export function policyOf(site: { policy: Policy | null }): Policy {
   const p = site.policy;
   if (!p) return DEFAULT_POLICY;

@@ -40,7 +40,7 @@ export const asSql = (db: SqlRunner): SqlClient => ('rows' in db ? db : sqlOf(db
  * The pool of the plain-SQL path on PostgreSQL. Its statements are prepared once per
  * connection and planned once, generically (plan_cache_mode = force_generic_plan): planning
  * the booking path's joins took 0.6 ms of PostgreSQL's CPU per statement where running them
- * took 0.1 to 0.3, and with the default mode PostgreSQL plans these again on every call. Each
+ * took 0.1 to 0.9, and with the default mode PostgreSQL plans these again on every call. Each
  * is looked up by its key (an id, a desk and a range), so one plan fits every call. Prisma keeps
  * its own pool with the default mode for every other query.
  */

@@ -35,28 +35,32 @@ export async function schedulePhoneActions(tx: Tx, booking: BookingTimes): Promi
 }
 
 /**
- * The same for many bookings whose phone is known, in one statement (plain SQL, so the booking
- * path can run it on its own connection: db/sql.ts). Writing a booking's actions twice keeps
- * the first (the idempotency key is unique).
+ * The same for many bookings whose phone is known, in plain SQL (so the booking path can run it
+ * on its own connection: db/sql.ts), a statement per BOOKINGS_PER_INSERT bookings: PostgreSQL
+ * takes at most 65 535 parameters in one statement, and each booking's two rows bind 14.
+ * Writing a booking's actions twice keeps the first (the idempotency key is unique).
  */
 export async function schedulePhoneActionsMany(
   db: SqlRunner,
   bookings: (BookingTimes & { phoneId: number })[],
 ): Promise<void> {
-  if (bookings.length === 0) return;
-  const rows = bookings.flatMap((b) =>
-    (['LOGIN', 'LOGOUT'] as const).map((kind) => {
-      const { idempotencyKey, purpose, seq } = bookingAction(kind, b.id);
-      const dueAt = kind === 'LOGIN' ? b.startsAt : b.endsAt;
-      return Db.Prisma.sql`(${idempotencyKey}, ${kind}::"PhoneActionKind", ${purpose}::"PhoneActionPurpose",
-        ${seq}, ${b.phoneId}, ${b.id}, ${dueAt}::timestamptz, now())`;
-    }),
-  );
-  await asSql(db).rows(Db.Prisma.sql`
-    INSERT INTO "PhoneAction" ("idempotencyKey", "kind", "purpose", "seq", "phoneId", "reservationId", "dueAt", "updatedAt")
-    VALUES ${Db.Prisma.join(rows)}
-    ON CONFLICT ("idempotencyKey") DO NOTHING`);
+  for (let from = 0; from < bookings.length; from += BOOKINGS_PER_INSERT) {
+    const rows = bookings.slice(from, from + BOOKINGS_PER_INSERT).flatMap((b) =>
+      (['LOGIN', 'LOGOUT'] as const).map((kind) => {
+        const { idempotencyKey, purpose, seq } = bookingAction(kind, b.id);
+        const dueAt = kind === 'LOGIN' ? b.startsAt : b.endsAt;
+        return Db.Prisma.sql`(${idempotencyKey}, ${kind}::"PhoneActionKind", ${purpose}::"PhoneActionPurpose",
+          ${seq}, ${b.phoneId}, ${b.id}, ${dueAt}::timestamptz, now())`;
+      }),
+    );
+    await asSql(db).rows(Db.Prisma.sql`
+      INSERT INTO "PhoneAction" ("idempotencyKey", "kind", "purpose", "seq", "phoneId", "reservationId", "dueAt", "updatedAt")
+      VALUES ${Db.Prisma.join(rows)}
+      ON CONFLICT ("idempotencyKey") DO NOTHING`);
+  }
 }
+
+const BOOKINGS_PER_INSERT = 1000;
 
 /**
  * The booking ends earlier or later than planned (release, extend, no-show): move
