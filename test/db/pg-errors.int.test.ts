@@ -4,16 +4,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { pgErrorKind } from '../../src/db/pg-errors.js';
 import { createDesk, createFloor, createSite, createUser } from '../helpers/factories.js';
 import { createTestDatabase, dbTargets, type TestDatabase } from '../helpers/db.js';
-
-/** The error a promise rejects with (the test fails when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the database to refuse');
-}
+import { rejection } from '../helpers/rejection.js';
 
 const at = (hhmm: string) => new Date(`2026-12-01T${hhmm}:00Z`);
 

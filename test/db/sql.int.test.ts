@@ -4,18 +4,10 @@ import { pgErrorKind } from '../../src/db/pg-errors.js';
 import { sqlOf } from '../../src/db/sql.js';
 import { createDesk, createFloor, createSite, createUser } from '../helpers/factories.js';
 import { createTestDatabase, dbTargets, type TestDatabase } from '../helpers/db.js';
+import { rejection } from '../helpers/rejection.js';
 
 const { sql } = Db.Prisma;
 const at = (hhmm: string) => new Date(`2026-12-01T${hhmm}:00Z`);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the statement to fail');
-}
 
 // The plain-SQL path (src/db/sql.ts) must give what Prisma's $queryRaw gives, on both drivers,
 // and keep a transaction on one connection.
