@@ -5,7 +5,6 @@ import {
   checkInWindow,
   isInCheckInWindow,
   policyColumnsSql,
-  policyOf,
   policyOfRow,
   type Policy,
 } from './booking-rules.js';
@@ -84,7 +83,7 @@ export interface SummaryRow {
     floor: {
       id: number;
       name: string;
-      site: { id: number; name: string; timeZone: string; policy: Policy | null };
+      site: { id: number; name: string; timeZone: string; policy: Policy };
     };
     phone: { deviceName: string } | null;
   };
@@ -160,7 +159,7 @@ export async function summaryRows(
           id: row.siteId,
           name: row.siteName,
           timeZone: row.timeZone,
-          policy: row.policyId === null ? null : policyOfRow(row),
+          policy: policyOfRow(row),
         },
       },
       phone: row.deviceName === null ? null : { deviceName: row.deviceName },
@@ -174,7 +173,7 @@ export async function summaryRows(
 export function summarize(r: SummaryRow, now: Date): BookingSummary {
   const site = r.desk.floor.site;
   const zone = site.timeZone;
-  const policy = policyOf(site);
+  const policy = site.policy;
   const window = checkInWindow(policy, r);
   const isCurrent = r.startsAt <= now && now < r.endsAt;
   const active = r.status === 'BOOKED' || r.status === 'CHECKED_IN';
