@@ -103,7 +103,6 @@ describe.each(dbTargets)('plain SQL beside Prisma (%s)', (target) => {
       expect(await sqlOf(db.prisma).rows(mode)).toEqual([{ mode: 'auto' }]);
       // The same text twice on one connection: prepared once, then run from its plan.
       const prepared = await db.sql.transaction(async (tx) => {
-        await count();
         const one = sql`SELECT count(*)::int AS "n" FROM "Reservation" WHERE "deskId" = ${deskId}`;
         await tx.rows(one);
         await tx.rows(one);
